@@ -1,0 +1,156 @@
+"""Brands: products with a hidden quality, a weekly budget and a marketing strategy.
+
+Strategies (DESIGN §3): seed many small creators (KOCs), pay a few head KOLs, buy feed or
+search ads, or cut prices. Each week the brand reviews sales against spend and adapts:
+fixed strategies scale their budget with last week's ROI; ``adaptive`` moves budget towards
+the tactic whose attributed revenue per yuan was best.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from redloop.platform.api import TOPICS
+from redloop.scenarios.schema import BrandSpec
+
+if TYPE_CHECKING:
+    from redloop.sim.model import RedloopModel
+
+TACTICS = ("koc_seeding", "head_kols", "feed_ads", "search_ads", "discounts")
+
+
+class Brand(mesa.Agent):
+    model: RedloopModel
+
+    def __init__(self, model: RedloopModel, uid: int, spec: BrandSpec,
+                 products: list[int]) -> None:
+        super().__init__(model)
+        self.uid = uid
+        self.spec = spec
+        self.name = spec.name
+        self.products = products
+        self.weekly_budget = spec.budget
+        self.spend = 0.0  # cumulative yuan
+        self.spend_by_tactic = dict.fromkeys(TACTICS, 0.0)
+        self.weights = dict.fromkeys(TACTICS, 1.0 / len(TACTICS))
+        self.campaigns: list[int] = []
+        self.sponsored_notes: list[int] = []
+        self.discounted_until = -1.0
+        self.last_review: dict[str, float] = {"revenue": 0.0, "spend": 0.0}
+        self.history: list[dict[str, float]] = []
+
+    # ------------------------------------------------------------------ weekly cycle
+
+    def week(self, now: float) -> None:
+        """Review last week's results, then spend this week's budget."""
+        self.review(now)
+        self.spend_budget(self.weekly_budget, self.spec.strategy, now)
+
+    def spend_budget(self, budget: float, strategy: str, now: float) -> None:
+        if budget <= 0 or strategy == "none" or not self.products:
+            return
+        if strategy == "adaptive":
+            for tactic in TACTICS:
+                self.spend_budget(budget * self.weights[tactic], tactic, now)
+            return
+        {
+            "koc_seeding": self.seed_creators,
+            "head_kols": self.seed_creators,
+            "feed_ads": self.buy_ads,
+            "search_ads": self.buy_ads,
+            "discounts": self.run_discount,
+        }[strategy](budget, strategy, now)
+
+    def review(self, now: float) -> None:
+        """Compare this week's revenue and spend; adapt budget or tactic weights."""
+        m = self.model
+        revenue = m.brand_revenue(self)
+        spend = self.total_spend()
+        week_rev = revenue - self.last_review["revenue"]
+        week_spend = spend - self.last_review["spend"]
+        roi = week_rev / week_spend if week_spend > 0 else float("nan")
+        self.history.append({"time": now, "revenue": week_rev, "spend": week_spend, "roi": roi})
+        self.last_review = {"revenue": revenue, "spend": spend}
+        if self.spec.strategy == "adaptive":
+            by_tactic = m.brand_revenue_by_tactic(self)
+            spent = self.tactic_spend()
+            scores = {t: (by_tactic.get(t, 0.0) + 1.0) / (spent[t] + 100.0) for t in TACTICS}
+            total = sum(scores.values())
+            # keep exploring: 20% spread evenly, 80% by observed return per yuan
+            self.weights = {t: 0.2 / len(TACTICS) + 0.8 * s / total for t, s in scores.items()}
+        elif week_spend > 0 and roi == roi:
+            factor = 1.2 if roi > 2 else 0.8 if roi < 1 else 1.0
+            self.weekly_budget = min(self.spec.budget * 2, max(self.spec.budget * 0.25,
+                                                               self.weekly_budget * factor))
+
+    # ------------------------------------------------------------------ tactics
+
+    def seed_creators(self, budget: float, tactic: str, now: float) -> None:
+        """Pay creators in the product's topic for sponsored notes until the budget is used."""
+        m = self.model
+        product = self.products[int(m.rand.random() * len(self.products))]
+        fee_1k = self.spec.fee_per_1k_followers
+        pool = m.creators_for(m.catalogue.topic[product], head=tactic == "head_kols")
+        for creator in pool:
+            fee = creator.asking_fee(fee_1k)
+            if fee > budget:
+                continue
+            when = now + 1 + int(m.rand.random() * 48)  # posts within two days
+            m.offline.later(when, self._commission, creator, product, fee, tactic)
+            budget -= fee
+            self.spend += fee
+            self.spend_by_tactic[tactic] += fee
+            if budget < fee_1k * 0.2:
+                break
+
+    def _commission(self, creator: object, product: int, fee: float, tactic: str,
+                    now: float) -> None:
+        note = creator.accept(self.uid, product, fee, self.spec.fee_per_1k_followers, now)  # type: ignore[attr-defined]
+        if note is not None:
+            self.sponsored_notes.append(note)
+            self.model.note_tactic[note] = tactic
+
+    def buy_ads(self, budget: float, tactic: str, now: float) -> None:
+        """Publish a brand note about a product and buy feed or search impressions for it."""
+        m = self.model
+        product = self.products[int(m.rand.random() * len(self.products))]
+        note = m.publish_note(self, [TOPICS[m.catalogue.topic[product]]], now=now,
+                              kind=m.notes.SPONSORED, product=product, valence=0.6,
+                              sponsor=self.uid)
+        m.note_tactic[note] = tactic
+        placement = "feed" if tactic == "feed_ads" else "search"
+        cid = m.platform.create_campaign(self.uid, note, budget, now=now, placement=placement,
+                                         cpm=self.spec.ad_cpm)
+        self.campaigns.append(cid)
+        m.campaign_tactic[cid] = tactic
+
+    def run_discount(self, budget: float, tactic: str, now: float) -> None:
+        """Cut prices for a week; the spend is the margin given away (estimated up front)."""
+        m = self.model
+        if now < self.discounted_until:
+            return
+        self.discounted_until = now + 24 * 7
+        for product in self.products:
+            m.set_price(self, product, m.catalogue.base_price[product] * (1 - self.spec.discount),
+                        now)
+        m.offline.later(self.discounted_until, self._end_discount)
+        self.spend += budget
+        self.spend_by_tactic[tactic] += budget
+
+    def _end_discount(self, now: float) -> None:
+        for product in self.products:
+            self.model.set_price(self, product, self.model.catalogue.base_price[product], now)
+
+    # ------------------------------------------------------------------ accounting
+
+    def tactic_spend(self) -> dict[str, float]:
+        """Spend per tactic: fees and discounts committed, ads as actually charged."""
+        spent = dict(self.spend_by_tactic)
+        for cid in self.campaigns:
+            spent[self.model.campaign_tactic[cid]] += self.model.platform.campaign(cid).spent
+        return spent
+
+    def total_spend(self) -> float:
+        return sum(self.tactic_spend().values())

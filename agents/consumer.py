@@ -1,0 +1,240 @@
+"""Consumers and creators: they browse, open cards, engage, build purchase intent and buy.
+
+Agents act only through the platform facade (``model.platform``), exactly as an HTTP client
+would. What they *know* beyond the platform is what a person knows: their own tastes, budget
+and purchases, and what they perceive of a note when they open it (its appeal, its verdict on
+the products it tags), which the world model keeps in ``model.notes``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+
+from redloop.platform.api import TOPICS, Channel
+
+if TYPE_CHECKING:
+    from redloop.sim.model import RedloopModel
+
+DISCOVERY, FOLLOWING, SEARCH, AD, DIRECT = (int(c) for c in Channel)
+COMMENTS = ("love this", "where did you buy it?", "saved!", "so helpful", "trying this")
+
+
+class Consumer(mesa.Agent):
+    """A community member. Most lurk; a few post (the 90-9-1 pattern)."""
+
+    model: RedloopModel
+
+    def __init__(
+        self,
+        model: RedloopModel,
+        uid: int,
+        interests: int,
+        budget: float,
+        price_sensitivity: float,
+        susceptibility: float,
+        trust: float,
+        posts_per_day: float,
+    ) -> None:
+        super().__init__(model)
+        self.uid = uid  # the platform account id
+        self.interests = interests  # topic bitmask
+        self.budget = budget  # monthly
+        self.spent = 0.0
+        self.price_sensitivity = price_sensitivity
+        self.susceptibility = susceptibility
+        self.trust = trust  # weight of sponsored notes
+        self.posts_per_day = posts_per_day
+        self.skill = 1.0  # how appealing their notes are
+        #: product -> (intent, time it was last updated); fades with a half-life.
+        self.intent: dict[int, tuple[float, float]] = {}
+        self.bought: dict[int, float] = {}  # product -> time of last purchase
+        self.adopted = False
+
+    # ------------------------------------------------------------------ sessions
+
+    def session(self, now: float) -> None:
+        """One visit: pick a channel, view a page, open cards, engage, maybe buy."""
+        m = self.model
+        r = m.rand.random()
+        w = m.channel_weights
+        cards: list[int] | tuple[int, ...] = ()
+        ad_slot = -1
+        if self.intent and r < w[2] * (1 + self._max_intent(now)):
+            cards, channel = self._search(now), SEARCH
+        elif r < w[1] + w[2]:
+            cards, channel = m.platform.following_feed(self.uid, now=now, limit=10), FOLLOWING
+        if not cards:  # the discovery feed, also when following shows nothing yet
+            page = m.platform.discovery_feed(self.uid, now=now)
+            cards, channel = page.notes, DISCOVERY
+            ad_slot = page.ad_slots[0] if page.ad_slots else -1
+        m.tally.sessions += 1
+        notes = m.notes
+        open_rate, rand = m.behaviour.open_rate, m.rand.random
+        for slot, n in enumerate(cards):
+            appeal = notes.appeal[n]
+            if notes.topics[n] & self.interests:
+                appeal *= 1.5
+            if rand() < open_rate * appeal:
+                self.open_note(n, AD if slot == ad_slot else channel, now)
+        if self.intent:
+            self.consider_buying(now)
+
+    def _search(self, now: float) -> list[int]:
+        m = self.model
+        product = max(self.intent, key=lambda p: (self._intent(p, now), -p))
+        result = m.platform.search(self.uid, m.catalogue.name[product], now=now, limit=10)
+        if product in result.products and m.catalogue.stock_hint[product]:
+            m.platform.view_product(self.uid, product, now=now, channel="search")
+        return list(result.notes)
+
+    def open_note(self, note: int, channel: int, now: float) -> None:
+        """Read a note, react to it, and let it move purchase intent for what it tags."""
+        m = self.model
+        p, b, rand = m.platform, m.behaviour, m.rand.random
+        notes = m.notes
+        p.read(self.uid, note, now=now, channel=Channel(channel))
+        m.tally.reads += 1
+        appeal = notes.appeal[note]
+        sponsored = notes.kind[note] == notes.SPONSORED
+        warmth = appeal * (self.trust if sponsored else 1.0)
+        if rand() < b.like_rate * warmth:
+            p.like(self.uid, note, now=now)
+        if rand() < b.collect_rate * warmth:
+            p.collect(self.uid, note, now=now)
+        if rand() < b.comment_rate * warmth:
+            p.comment(self.uid, note, COMMENTS[int(rand() * len(COMMENTS))], now=now)
+        if rand() < b.share_rate * warmth:
+            p.share(self.uid, note, now=now)
+        author = notes.author[note]
+        if author != self.uid and rand() < b.follow_rate * warmth * notes.author_pull[note]:
+            p.follow(self.uid, author, now=now, via_note=note)
+        product = notes.product[note]
+        if product >= 0:
+            self.hear(product, notes.valence[note] * (self.trust if sponsored else 1.0), now)
+
+    # ------------------------------------------------------------------ intent & buying
+
+    def _intent(self, product: int, now: float) -> float:
+        value, since = self.intent[product]
+        return value * 0.5 ** ((now - since) / self.model.intent_half_life_hours)
+
+    def _max_intent(self, now: float) -> float:
+        return max(self._intent(p, now) for p in self.intent)
+
+    def hear(self, product: int, valence: float, now: float) -> None:
+        """Word of mouth about a product: positive raises intent, negative lowers it."""
+        if product in self.bought:
+            return
+        current = self._intent(product, now) if product in self.intent else 0.0
+        value = current + self.model.behaviour.intent_gain * self.susceptibility * valence
+        if value > 0.01:
+            self.intent[product] = (value, now)
+        else:
+            self.intent.pop(product, None)
+
+    def consider_buying(self, now: float) -> None:
+        m = self.model
+        cat = m.catalogue
+        beta = m.behaviour.buy_beta
+        for product in list(self.intent):
+            intent = self._intent(product, now)
+            if intent < 0.01:
+                del self.intent[product]
+                continue
+            price = cat.price[product]
+            left = self.budget - self.spent
+            if price > left or not cat.stock_hint[product]:
+                continue
+            afford = math.exp(-self.price_sensitivity * price / max(left, 1.0))
+            if m.rand.random() < 1.0 - math.exp(-beta * intent * afford):
+                self.buy(product, now)
+
+    def buy(self, product: int, now: float) -> int | None:
+        """Order one unit, pay, and hand the order to the offline world."""
+        m = self.model
+        try:
+            order = m.platform.place_order(self.uid, product, 1, now=now)
+        except m.platform_errors.OutOfStock:
+            m.catalogue.stock_hint[product] = 0
+            return None
+        m.platform.pay(self.uid, order, now=now)
+        m.record_order(order)
+        price = m.catalogue.price[product]
+        self.spent += price
+        self.intent.pop(product, None)
+        self.bought[product] = now
+        if not self.adopted:
+            self.adopted = True
+            m.adopters += 1
+        m.offline.start_order(order, self, product)
+        return order
+
+    # ------------------------------------------------------------------ posting
+
+    def post(self, now: float) -> int:
+        """Share an everyday experience in one of their topics (no product tag)."""
+        m = self.model
+        topics = [TOPICS[t] for t in range(len(TOPICS)) if self.interests >> t & 1] or ["food"]
+        topic = topics[int(m.rand.random() * len(topics))]
+        return m.publish_note(self, [topic], now=now, kind=m.notes.ORGANIC)
+
+    def review(self, order: int, product: int, satisfaction: float, now: float) -> None:
+        """After using the product: rate it, and maybe post a review note that tags it."""
+        m = self.model
+        rating = max(1, min(5, round(3 + 4 * satisfaction)))
+        note = None
+        b = m.behaviour
+        if m.sharing_enabled and m.rand.random() < b.review_post_rate * self.review_drive(rating):
+            note = m.publish_note(
+                self,
+                [TOPICS[m.catalogue.topic[product]]],
+                now=now,
+                kind=m.notes.REVIEW,
+                product=product,
+                valence=(rating - 3) / 2,
+                source_order=order,
+            )
+        m.platform.review(self.uid, order, rating, now=now, note=note)
+
+    def review_drive(self, rating: int) -> float:
+        """Strong experiences are shared more; posters share more than lurkers."""
+        poster = 1.5 if self.posts_per_day > 0 else 0.7
+        return poster * (0.5 + 0.25 * abs(rating - 3))
+
+
+class Creator(Consumer):
+    """A creator: posts often, gains followers, takes paid collaborations (sponsored notes)."""
+
+    def asking_fee(self, fee_per_1k: float) -> float:
+        followers = self.model.platform.user(self.uid).followers
+        return max(fee_per_1k * 0.2, fee_per_1k * (followers / 1000) ** 0.9)
+
+    def tier(self) -> str:
+        return "head_kol" if self.uid in self.model.head_kols else "koc"
+
+    def post(self, now: float) -> int:
+        """Creators sometimes recommend a product in their topic, unpaid, on its merit."""
+        m = self.model
+        if m.rand.random() < 0.3:
+            product = m.catalogue.pick_in_topics(self.interests, m.rand)
+            if product >= 0:
+                quality = m.catalogue.quality[product]
+                return m.publish_note(
+                    self, [TOPICS[m.catalogue.topic[product]]], now=now, kind=m.notes.ORGANIC,
+                    product=product, valence=2 * quality - 1,
+                )
+        return super().post(now)
+
+    def accept(self, brand_uid: int, product: int, fee: float, fee_per_1k: float,
+               now: float) -> int | None:
+        """A paid collaboration: accepted if the fee meets the creator's price."""
+        if fee < self.asking_fee(fee_per_1k):
+            return None
+        m = self.model
+        return m.publish_note(
+            self, [TOPICS[m.catalogue.topic[product]]], now=now, kind=m.notes.SPONSORED,
+            product=product, valence=0.8, sponsor=brand_uid,
+        )

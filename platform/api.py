@@ -1,0 +1,73 @@
+"""The public API of ``redloop.platform``: import from here.
+
+(``platform/`` is a namespace package on purpose, see DESIGN.md §1, so it has no
+``__init__.py`` to re-export from.)
+"""
+
+from .core import Platform
+from .errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    OutOfStock,
+    PlatformError,
+)
+from .eventlog import Event, EventKind, EventLog, read_sqlite
+from .model import (
+    TOPICS,
+    AccountKind,
+    AdCampaign,
+    AdPlacement,
+    Channel,
+    Comment,
+    DiscoveryPage,
+    Note,
+    NoteFormat,
+    Order,
+    OrderStatus,
+    Origin,
+    PlatformConfig,
+    Product,
+    ProductPage,
+    SearchResult,
+    User,
+)
+from .recommenders import REGISTRY as RECOMMENDERS
+from .recommenders import Recommender, register
+
+__all__ = [
+    "RECOMMENDERS",
+    "TOPICS",
+    "AccountKind",
+    "AdCampaign",
+    "AdPlacement",
+    "Channel",
+    "Comment",
+    "Conflict",
+    "DiscoveryPage",
+    "Event",
+    "EventKind",
+    "EventLog",
+    "Forbidden",
+    "InvalidInput",
+    "InvalidTransition",
+    "Note",
+    "NoteFormat",
+    "NotFound",
+    "Order",
+    "OrderStatus",
+    "Origin",
+    "OutOfStock",
+    "Platform",
+    "PlatformConfig",
+    "PlatformError",
+    "Product",
+    "ProductPage",
+    "Recommender",
+    "SearchResult",
+    "User",
+    "read_sqlite",
+    "register",
+]

@@ -1,0 +1,933 @@
+"""The platform facade: every operation agents, the HTTP service and the visualiser may call.
+
+Each mutating operation follows one pattern: validate (raising a typed error and touching
+nothing), append one event to the log, then apply it through an ``_apply_*`` method. Replay
+feeds logged events to the same ``_apply_*`` methods, so a replayed platform is identical.
+
+Time is always passed in (``now``, simulated hours as a float) and must never go backwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import random
+from array import array
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from .ads import Ads
+from .errors import Forbidden, InvalidInput, NotFound, OutOfStock
+from .eventlog import Event, EventKind, EventLog, pack_note, read_sqlite, unpack_note
+from .model import (
+    TOPIC_ID,
+    TOPICS,
+    AccountKind,
+    AdCampaign,
+    AdPlacement,
+    Channel,
+    Comment,
+    DiscoveryPage,
+    Note,
+    NoteFormat,
+    Order,
+    OrderStatus,
+    Origin,
+    PlatformConfig,
+    Product,
+    ProductPage,
+    SearchResult,
+    User,
+    topic_mask,
+    topic_names,
+)
+from .notes import Notes
+from .recommenders import REGISTRY, CESPools, Recommender, SeenFilter
+from .search import Search
+from .shop import Shop
+from .social import Accounts
+from .trending import Trending
+
+E = EventKind
+#: How much each action teaches the interest profile about the note's topics.
+LEARN_READ, LEARN_ENGAGE = 0.1, 0.5
+_DISCOVERY, _FOLLOWING, _SEARCH = int(Channel.DISCOVERY), int(Channel.FOLLOWING), int(Channel.SEARCH)
+
+
+def _pack_served(channel: int, recommender: int, ad_slot: int = -1, campaign: int = -1) -> int:
+    return channel | recommender << 4 | (ad_slot + 1) << 8 | (campaign + 1) << 16
+
+
+class Platform:
+    """A lifestyle community with a shop. See ../shared/DESIGN.md §2 for the rules."""
+
+    def __init__(
+        self,
+        config: PlatformConfig | None = None,
+        *,
+        rng: np.random.Generator | int | None = None,
+        log: EventLog | None = None,
+    ) -> None:
+        self.config = config = config or PlatformConfig()
+        if config.recommender not in REGISTRY:
+            raise InvalidInput(
+                f"unknown recommender {config.recommender!r}; allowed: {', '.join(REGISTRY)}",
+                field="recommender",
+                value=config.recommender,
+            )
+        if not isinstance(rng, np.random.Generator):
+            rng = np.random.default_rng(rng)
+        # Recommenders draw many scalars per page: a stdlib Random seeded from the one
+        # numpy Generator is ~10x faster per draw and stays deterministic.
+        self._rand = random.Random(int(rng.integers(2**63)))
+        self.log = log if log is not None else EventLog()
+        self._now = -math.inf
+        self._accounts = Accounts()
+        self._notes = Notes(config.ces_weights)
+        self._shop = Shop(config.attribution_window_hours)
+        self._ads = Ads()
+        self._trending = Trending(config.trending_window_hours)
+        self._search = Search(self._accounts, self._notes, self._shop, config.decay_half_life_hours)
+        self._seen = SeenFilter(config.seen_window)
+        self._recommenders = {
+            name: cls(self._accounts, self._notes, config, self._rand)
+            for name, cls in REGISTRY.items()
+        }
+        self._by_code = {r.code: r for r in self._recommenders.values()}
+        self._active: Recommender = self._recommenders[config.recommender]
+        self._appliers: dict[EventKind, Callable[[Event], None]] = self._replay_table()
+
+    # ================================================================ time & helpers
+
+    @property
+    def now(self) -> float:
+        """Time of the latest operation (``-inf`` before the first)."""
+        return self._now
+
+    def _tick(self, now: float) -> float:
+        if not (isinstance(now, int | float) and now >= self._now and now == now):
+            raise InvalidInput(
+                f"now must be a number >= the platform's current time {self._now}; got {now!r}",
+                field="now",
+                value=now,
+            )
+        self._now = now = float(now)
+        return now
+
+    @property
+    def recommender(self) -> str:
+        return self._active.name
+
+    # ================================================================ accounts & follows
+
+    def create_user(
+        self,
+        name: str,
+        kind: str | AccountKind = "consumer",
+        interests: Iterable[str] = (),
+        *,
+        now: float,
+    ) -> int:
+        """Open an account; ``interests`` are topic names (any number, may be empty)."""
+        k = AccountKind.parse(kind, "kind")
+        mask = topic_mask(list(interests), field_name="interests", min_n=0, max_n=len(TOPICS))
+        self._accounts.check_new_name(name, self.config.max_name_chars)
+        now = self._tick(now)
+        uid = len(self._accounts)
+        self.log.append(E.USER_CREATED, now, uid, uid, int(k) | mask << 4, None, name)
+        self._apply_user(int(k), mask, name, now)
+        return uid
+
+    def _apply_user(self, kind: int, mask: int, name: str, now: float) -> None:
+        uid = self._accounts.add(kind, mask, name, now)
+        self._search.index_account(uid)
+
+    def follow(self, user: int, target: int, *, now: float, via_note: int | None = None) -> bool:
+        """Follow ``target``; False if already following. ``via_note`` credits a note of theirs."""
+        acc = self._accounts
+        acc.check_follow(user, target)
+        via = -1
+        if via_note is not None:
+            self._notes.check(via_note, "via_note")
+            if self._notes.author[via_note] != target:
+                raise InvalidInput(
+                    f"via_note {via_note} is by user {self._notes.author[via_note]}, not {target}",
+                    field="via_note",
+                    value=via_note,
+                )
+            via = via_note
+        if acc.is_following(user, target):
+            return False
+        now = self._tick(now)
+        self.log.append(E.FOLLOWED, now, user, target, via)
+        self._apply_follow(user, target, via, now)
+        return True
+
+    def _apply_follow(self, user: int, target: int, via: int, now: float) -> None:
+        self._accounts.follow(user, target)
+        if via >= 0:
+            self._notes.follows[via] += 1
+            self._trending.record(now, self._notes.topics[via], (), self._notes.w_follow)
+
+    def unfollow(self, user: int, target: int, *, now: float) -> bool:
+        acc = self._accounts
+        acc.check_follow(user, target)
+        if not acc.is_following(user, target):
+            return False
+        now = self._tick(now)
+        self.log.append(E.UNFOLLOWED, now, user, target)
+        acc.unfollow(user, target)
+        return True
+
+    # ================================================================ notes
+
+    def publish(
+        self,
+        author: int,
+        topics: Iterable[str],
+        *,
+        now: float,
+        format: str | NoteFormat = "image",
+        products: Iterable[int] = (),
+        sponsor: int | None = None,
+        title: str = "",
+    ) -> int:
+        """Publish a note with 1–3 topics, optional product tags and sponsor (a brand)."""
+        cfg, acc = self.config, self._accounts
+        acc.check(author, "author")
+        mask = topic_mask(list(topics) if not isinstance(topics, str) else topics)
+        fmt = Notes.check_format(format)
+        tagged = tuple(dict.fromkeys(products))
+        if len(tagged) > cfg.max_products_per_note:
+            raise InvalidInput(
+                f"a note may tag at most {cfg.max_products_per_note} products; got {len(tagged)}",
+                field="products",
+            )
+        for p in tagged:
+            self._shop.check(p, "products")
+        sp = -1
+        if sponsor is not None:
+            acc.check_kind(sponsor, (AccountKind.BRAND,), "sponsor")
+            sp = sponsor
+        Notes.check_text(title, "title", 200, allow_empty=True)
+        now = self._tick(now)
+        nid = len(self._notes)
+        self.log.append(
+            E.NOTE_PUBLISHED, now, author, nid, pack_note(mask, fmt, sp), tagged or None,
+            title or None,
+        )
+        self._apply_publish(author, mask, fmt, sp, tagged, title, now)
+        return nid
+
+    def _apply_publish(self, author: int, mask: int, fmt: int, sponsor: int,
+                       products: tuple[int, ...], title: str, now: float) -> None:
+        nid = self._notes.add(author, now, mask, fmt, sponsor, products, title)
+        self._accounts.n_notes[author] += 1
+        if products:
+            self._shop.tag(nid, products)
+        for rec in self._recommenders.values():
+            rec.on_published(nid, now)
+
+    def read(self, user: int, note: int, *, now: float,
+             channel: str | Channel = Channel.DISCOVERY) -> None:
+        """Open a note's card. ``channel`` says where the card was: it drives attribution."""
+        self._accounts.check(user)
+        self._notes.check(note)
+        ch = int(Channel.parse(channel, "channel"))
+        now = self._tick(now)
+        self.log.append(E.NOTE_READ, now, user, note, ch)
+        self._apply_read(user, note, ch, now)
+
+    def _apply_read(self, user: int, note: int, channel: int, now: float) -> None:
+        notes = self._notes
+        notes.reads[note] += 1
+        self._accounts.learn(user, notes.topics[note], LEARN_READ)
+        products = notes.products.get(note)
+        if products:
+            self._shop.touched(user, products, note, channel, now)
+
+    def _engaged(self, user: int, note: int, weight: float, now: float) -> None:
+        notes = self._notes
+        mask = notes.topics[note]
+        self._accounts.learn(user, mask, LEARN_ENGAGE)
+        self._trending.record(now, mask, notes.products.get(note, ()), weight)
+
+    def like(self, user: int, note: int, *, now: float) -> bool:
+        """Like a note; False (and no event) if already liked."""
+        self._accounts.check(user)
+        self._notes.check(note)
+        if (user << 32 | note) in self._notes.liked:
+            return False
+        now = self._tick(now)
+        self.log.append(E.LIKED, now, user, note)
+        self._apply_like(user, note, now)
+        return True
+
+    def _apply_like(self, user: int, note: int, now: float) -> None:
+        notes = self._notes
+        notes.liked.add(user << 32 | note)
+        notes.likes[note] += 1
+        self._engaged(user, note, notes.w_like, now)
+
+    def unlike(self, user: int, note: int, *, now: float) -> bool:
+        self._accounts.check(user)
+        self._notes.check(note)
+        if (user << 32 | note) not in self._notes.liked:
+            return False
+        now = self._tick(now)
+        self.log.append(E.UNLIKED, now, user, note)
+        self._apply_unlike(user, note)
+        return True
+
+    def _apply_unlike(self, user: int, note: int) -> None:
+        self._notes.liked.discard(user << 32 | note)
+        self._notes.likes[note] -= 1
+
+    def collect(self, user: int, note: int, *, now: float) -> bool:
+        """Save a note to the user's collection; False if already collected."""
+        self._accounts.check(user)
+        self._notes.check(note)
+        if (user << 32 | note) in self._notes.collected:
+            return False
+        now = self._tick(now)
+        self.log.append(E.COLLECTED, now, user, note)
+        self._apply_collect(user, note, now)
+        return True
+
+    def _apply_collect(self, user: int, note: int, now: float) -> None:
+        notes = self._notes
+        notes.collected.add(user << 32 | note)
+        notes.collects[note] += 1
+        self._engaged(user, note, notes.w_collect, now)
+
+    def uncollect(self, user: int, note: int, *, now: float) -> bool:
+        self._accounts.check(user)
+        self._notes.check(note)
+        if (user << 32 | note) not in self._notes.collected:
+            return False
+        now = self._tick(now)
+        self.log.append(E.UNCOLLECTED, now, user, note)
+        self._apply_uncollect(user, note)
+        return True
+
+    def _apply_uncollect(self, user: int, note: int) -> None:
+        self._notes.collected.discard(user << 32 | note)
+        self._notes.collects[note] -= 1
+
+    def comment(self, user: int, note: int, text: str, *, now: float) -> None:
+        self._accounts.check(user)
+        self._notes.check(note)
+        Notes.check_text(text, "text", self.config.max_comment_chars, allow_empty=False)
+        now = self._tick(now)
+        self.log.append(E.COMMENTED, now, user, note, 0, None, text)
+        self._apply_comment(user, note, text, now)
+
+    def _apply_comment(self, user: int, note: int, text: str, now: float) -> None:
+        self._notes.add_comment(user, note, now, text)
+        self._engaged(user, note, self._notes.w_comment, now)
+
+    def share(self, user: int, note: int, *, now: float) -> None:
+        """Share a note out of the app. Every share counts."""
+        self._accounts.check(user)
+        self._notes.check(note)
+        now = self._tick(now)
+        self.log.append(E.SHARED, now, user, note)
+        self._apply_share(user, note, now)
+
+    def _apply_share(self, user: int, note: int, now: float) -> None:
+        self._notes.shares[note] += 1
+        self._engaged(user, note, self._notes.w_share, now)
+
+    # ================================================================ feeds
+
+    def following_feed(self, user: int, *, now: float, before: int | None = None,
+                       limit: int = 20) -> list[int]:
+        """Newest notes of the accounts ``user`` follows, newest first.
+
+        Paginate by passing the last note id of a page as ``before``. Serving counts
+        impressions (one event per non-empty page).
+        """
+        self._accounts.check(user)
+        if before is not None:
+            self._notes.check(before, "before")
+        Shop.check_quantity(limit, "limit", 1, 100)
+        now = self._tick(now)
+        cursor = len(self._notes) if before is None else before
+        page = self._notes.newest_by(self._accounts.following.get(user, ()), cursor, limit)
+        if page:
+            self.log.append(E.FEED_SERVED, now, user, -1, _pack_served(_FOLLOWING, 0), page)
+            self._apply_served(user, _pack_served(_FOLLOWING, 0), page, now)
+        return page
+
+    def discovery_feed(self, user: int, *, now: float, k: int | None = None) -> DiscoveryPage:
+        """One two-column discovery page from the active recommender, maybe with a feed ad.
+
+        Serving records impressions; opening a card is a separate :meth:`read`.
+        """
+        acc = self._accounts
+        acc.check(user)
+        k = self.config.page_size if k is None else Shop.check_quantity(k, "k", 1, 100)
+        now = self._tick(now)
+        seen = self._seen
+        rec = self._active
+        cards = rec.page(user, now, k, seen.mask(user), seen.bits)
+        ad_slot = campaign = -1
+        if self._ads.placement:
+            campaign = self._ads.due(AdPlacement.FEED, acc.interests[user] or 0xFFFF)
+            if campaign >= 0:
+                ad_slot = min(self.config.ad_slot, len(cards))
+                ad_note = self._ads.note[campaign]
+                if ad_note in cards:
+                    cards.remove(ad_note)
+                cards.insert(ad_slot, ad_note)
+                del cards[k:]
+                if ad_slot >= len(cards):  # page too short to hold the ad where planned
+                    ad_slot = cards.index(ad_note)
+        if not cards:
+            return DiscoveryPage(())
+        value = _pack_served(_DISCOVERY, rec.code, ad_slot, campaign)
+        self.log.append(E.FEED_SERVED, now, user, -1, value, cards)
+        self._apply_served(user, value, cards, now)
+        return DiscoveryPage(tuple(cards), (ad_slot,) if ad_slot >= 0 else ())
+
+    def _apply_served(self, user: int, value: int, cards: list[int] | tuple[int, ...],
+                      now: float) -> None:
+        impressions = self._notes.impressions
+        for n in cards:
+            impressions[n] += 1
+        self._seen.add(user, cards)
+        if value & 0xF != _DISCOVERY:
+            return
+        ad_slot = (value >> 8 & 0xFF) - 1
+        if ad_slot >= 0:
+            self._ads.charge((value >> 16) - 1)
+            cards = tuple(cards[:ad_slot]) + tuple(cards[ad_slot + 1 :])
+        else:
+            cards = tuple(cards)
+        self._by_code[value >> 4 & 0xF].on_served(cards, now)
+
+    def set_recommender(self, name: str, *, now: float) -> None:
+        """Switch the discovery recommender (e.g. the 2016 move from editors to machines)."""
+        if name not in self._recommenders:
+            raise InvalidInput(
+                f"unknown recommender {name!r}; allowed: {', '.join(self._recommenders)}",
+                field="recommender",
+                value=name,
+            )
+        now = self._tick(now)
+        self.log.append(E.RECOMMENDER_SET, now, -1, -1, 0, None, name)
+        self._active = self._recommenders[name]
+
+    def pick_note(self, editor: int, note: int, *, now: float) -> None:
+        """An editor (staff account) adds a note to the editors' picks."""
+        self._accounts.check_kind(editor, (AccountKind.STAFF,), "editor")
+        self._notes.check(note)
+        now = self._tick(now)
+        self.log.append(E.NOTE_PICKED, now, editor, note)
+        self._notes.editors_picks.append(note)
+
+    # ================================================================ search
+
+    def search(self, user: int, query: str, *, now: float, limit: int = 20) -> SearchResult:
+        """Search notes and products by topic, product name or brand. Logged as intent."""
+        self._accounts.check(user)
+        Notes.check_text(query, "query", 200, allow_empty=False)
+        Shop.check_quantity(limit, "limit", 1, 100)
+        now = self._tick(now)
+        topics, products = self._search.match(query)
+        found = self._search.rank(topics, products, now, limit)
+        campaign = -1
+        if self._ads.placement:
+            mask = sum(1 << t for t in topics) or sum(
+                1 << self._shop.topic[p] for p in products
+            )
+            campaign = self._ads.due(AdPlacement.SEARCH, mask) if mask else -1
+        self.log.append(E.SEARCHED, now, user, -1, campaign + 1, found, query)
+        self._apply_searched(user, found, campaign)
+        return SearchResult(
+            query=query,
+            topics=tuple(TOPICS[t] for t in topics),
+            products=products,
+            notes=found,
+            ad_note=self._ads.note[campaign] if campaign >= 0 else None,
+        )
+
+    def _apply_searched(self, user: int, found: tuple[int, ...], campaign: int) -> None:
+        impressions = self._notes.impressions
+        for n in found:
+            impressions[n] += 1
+        if campaign >= 0:
+            impressions[self._ads.note[campaign]] += 1
+            self._ads.charge(campaign)
+
+    # ================================================================ shop
+
+    def _check_seller(self, actor: int, product: int) -> None:
+        self._accounts.check(actor, "actor")
+        if actor != self._shop.brand[product] and self._accounts.kind[actor] != AccountKind.STAFF:
+            raise Forbidden(
+                f"user {actor} is neither the brand of product {product} nor platform staff",
+                field="actor",
+                value=actor,
+            )
+
+    def create_product(
+        self,
+        brand: int,
+        name: str,
+        topic: str,
+        price: float,
+        stock: int = 0,
+        *,
+        now: float,
+        origin: str | Origin = "domestic",
+    ) -> int:
+        """List a brand's product. Staff accounts may list on a brand's behalf via ``restock``."""
+        self._accounts.check_kind(brand, (AccountKind.BRAND,), "brand")
+        Notes.check_text(name, "name", 120, allow_empty=False)
+        if topic not in TOPIC_ID:
+            raise InvalidInput(
+                f"unknown topic {topic!r}; allowed: {', '.join(TOPICS)}", field="topic", value=topic
+            )
+        cents = Shop.check_price(price)
+        Shop.check_quantity(stock, "stock", 0, 10**9)
+        org = int(Origin.parse(origin, "origin"))
+        now = self._tick(now)
+        pid = len(self._shop.brand)
+        value = TOPIC_ID[topic] | org << 8
+        self.log.append(E.PRODUCT_CREATED, now, brand, pid, value, (cents, stock), name)
+        self._shop.add_product(brand, name, TOPIC_ID[topic], cents, stock, org)
+        return pid
+
+    def restock(self, actor: int, product: int, quantity: int, *, now: float) -> None:
+        """Add stock: the brand, or the platform's own shop (staff) for cross-border goods."""
+        self._shop.check(product)
+        self._check_seller(actor, product)
+        Shop.check_quantity(quantity, "quantity", 1, 10**9)
+        now = self._tick(now)
+        self.log.append(E.PRODUCT_RESTOCKED, now, actor, product, quantity)
+        self._shop.stock[product] += quantity
+
+    def set_price(self, actor: int, product: int, price: float, *, now: float) -> None:
+        self._shop.check(product)
+        self._check_seller(actor, product)
+        cents = Shop.check_price(price)
+        now = self._tick(now)
+        self.log.append(E.PRICE_SET, now, actor, product, cents)
+        self._shop.price_cents[product] = cents
+
+    def view_product(self, user: int, product: int, *, now: float,
+                     channel: str | Channel = Channel.DIRECT) -> ProductPage:
+        """Open a product page. A visit from search or an ad is a touch for attribution."""
+        self._accounts.check(user)
+        self._shop.check(product)
+        ch = int(Channel.parse(channel, "channel"))
+        now = self._tick(now)
+        if ch != Channel.DIRECT:
+            self.log.append(E.PRODUCT_VIEWED, now, user, product, ch)
+            self._shop.touched(user, (product,), -1, ch, now)
+        return self.product_page(product)
+
+    def place_order(self, user: int, product: int, quantity: int = 1, *, now: float) -> int:
+        """Order a product; stock is reserved at once. Attributed to the user's last touch."""
+        shop = self._shop
+        self._accounts.check(user)
+        shop.check(product)
+        Shop.check_quantity(quantity, "quantity", 1, self.config.max_order_quantity)
+        if shop.stock[product] < quantity:
+            raise OutOfStock(
+                f"product {product} has {shop.stock[product]} in stock; ordered {quantity}",
+                field="quantity",
+                value=quantity,
+            )
+        now = self._tick(now)
+        oid = len(shop.buyer)
+        note, channel = shop.attribute(user, product, now)
+        ints = (quantity, note, channel, shop.price_cents[product])
+        self.log.append(E.ORDER_PLACED, now, user, oid, product, ints)
+        self._apply_order(user, product, quantity, now)
+        return oid
+
+    def _apply_order(self, user: int, product: int, quantity: int, now: float) -> None:
+        self._shop.add_order(user, product, quantity, now)
+        self._trending.record_order(now, product, quantity)
+
+    def _order_action(self, action: str, actor: int, order: int, now: float,
+                      who: str) -> OrderStatus:
+        shop = self._shop
+        shop.check_order(order)
+        self._accounts.check(actor, "actor")
+        buyer = shop.buyer[order]
+        if who == "buyer" and actor != buyer:
+            raise Forbidden(f"only the buyer (user {buyer}) may {action} order {order}",
+                            field="actor", value=actor)
+        if who == "seller":
+            self._check_seller(actor, shop.product[order])
+        if who == "either" and actor != buyer:
+            self._check_seller(actor, shop.product[order])
+        return shop.check_transition(order, action)
+
+    def _transition(self, kind: EventKind, action: str, who: str, actor: int, order: int,
+                    now: float) -> None:
+        target = self._order_action(action, actor, order, now, who)
+        now = self._tick(now)
+        self.log.append(kind, now, actor, order)
+        self._shop.set_status(order, target)
+
+    def pay(self, user: int, order: int, *, now: float) -> None:
+        self._transition(E.ORDER_PAID, "pay", "buyer", user, order, now)
+
+    def ship(self, actor: int, order: int, *, now: float) -> None:
+        self._transition(E.ORDER_SHIPPED, "ship", "seller", actor, order, now)
+
+    def deliver(self, actor: int, order: int, *, now: float) -> None:
+        self._transition(E.ORDER_DELIVERED, "deliver", "seller", actor, order, now)
+
+    def cancel(self, actor: int, order: int, *, now: float) -> None:
+        """Buyer or seller cancels before shipping; the stock comes back."""
+        self._transition(E.ORDER_CANCELLED, "cancel", "either", actor, order, now)
+
+    def refund(self, user: int, order: int, *, now: float) -> None:
+        self._transition(E.ORDER_REFUNDED, "refund", "buyer", user, order, now)
+
+    def review(self, user: int, order: int, rating: int, *, now: float,
+               note: int | None = None) -> None:
+        """Rate a delivered order 1–5, optionally pointing at the buyer's review note."""
+        self._order_action("review", user, order, now, "buyer")
+        Shop.check_quantity(rating, "rating", 1, 5)
+        rn = -1
+        if note is not None:
+            self._notes.check(note)
+            product = self._shop.product[order]
+            if self._notes.author[note] != user or product not in self._notes.products.get(note, ()):
+                raise InvalidInput(
+                    f"review note {note} must be by user {user} and tag product {product}",
+                    field="note",
+                    value=note,
+                )
+            rn = note
+        now = self._tick(now)
+        self.log.append(E.ORDER_REVIEWED, now, user, order, rating, (rn,) if rn >= 0 else None)
+        self._shop.add_review(order, rating, rn)
+
+    # ================================================================ ads
+
+    def create_campaign(
+        self,
+        brand: int,
+        note: int,
+        budget: float,
+        *,
+        now: float,
+        placement: str | AdPlacement = "feed",
+        topics: Iterable[str] | None = None,
+        cpm: float = 50.0,
+    ) -> int:
+        """Buy impressions for a note the brand wrote or sponsored, at ``cpm`` yuan per 1000."""
+        self._accounts.check_kind(brand, (AccountKind.BRAND,), "brand")
+        self._notes.check(note)
+        notes = self._notes
+        if notes.author[note] != brand and notes.sponsor[note] != brand:
+            raise Forbidden(f"note {note} is neither written nor sponsored by brand {brand}",
+                            field="note", value=note)
+        plc = int(AdPlacement.parse(placement, "placement"))
+        mask = notes.topics[note] if topics is None else topic_mask(list(topics), max_n=len(TOPICS))
+        budget_cents = Shop.check_price(budget)
+        cpm_cents = Shop.check_price(cpm)
+        if cpm_cents > budget_cents * 1000:
+            raise InvalidInput("budget must pay for at least one impression", field="budget")
+        now = self._tick(now)
+        cid = len(self._ads)
+        self.log.append(E.CAMPAIGN_CREATED, now, brand, cid, plc | mask << 4,
+                        (note, budget_cents, cpm_cents))
+        self._ads.add(brand, note, plc, mask, budget_cents, cpm_cents)
+        return cid
+
+    def stop_campaign(self, brand: int, campaign: int, *, now: float) -> None:
+        self._ads.check(campaign)
+        self._accounts.check(brand, "brand")
+        if self._ads.brand[campaign] != brand:
+            raise Forbidden(f"campaign {campaign} belongs to brand {self._ads.brand[campaign]}",
+                            field="brand", value=brand)
+        now = self._tick(now)
+        self.log.append(E.CAMPAIGN_STOPPED, now, brand, campaign)
+        self._ads.stop(campaign)
+
+    # ================================================================ reading
+
+    @property
+    def n_users(self) -> int:
+        return len(self._accounts)
+
+    @property
+    def n_notes(self) -> int:
+        return len(self._notes)
+
+    @property
+    def n_products(self) -> int:
+        return len(self._shop.brand)
+
+    @property
+    def n_orders(self) -> int:
+        return len(self._shop.buyer)
+
+    def user(self, user: int) -> User:
+        return self._accounts.view(user)
+
+    def user_id(self, name: str) -> int:
+        try:
+            return self._accounts.id_by_name[name]
+        except KeyError:
+            raise NotFound(f"no user named {name!r}", field="name", value=name) from None
+
+    def following(self, user: int) -> tuple[int, ...]:
+        self._accounts.check(user)
+        return self._accounts.followees_of(user)
+
+    def followers(self, user: int) -> tuple[int, ...]:
+        self._accounts.check(user)
+        return self._accounts.followers_of(user)
+
+    def is_following(self, user: int, target: int) -> bool:
+        return self._accounts.is_following(user, target)
+
+    def interest_profile(self, user: int) -> dict[str, float]:
+        """The user's learnt topic affinity (declared interests start at 1)."""
+        self._accounts.check(user)
+        base = user * len(TOPICS)
+        return dict(zip(TOPICS, self._accounts.affinity[base : base + len(TOPICS)], strict=True))
+
+    def note(self, note: int) -> Note:
+        notes = self._notes
+        notes.check(note)
+        sp = notes.sponsor[note]
+        pools = self._recommenders["ces_pools"]
+        stage = pools.stage[note] if isinstance(pools, CESPools) else -1
+        return Note(
+            id=note,
+            author=notes.author[note],
+            created_at=notes.created_at[note],
+            format=NoteFormat(notes.format[note]).label,
+            topics=topic_names(notes.topics[note]),
+            products=notes.products.get(note, ()),
+            sponsor=sp if sp >= 0 else None,
+            title=notes.titles.get(note, ""),
+            impressions=notes.impressions[note],
+            reads=notes.reads[note],
+            likes=notes.likes[note],
+            collects=notes.collects[note],
+            comments=notes.comments[note],
+            shares=notes.shares[note],
+            follows=notes.follows[note],
+            ces=notes.ces(note),
+            pool_stage=stage if stage >= 0 else None,
+        )
+
+    def has_liked(self, user: int, note: int) -> bool:
+        return (user << 32 | note) in self._notes.liked
+
+    def has_collected(self, user: int, note: int) -> bool:
+        return (user << 32 | note) in self._notes.collected
+
+    def notes_by(self, author: int) -> tuple[int, ...]:
+        self._accounts.check(author, "author")
+        return tuple(self._notes.by_author.get(author, ()))
+
+    def comments(self, note: int) -> tuple[Comment, ...]:
+        self._notes.check(note)
+        return tuple(self._notes.comment_threads.get(note, ()))
+
+    def editors_picks(self) -> tuple[int, ...]:
+        return tuple(self._notes.editors_picks)
+
+    def product(self, product: int) -> Product:
+        return self._shop.view(product)
+
+    def products_of(self, brand: int) -> tuple[int, ...]:
+        self._accounts.check(brand, "brand")
+        return tuple(self._shop.by_brand.get(brand, ()))
+
+    def product_page(self, product: int, *, top: int = 10) -> ProductPage:
+        """A product with its word of mouth: notes tagging it, best first, and their totals."""
+        view = self._shop.view(product)
+        notes = self._notes
+        tagged = list(self._shop.notes_of.get(product, ()))
+        best = sorted(tagged, key=lambda n: (-notes.ces(n), -n))[:top]
+        return ProductPage(
+            product=view,
+            top_notes=tuple(best),
+            likes_on_notes=sum(notes.likes[n] for n in tagged),
+            collects_on_notes=sum(notes.collects[n] for n in tagged),
+        )
+
+    def order(self, order: int) -> Order:
+        return self._shop.order_view(order)
+
+    def campaign(self, campaign: int) -> AdCampaign:
+        return self._ads.view(campaign)
+
+    def trending_topics(self, *, now: float, k: int = 5) -> list[tuple[str, float]]:
+        return self._trending.topics(now, k)
+
+    def trending_products(self, *, now: float, k: int = 5) -> list[tuple[int, float]]:
+        return self._trending.products(now, k)
+
+    def pool_sizes(self) -> list[int]:
+        """Active notes per CES traffic-pool stage."""
+        pools = self._recommenders["ces_pools"]
+        return pools.pool_sizes() if isinstance(pools, CESPools) else []
+
+    def tables(self) -> dict[str, dict[str, np.ndarray]]:
+        """Copies of the state columns as numpy arrays, for vectorised metrics and exports."""
+
+        def cols(obj: object, names: Iterable[str], dtype: dict[str, str]) -> dict[str, np.ndarray]:
+            return {n: np.array(getattr(obj, n), dtype=dtype.get(n)) for n in names}
+
+        acc, notes, shop = self._accounts, self._notes, self._shop
+        pools = self._recommenders["ces_pools"]
+        note_cols = cols(
+            notes,
+            ("author", "created_at", "topics", "format", "sponsor", "impressions", "reads",
+             "likes", "collects", "comments", "shares", "follows"),
+            {},
+        )
+        note_cols["n_products"] = np.fromiter(
+            (len(notes.products.get(i, ())) for i in range(len(notes))), dtype=np.int32,
+            count=len(notes),
+        )
+        if isinstance(pools, CESPools):
+            note_cols["pool_stage"] = np.array(pools.stage, dtype=np.int8)
+        return {
+            "users": cols(acc, ("kind", "interests", "created_at", "n_followers", "n_following",
+                                "n_notes"), {}),
+            "notes": note_cols,
+            "products": cols(shop, ("brand", "topic", "price_cents", "stock", "origin",
+                                    "units_sold", "rating_sum", "rating_count"), {}),
+            "orders": cols(shop, ("buyer", "product", "quantity", "unit_cents", "placed_at",
+                                  "status", "note", "channel", "rating", "review_note"), {}),
+        }
+
+    def fingerprint(self) -> str:
+        """A digest of the whole platform state: equal digests mean identical platforms."""
+        h = hashlib.blake2b(digest_size=20)
+
+        def put(x: object) -> None:
+            if isinstance(x, array):
+                h.update(x.typecode.encode())
+                h.update(x.tobytes())
+            elif isinstance(x, set):
+                h.update(array("q", sorted(x)).tobytes())
+            elif isinstance(x, dict):
+                for key in sorted(x):
+                    h.update(repr(key).encode())
+                    put(x[key])
+            else:
+                h.update(repr(x).encode())
+            h.update(b"|")
+
+        for store in (self._accounts, self._notes, self._shop, self._ads):
+            for name in sorted(vars(store)):
+                if not name.startswith("_") or name in ("_live",):
+                    put(vars(store)[name])
+        pools = self._recommenders["ces_pools"]
+        if isinstance(pools, CESPools):
+            put(pools.stage)
+            put(pools.quota)
+        put(self._seen._state)  # noqa: SLF001 - same package
+        put(self._trending.topics(self._now, 100) if self._now > -math.inf else [])
+        put(self._trending.products(self._now, 1000) if self._now > -math.inf else [])
+        put(self._active.name)
+        put(self._now)
+        return h.hexdigest()
+
+    # ================================================================ replay
+
+    def _replay_table(self) -> dict[EventKind, Callable[[Event], None]]:
+        shop, ads, notes = self._shop, self._ads, self._notes
+
+        def published(e: Event) -> None:
+            mask, fmt, sponsor = unpack_note(e.value)
+            self._apply_publish(e.actor, mask, fmt, sponsor, e.ints or (), e.text or "", e.time)
+
+        def status(target: OrderStatus) -> Callable[[Event], None]:
+            return lambda e: shop.set_status(e.object, target)
+
+        def campaign_created(e: Event) -> None:
+            note, budget, cpm = e.ints or (0, 0, 0)
+            ads.add(e.actor, note, e.value & 0xF, e.value >> 4, budget, cpm)
+
+        def recommender_set(e: Event) -> None:
+            self._active = self._recommenders[e.text or ""]
+
+        return {
+            E.USER_CREATED: lambda e: self._apply_user(e.value & 0xF, e.value >> 4, e.text or "",
+                                                       e.time),
+            E.FOLLOWED: lambda e: self._apply_follow(e.actor, e.object, e.value, e.time),
+            E.UNFOLLOWED: lambda e: self._accounts.unfollow(e.actor, e.object),
+            E.NOTE_PUBLISHED: published,
+            E.NOTE_READ: lambda e: self._apply_read(e.actor, e.object, e.value, e.time),
+            E.LIKED: lambda e: self._apply_like(e.actor, e.object, e.time),
+            E.UNLIKED: lambda e: self._apply_unlike(e.actor, e.object),
+            E.COLLECTED: lambda e: self._apply_collect(e.actor, e.object, e.time),
+            E.UNCOLLECTED: lambda e: self._apply_uncollect(e.actor, e.object),
+            E.COMMENTED: lambda e: self._apply_comment(e.actor, e.object, e.text or "", e.time),
+            E.SHARED: lambda e: self._apply_share(e.actor, e.object, e.time),
+            E.FEED_SERVED: lambda e: self._apply_served(e.actor, e.value, e.ints or (), e.time),
+            E.SEARCHED: lambda e: self._apply_searched(e.actor, e.ints or (), e.value - 1),
+            E.NOTE_PICKED: lambda e: notes.editors_picks.append(e.object),
+            E.RECOMMENDER_SET: recommender_set,
+            E.PRODUCT_CREATED: lambda e: shop.add_product(
+                e.actor, e.text or "", e.value & 0xFF, (e.ints or (0, 0))[0],
+                (e.ints or (0, 0))[1], e.value >> 8 & 1),
+            E.PRODUCT_RESTOCKED: lambda e: shop.stock.__setitem__(
+                e.object, shop.stock[e.object] + e.value),
+            E.PRICE_SET: lambda e: shop.price_cents.__setitem__(e.object, e.value),
+            E.PRODUCT_VIEWED: lambda e: shop.touched(e.actor, (e.object,), -1, e.value, e.time),
+            E.ORDER_PLACED: lambda e: self._apply_order(e.actor, e.value, (e.ints or (1,))[0],
+                                                        e.time),
+            E.ORDER_PAID: status(OrderStatus.PAID),
+            E.ORDER_SHIPPED: status(OrderStatus.SHIPPED),
+            E.ORDER_DELIVERED: status(OrderStatus.DELIVERED),
+            E.ORDER_CANCELLED: status(OrderStatus.CANCELLED),
+            E.ORDER_REFUNDED: status(OrderStatus.REFUNDED),
+            E.ORDER_REVIEWED: lambda e: shop.add_review(e.object, e.value,
+                                                        e.ints[0] if e.ints else -1),
+            E.CAMPAIGN_CREATED: campaign_created,
+            E.CAMPAIGN_STOPPED: lambda e: ads.stop(e.object),
+        }
+
+    def apply(self, event: Event) -> None:
+        """Apply one logged event (used by replay). The event is appended to this log too."""
+        if event.time < self._now:
+            raise InvalidInput(f"event {event.seq} goes back in time", field="time")
+        self._now = event.time
+        self.log.append(event.kind, event.time, event.actor, event.object, event.value,
+                        event.ints, event.text)
+        self._appliers[event.kind](event)
+
+    @classmethod
+    def replay(cls, events: Iterable[Event], config: PlatformConfig | None = None,
+               *, rng: np.random.Generator | int | None = None) -> Platform:
+        """Rebuild a platform from its events (an :class:`EventLog` or a SQLite file's rows)."""
+        platform = cls(config, rng=rng)
+        for event in events:
+            platform.apply(event)
+        return platform
+
+    @classmethod
+    def from_sqlite(cls, path: str | os.PathLike[str],
+                    *, rng: np.random.Generator | int | None = None) -> Platform:
+        """Replay a log written with ``log.stream_to(path, meta=...)`` (config read from meta)."""
+        meta, rows = read_sqlite(path)
+        config = PlatformConfig.from_dict(meta["platform_config"]) if "platform_config" in meta else None
+        return cls.replay(rows, config, rng=rng)
+
+    def stream_log(self, path: str | os.PathLike[str], **meta: Any) -> None:
+        """Stream this platform's event log to a SQLite file (closed by :meth:`close_log`)."""
+        self.log.stream_to(path, meta={"platform_config": self.config.to_dict(), **meta})
+
+    def close_log(self) -> None:
+        self.log.close()

@@ -1,0 +1,59 @@
+"""The platform's error tree. Callers catch at the level they care about.
+
+    PlatformError
+    ├── NotFound          unknown user / note / product / order / campaign id
+    ├── Conflict          the request is well-formed but the current state refuses it
+    │   ├── OutOfStock    not enough stock for the ordered quantity
+    │   └── InvalidTransition   an order (or campaign) is not in a state that allows the action
+    ├── InvalidInput      a field is malformed or out of its allowed range
+    └── Forbidden         the actor may not do this (self-follow, not the buyer, not the seller...)
+
+Every error names the offending field or id and what is allowed. An operation that raises
+has changed nothing. The HTTP layer maps the four branches to 404 / 409 / 422 / 403.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Conflict",
+    "Forbidden",
+    "InvalidInput",
+    "InvalidTransition",
+    "NotFound",
+    "OutOfStock",
+    "PlatformError",
+]
+
+
+class PlatformError(Exception):
+    """Root of every error the platform raises on purpose."""
+
+    def __init__(self, message: str, *, field: str | None = None, value: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.value = value
+
+
+class NotFound(PlatformError):
+    """An id that does not exist: ``field`` names the kind (``user``, ``note``...)."""
+
+
+class Conflict(PlatformError):
+    """The state refuses a well-formed request."""
+
+
+class OutOfStock(Conflict):
+    """Fewer units in stock than ordered."""
+
+
+class InvalidTransition(Conflict):
+    """The object's lifecycle does not allow this action from its current state."""
+
+
+class InvalidInput(PlatformError):
+    """A malformed or out-of-range value: ``field`` names it, the message says what is allowed."""
+
+
+class Forbidden(PlatformError):
+    """The actor is not allowed to perform the action."""

@@ -1,0 +1,375 @@
+"""Vocabulary of the platform: topics, enumerations, configuration and read-only views.
+
+State itself lives in columnar stores (``social``, ``notes``, ``shop``...). The frozen
+dataclasses here are *views* built on request for callers (HTTP, visualiser, tests); the hot
+paths never allocate them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from enum import IntEnum
+
+from .errors import InvalidInput
+
+TOPICS: tuple[str, ...] = (
+    "beauty",
+    "skincare",
+    "fashion",
+    "food",
+    "travel",
+    "home",
+    "fitness",
+    "outdoor",
+    "hotels",
+    "restaurants",
+    "parenting",
+    "tech",
+)
+N_TOPICS = len(TOPICS)
+TOPIC_ID: dict[str, int] = {name: i for i, name in enumerate(TOPICS)}
+
+#: ``TOPICS_OF_MASK[mask]`` lists the topic ids set in a bitmask, precomputed for speed.
+TOPICS_OF_MASK: tuple[tuple[int, ...], ...] = tuple(
+    tuple(t for t in range(N_TOPICS) if mask >> t & 1) for mask in range(1 << N_TOPICS)
+)
+
+
+def topic_mask(topics: object, *, field_name: str = "topics", min_n: int = 1, max_n: int = 3) -> int:
+    """Validate a collection of topic names and return its bitmask."""
+    if isinstance(topics, str) or not hasattr(topics, "__iter__"):
+        raise InvalidInput(
+            f"{field_name} must be a list of topic names, got {topics!r}",
+            field=field_name,
+            value=topics,
+        )
+    mask = 0
+    for name in topics:  # type: ignore[attr-defined]
+        t = TOPIC_ID.get(name) if isinstance(name, str) else None
+        if t is None:
+            raise InvalidInput(
+                f"unknown topic {name!r} in {field_name}; allowed: {', '.join(TOPICS)}",
+                field=field_name,
+                value=name,
+            )
+        mask |= 1 << t
+    count = mask.bit_count()
+    if not min_n <= count <= max_n:
+        raise InvalidInput(
+            f"{field_name} must name {min_n} to {max_n} distinct topics, got {count}",
+            field=field_name,
+            value=list(topics),  # type: ignore[call-overload]
+        )
+    return mask
+
+
+def topic_names(mask: int) -> tuple[str, ...]:
+    return tuple(TOPICS[t] for t in TOPICS_OF_MASK[mask])
+
+
+class _Named(IntEnum):
+    """An IntEnum that parses its lowercase name with a clear error."""
+
+    @classmethod
+    def parse(cls, value: object, field_name: str) -> _Named:
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            try:
+                return cls[value.upper()]
+            except KeyError:
+                pass
+        allowed = ", ".join(m.name.lower() for m in cls)
+        raise InvalidInput(
+            f"{field_name} must be one of {allowed}; got {value!r}", field=field_name, value=value
+        )
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class AccountKind(_Named):
+    CONSUMER = 0
+    CREATOR = 1
+    BRAND = 2
+    STAFF = 3  # editors and the platform's own shop
+
+
+class NoteFormat(_Named):
+    IMAGE = 0
+    VIDEO = 1
+
+
+class Origin(_Named):
+    DOMESTIC = 0
+    OVERSEAS = 1
+
+
+class Channel(_Named):
+    """Where a read (and so an order) came from."""
+
+    DISCOVERY = 0
+    FOLLOWING = 1
+    SEARCH = 2
+    AD = 3
+    DIRECT = 4
+
+
+class OrderStatus(_Named):
+    PLACED = 0
+    PAID = 1
+    SHIPPED = 2
+    DELIVERED = 3
+    REVIEWED = 4
+    CANCELLED = 5
+    REFUNDED = 6
+
+
+class AdPlacement(_Named):
+    FEED = 0
+    SEARCH = 1
+
+
+def _check_range(name: str, value: float, lo: float, hi: float = math.inf) -> None:
+    if not (isinstance(value, int | float) and lo <= value <= hi):
+        upper = "" if hi == math.inf else f" and <= {hi}"
+        raise InvalidInput(f"config {name} must be >= {lo}{upper}; got {value!r}", field=name)
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformConfig:
+    """Every tunable of the platform's logic, validated on construction.
+
+    Defaults follow ../shared/CALIBRATION.md: CES 1/1/4/4/8; pool quotas scaled like the
+    folklore stages (hundreds, thousands, ... views); a 7-day attribution window.
+    """
+
+    recommender: str = "ces_pools"
+    page_size: int = 10
+    #: CES weights for likes, collects, comments, shares and follows earned by a note.
+    ces_weights: tuple[float, float, float, float, float] = (1.0, 1.0, 4.0, 4.0, 8.0)
+    #: Impression quota of each traffic pool stage (stage 0 = a new note's first audience).
+    pool_quotas: tuple[int, ...] = (300, 4_000, 15_000, 150_000, 1_000_000)
+    #: Minimum decayed CES per impression to leave stage s for stage s+1 (one per stage but last).
+    pool_thresholds: tuple[float, ...] = (0.06, 0.08, 0.10, 0.12)
+    #: Share of a discovery page's slots drawn from each stage, before empty pools are skipped.
+    pool_slot_weights: tuple[float, ...] = (0.35, 0.25, 0.2, 0.12, 0.08)
+    #: Stages below this index are shown only to users interested in the note's topics.
+    pool_targeted_stages: int = 2
+    #: A note older than this leaves the pools regardless of stage.
+    pool_max_age_hours: float = 24.0 * 30
+    #: Half-life of the age decay applied to engagement scores.
+    decay_half_life_hours: float = 72.0
+    #: Orders within this many hours of a read of a note tagging the product are attributed to it.
+    attribution_window_hours: float = 24.0 * 7
+    #: A user is not shown the same note again for roughly this many served cards.
+    seen_window: int = 200
+    trending_window_hours: int = 24
+    #: The popular recommender re-ranks at most this often (simulated hours) ...
+    popular_refresh_hours: float = 1.0
+    #: ... over notes younger than this ...
+    popular_lookback_hours: float = 24.0 * 14
+    #: ... and serves from this many top notes.
+    popular_pool_size: int = 500
+    #: The interest recommender samples among each topic's newest notes.
+    interest_recent_per_topic: int = 2_000
+    #: Slot (0-based) where a feed ad is inserted in a discovery page, when one is due.
+    ad_slot: int = 3
+    max_order_quantity: int = 99
+    max_comment_chars: int = 1_000
+    max_name_chars: int = 40
+    max_products_per_note: int = 10
+    extra: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _check_range("page_size", self.page_size, 1, 100)
+        if len(self.ces_weights) != 5:
+            raise InvalidInput(
+                "config ces_weights needs 5 weights: like, collect, comment, share, follow",
+                field="ces_weights",
+            )
+        for w in self.ces_weights:
+            _check_range("ces_weights", w, 0.0)
+        n = len(self.pool_quotas)
+        if n < 1:
+            raise InvalidInput("config pool_quotas needs at least one stage", field="pool_quotas")
+        for q in self.pool_quotas:
+            _check_range("pool_quotas", q, 1, 2**31 - 1)
+        if len(self.pool_thresholds) != n - 1:
+            raise InvalidInput(
+                f"config pool_thresholds needs {n - 1} values (one per stage but the last)",
+                field="pool_thresholds",
+            )
+        if len(self.pool_slot_weights) != n or sum(self.pool_slot_weights) <= 0:
+            raise InvalidInput(
+                f"config pool_slot_weights needs {n} non-negative weights with a positive sum",
+                field="pool_slot_weights",
+            )
+        for w in (*self.pool_thresholds, *self.pool_slot_weights):
+            _check_range("pool_thresholds/pool_slot_weights", w, 0.0)
+        _check_range("pool_targeted_stages", self.pool_targeted_stages, 0, n)
+        for name in (
+            "pool_max_age_hours",
+            "decay_half_life_hours",
+            "attribution_window_hours",
+            "popular_refresh_hours",
+            "popular_lookback_hours",
+        ):
+            _check_range(name, getattr(self, name), 1e-9)
+        _check_range("seen_window", self.seen_window, 0, 100_000)
+        _check_range("trending_window_hours", self.trending_window_hours, 1, 24 * 365)
+        _check_range("popular_pool_size", self.popular_pool_size, 1, 1_000_000)
+        _check_range("interest_recent_per_topic", self.interest_recent_per_topic, 1, 10_000_000)
+        _check_range("ad_slot", self.ad_slot, 0, self.page_size - 1)
+        _check_range("max_order_quantity", self.max_order_quantity, 1)
+        _check_range("max_comment_chars", self.max_comment_chars, 1)
+        _check_range("max_name_chars", self.max_name_chars, 1)
+        _check_range("max_products_per_note", self.max_products_per_note, 0, 1000)
+
+    def to_dict(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> PlatformConfig:
+        known = {f.name for f in fields(cls)} - {"extra"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InvalidInput(
+                f"unknown platform config key {unknown[0]!r}; allowed: {', '.join(sorted(known))}",
+                field=unknown[0],
+            )
+        converted = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**converted)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- read-only views
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    name: str
+    kind: str
+    interests: tuple[str, ...]
+    created_at: float
+    followers: int
+    following: int
+    notes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    id: int
+    author: int
+    created_at: float
+    format: str
+    topics: tuple[str, ...]
+    products: tuple[int, ...]
+    sponsor: int | None
+    title: str
+    impressions: int
+    reads: int
+    likes: int
+    collects: int
+    comments: int
+    shares: int
+    follows: int
+    ces: float
+    pool_stage: int | None  # None once retired from the traffic pools
+
+    @property
+    def sponsored(self) -> bool:
+        return self.sponsor is not None
+
+    @property
+    def interaction_rate(self) -> float:
+        """(likes + collects + comments + shares) / reads, the practitioners' ~5%-is-good ratio."""
+        engaged = self.likes + self.collects + self.comments + self.shares
+        return engaged / self.reads if self.reads else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    id: int
+    brand: int
+    name: str
+    topic: str
+    price: float
+    stock: int
+    origin: str
+    units_sold: int
+    notes: int
+    reviews: int
+    rating: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: int
+    buyer: int
+    product: int
+    quantity: int
+    unit_price: float
+    placed_at: float
+    status: str
+    note: int | None  # the note the order is attributed to, if any
+    channel: str
+    rating: int | None
+    review_note: int | None
+
+    @property
+    def amount(self) -> float:
+        return self.quantity * self.unit_price
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    user: int
+    time: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    """A product with the community's word of mouth about it."""
+
+    product: Product
+    top_notes: tuple[int, ...]
+    likes_on_notes: int
+    collects_on_notes: int
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryPage:
+    """One two-column discovery page: card note ids in display order and which slots are ads."""
+
+    notes: tuple[int, ...]
+    ad_slots: tuple[int, ...] = ()
+
+    def channel_of(self, slot: int) -> Channel:
+        return Channel.AD if slot in self.ad_slots else Channel.DISCOVERY
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    topics: tuple[str, ...]
+    products: tuple[int, ...]
+    notes: tuple[int, ...]
+    ad_note: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdCampaign:
+    id: int
+    brand: int
+    note: int
+    placement: str
+    topics: tuple[str, ...]
+    budget: float
+    spent: float
+    cpm: float
+    impressions: int
+    active: bool

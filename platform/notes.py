@@ -1,0 +1,130 @@
+"""Notes and engagement on them: counters, who liked/collected what, comments, indexes."""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+
+from .errors import InvalidInput, NotFound
+from .model import N_TOPICS, TOPICS_OF_MASK, Comment, NoteFormat
+
+
+class Notes:
+    """Column store of notes. Note ids are dense and follow publication order (and so time)."""
+
+    def __init__(self, ces_weights: tuple[float, float, float, float, float]) -> None:
+        self.author = array("i")
+        self.created_at = array("d")
+        self.topics = array("H")
+        self.format = array("B")
+        self.sponsor = array("i")  # brand id or -1
+        self.impressions = array("i")
+        self.reads = array("i")
+        self.likes = array("i")
+        self.collects = array("i")
+        self.comments = array("i")
+        self.shares = array("i")
+        self.follows = array("i")  # follows of the author made from this note
+        self.titles: dict[int, str] = {}
+        self.products: dict[int, tuple[int, ...]] = {}
+        self.comment_threads: dict[int, list[Comment]] = {}
+        self.liked: set[int] = set()  # user << 32 | note
+        self.collected: set[int] = set()
+        self.by_author: dict[int, array] = {}
+        self.by_topic: list[array] = [array("i") for _ in range(N_TOPICS)]
+        self.editors_picks = array("i")
+        self.w_like, self.w_collect, self.w_comment, self.w_share, self.w_follow = ces_weights
+
+    def __len__(self) -> int:
+        return len(self.author)
+
+    def check(self, note: int, field: str = "note") -> None:
+        if not 0 <= note < len(self.author):
+            raise NotFound(f"{field} {note!r} does not exist", field=field, value=note)
+
+    def ces(self, note: int) -> float:
+        """Community engagement score: weighted likes, collects, comments, shares, follows."""
+        return (
+            self.w_like * self.likes[note]
+            + self.w_collect * self.collects[note]
+            + self.w_comment * self.comments[note]
+            + self.w_share * self.shares[note]
+            + self.w_follow * self.follows[note]
+        )
+
+    def add(
+        self,
+        author: int,
+        now: float,
+        topics: int,
+        fmt: int,
+        sponsor: int,
+        products: tuple[int, ...],
+        title: str,
+    ) -> int:
+        nid = len(self.author)
+        self.author.append(author)
+        self.created_at.append(now)
+        self.topics.append(topics)
+        self.format.append(fmt)
+        self.sponsor.append(sponsor)
+        for col in (self.impressions, self.reads, self.likes, self.collects, self.comments,
+                    self.shares, self.follows):
+            col.append(0)
+        if products:
+            self.products[nid] = products
+        if title:
+            self.titles[nid] = title
+        mine = self.by_author.get(author)
+        if mine is None:
+            mine = self.by_author[author] = array("i")
+        mine.append(nid)
+        for t in TOPICS_OF_MASK[topics]:
+            self.by_topic[t].append(nid)
+        return nid
+
+    def add_comment(self, user: int, note: int, now: float, text: str) -> None:
+        self.comments[note] += 1
+        thread = self.comment_threads.get(note)
+        if thread is None:
+            thread = self.comment_threads[note] = []
+        thread.append(Comment(user, now, text))
+
+    @staticmethod
+    def check_format(fmt: object) -> int:
+        return int(NoteFormat.parse(fmt, "format"))
+
+    @staticmethod
+    def check_text(text: object, field: str, max_chars: int, *, allow_empty: bool) -> str:
+        if not isinstance(text, str) or len(text) > max_chars or (not allow_empty and not text.strip()):
+            need = "a" if allow_empty else "a non-empty"
+            raise InvalidInput(
+                f"{field} must be {need} string of at most {max_chars} characters",
+                field=field,
+                value=text if isinstance(text, str) and len(text) < 80 else type(text).__name__,
+            )
+        return text
+
+    def newest_by(self, authors: tuple[int, ...] | list[int], before: int, limit: int) -> list[int]:
+        """Newest notes (id < ``before``) by any of ``authors``, newest first: a k-way merge."""
+        import heapq
+
+        heads: list[tuple[int, int, int]] = []  # (-note, author, position)
+        for a in authors:
+            mine = self.by_author.get(a)
+            if not mine:
+                continue
+            pos = bisect_left(mine, before) - 1
+            if pos >= 0:
+                heads.append((-mine[pos], a, pos))
+        heapq.heapify(heads)
+        out: list[int] = []
+        while heads and len(out) < limit:
+            neg, a, pos = heads[0]
+            out.append(-neg)
+            if pos > 0:
+                mine = self.by_author[a]
+                heapq.heapreplace(heads, (-mine[pos - 1], a, pos - 1))
+            else:
+                heapq.heappop(heads)
+        return out

@@ -1,0 +1,355 @@
+"""Recommenders: the one hook that ranks a discovery page for a user.
+
+A recommender returns up to ``k`` note ids for a user at time ``now``; it never changes
+platform state itself. The feed service records what was served and then calls
+``on_served`` so recommenders with bookkeeping (the CES traffic pools) can update it; that is
+also what replay calls, so the bookkeeping is rebuilt exactly from the log.
+
+Register a new one with :func:`register`; ``PlatformConfig.recommender`` names the active one.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from array import array
+from bisect import bisect_right
+from itertools import accumulate
+from typing import ClassVar
+
+import numpy as np
+
+from .model import N_TOPICS, TOPICS_OF_MASK, PlatformConfig
+from .notes import Notes
+from .social import Accounts
+
+ALL_TOPICS = tuple(range(N_TOPICS))
+_HASH = 2654435761  # Knuth's multiplicative hash, spreads note ids over the filter's bits
+
+
+class SeenFilter:
+    """Remembers roughly the last ``window`` cards served to each user, in ~2 bits per card.
+
+    Two generations of a Bloom-style bitmask (a Python int) per user; a false positive only
+    means a card is skipped once, never that a seen card is shown again within the window.
+    """
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        half = max(1, window // 2)
+        self.bits = 1 << max(6, (half * 16 - 1).bit_length())
+        self._per_gen = half
+        self._state: dict[int, list[int]] = {}  # user -> [current, previous, count]
+
+    def mask(self, user: int) -> int:
+        st = self._state.get(user)
+        return 0 if st is None else st[0] | st[1]
+
+    def bit(self, note: int) -> int:
+        return 1 << (note * _HASH) % self.bits
+
+    def add(self, user: int, notes: tuple[int, ...] | list[int]) -> None:
+        if not self.window:
+            return
+        st = self._state.get(user)
+        if st is None:
+            st = self._state[user] = [0, 0, 0]
+        cur, count, bits = st[0], st[2], self.bits
+        for n in notes:
+            cur |= 1 << (n * _HASH) % bits
+            count += 1
+            if count >= self._per_gen:
+                st[1], cur, count = cur, 0, 0
+        st[0], st[2] = cur, count
+
+
+class Recommender:
+    """Base class: subclasses implement :meth:`page`."""
+
+    name: ClassVar[str]
+    code: ClassVar[int]
+
+    def __init__(
+        self, accounts: Accounts, notes: Notes, config: PlatformConfig, rand: random.Random
+    ) -> None:
+        self.accounts = accounts
+        self.notes = notes
+        self.config = config
+        self.rand = rand
+
+    def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
+        raise NotImplementedError
+
+    def on_published(self, note: int, now: float) -> None:  # noqa: B027 - optional hook
+        """Called once per new note (also during replay)."""
+
+    def on_served(self, notes: tuple[int, ...], now: float) -> None:  # noqa: B027
+        """Called after this recommender's page was served (also during replay)."""
+
+    # ------------------------------------------------------------ shared helpers
+
+    def user_topics(self, user: int) -> tuple[int, ...]:
+        return TOPICS_OF_MASK[self.accounts.interests[user]] or ALL_TOPICS
+
+    def fill_newest(
+        self, picked: list[int], topics: tuple[int, ...], k: int, seen: int, seen_bits: int,
+        now: float,
+    ) -> None:
+        """Top up ``picked`` with the newest unseen notes of ``topics`` (cold start, empty pools)."""
+        max_age = self.config.pool_max_age_hours
+        created = self.notes.created_at
+        for t in topics:
+            lst = self.notes.by_topic[t]
+            for pos in range(len(lst) - 1, max(-1, len(lst) - 1 - 4 * k), -1):
+                n = lst[pos]
+                if now - created[n] > max_age or len(picked) >= k:
+                    break
+                if n not in picked and not seen >> (n * _HASH) % seen_bits & 1:
+                    picked.append(n)
+            if len(picked) >= k:
+                return
+
+    def decay(self, age: float) -> float:
+        return 0.5 ** (age / self.config.decay_half_life_hours)
+
+
+class EditorsPicks(Recommender):
+    """``manual``: everyone sees the editors' picks, newest first; the pre-2016 way."""
+
+    name = "manual"
+    code = 0
+
+    def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
+        picks = self.notes.editors_picks
+        picked: list[int] = []
+        for pos in range(len(picks) - 1, max(-1, len(picks) - 1 - 50 * k), -1):
+            n = picks[pos]
+            if n not in picked and not seen >> (n * _HASH) % seen_bits & 1:
+                picked.append(n)
+                if len(picked) == k:
+                    return picked
+        if not picks:  # nothing curated yet: the community's newest notes
+            self.fill_newest(picked, ALL_TOPICS, k, seen, seen_bits, now)
+        return picked
+
+
+class Popular(Recommender):
+    """``popular``: the same top notes by decayed CES for everyone, top-heavy sampling."""
+
+    name = "popular"
+    code = 1
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self._ranked: list[int] = []
+        self._ranked_at = -math.inf
+        self._ranked_n = -1
+
+    def _rerank(self, now: float) -> None:
+        cfg, notes = self.config, self.notes
+        n = len(notes)
+        created = np.frombuffer(notes.created_at, dtype=np.float64)
+        start = int(np.searchsorted(created, now - cfg.popular_lookback_hours, side="left"))
+        age = now - created[start:]
+        del created
+        w = notes
+        score = np.zeros(n - start)
+        for col, weight in ((w.likes, w.w_like), (w.collects, w.w_collect),
+                            (w.comments, w.w_comment), (w.shares, w.w_share),
+                            (w.follows, w.w_follow)):
+            score += weight * np.frombuffer(col, dtype=np.int32)[start:]
+        score *= np.exp2(-age / cfg.decay_half_life_hours)
+        top = min(cfg.popular_pool_size, len(score))
+        if top:
+            idx = np.argpartition(-score, top - 1)[:top]
+            idx = idx[np.lexsort((idx, -score[idx]))]
+            self._ranked = (idx + start).tolist()
+        else:
+            self._ranked = []
+        self._ranked_at, self._ranked_n = now, n
+
+    def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
+        if now - self._ranked_at >= self.config.popular_refresh_hours or (
+            not self._ranked and self._ranked_n != len(self.notes)
+        ):
+            self._rerank(now)
+        ranked, rand = self._ranked, self.rand.random
+        picked: list[int] = []
+        if ranked:
+            size = len(ranked)
+            for _ in range(4 * k):
+                n = ranked[int(size * rand() ** 2)]
+                if n not in picked and not seen >> (n * _HASH) % seen_bits & 1:
+                    picked.append(n)
+                    if len(picked) == k:
+                        return picked
+        self.fill_newest(picked, self.user_topics(user), k, seen, seen_bits, now)
+        return picked
+
+
+class InterestMatch(Recommender):
+    """``interest``: topics drawn from the user's learnt affinity, the better of two recent
+    notes per slot (by decayed CES per impression)."""
+
+    name = "interest"
+    code = 3
+
+    def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
+        base = user * N_TOPICS
+        cum = list(accumulate(self.accounts.affinity[base : base + N_TOPICS]))
+        total = cum[-1]
+        if total <= 0:
+            cum, total = list(range(1, N_TOPICS + 1)), float(N_TOPICS)
+        notes, rand = self.notes, self.rand.random
+        by_topic, created = notes.by_topic, notes.created_at
+        window, max_age = self.config.interest_recent_per_topic, self.config.pool_max_age_hours
+        picked: list[int] = []
+        for _ in range(4 * k):
+            lst = by_topic[min(bisect_right(cum, rand() * total), N_TOPICS - 1)]
+            size = len(lst)
+            if not size:
+                continue
+            w = min(size, window)
+            a = lst[size - 1 - int(w * rand())]
+            b = lst[size - 1 - int(w * rand())]
+            if a != b and self._quality(b, now) > self._quality(a, now):
+                a = b
+            if (
+                a not in picked
+                and now - created[a] <= max_age
+                and not seen >> (a * _HASH) % seen_bits & 1
+            ):
+                picked.append(a)
+                if len(picked) == k:
+                    return picked
+        self.fill_newest(picked, self.user_topics(user), k, seen, seen_bits, now)
+        return picked
+
+    def _quality(self, note: int, now: float) -> float:
+        notes = self.notes
+        return notes.ces(note) / (notes.impressions[note] + 10) * self.decay(
+            now - notes.created_at[note]
+        )
+
+
+class CESPools(Recommender):
+    """``ces_pools``: Xiaohongshu-style staged traffic pools.
+
+    A new note enters stage 0 with a small impression quota aimed at users interested in its
+    topics. When a stage's quota is spent, its CES per impression, decayed with age, decides:
+    at or above the stage's threshold it moves to the next, larger pool; below it retires.
+    The first ``pool_targeted_stages`` stages are per topic; later stages reach everyone.
+    """
+
+    name = "ces_pools"
+    code = 2
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        cfg = self.config
+        self.stage = array("b")  # current stage per note; -1 once retired
+        self.quota = array("i")  # impressions left in the current stage
+        self.n_stages = len(cfg.pool_quotas)
+        self.targeted = cfg.pool_targeted_stages
+        self.pools: list[list[array]] = [
+            [array("i") for _ in range(N_TOPICS if s < self.targeted else 1)]
+            for s in range(self.n_stages)
+        ]
+        self._weights = list(cfg.pool_slot_weights)
+
+    def _enter(self, note: int, stage: int) -> None:
+        self.stage[note] = stage
+        self.quota[note] = self.config.pool_quotas[stage]
+        if stage < self.targeted:
+            for t in TOPICS_OF_MASK[self.notes.topics[note]]:
+                self.pools[stage][t].append(note)
+        else:
+            self.pools[stage][0].append(note)
+
+    def on_published(self, note: int, now: float) -> None:
+        self.stage.append(0)
+        self.quota.append(0)
+        self._enter(note, 0)
+
+    def on_served(self, notes: tuple[int, ...], now: float) -> None:
+        stage, quota = self.stage, self.quota
+        for n in notes:
+            if stage[n] < 0:
+                continue
+            left = quota[n] - 1
+            quota[n] = left
+            if left <= 0:
+                self._judge(n, now)
+
+    def _judge(self, note: int, now: float) -> None:
+        s = self.stage[note]
+        notes = self.notes
+        if s + 1 < self.n_stages:
+            rate = notes.ces(note) / max(1, notes.impressions[note])
+            score = rate * self.decay(now - notes.created_at[note])
+            if score >= self.config.pool_thresholds[s]:
+                self._enter(note, s + 1)
+                return
+        self.stage[note] = -1  # retired: failed to promote, or finished the last pool
+
+    def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
+        topics = self.user_topics(user)
+        pools, stage, weights = self.pools, self.stage, self._weights
+        # The non-empty pools this user can draw from, each stage's weight split over them.
+        lists: list[array] = []
+        list_stage: list[int] = []
+        cum: list[float] = []
+        total = 0.0
+        for s in range(self.n_stages):
+            if s < self.targeted:
+                mine = [lst for lst in (pools[s][t] for t in topics) if lst]
+            else:
+                mine = [pools[s][0]] if pools[s][0] else []
+            for lst in mine:
+                total += weights[s] / len(mine)
+                lists.append(lst)
+                list_stage.append(s)
+                cum.append(total)
+        picked: list[int] = []
+        if lists:
+            created, max_age = self.notes.created_at, self.config.pool_max_age_hours
+            rand, last = self.rand.random, len(lists) - 1
+            for _ in range(3 * k):
+                j = min(bisect_right(cum, rand() * total), last)
+                lst = lists[j]
+                size = len(lst)
+                if not size:
+                    continue
+                i = int(size * rand())
+                n = lst[i]
+                if stage[n] != list_stage[j] or now - created[n] > max_age:
+                    lst[i] = lst[-1]  # stale index entry (promoted, retired or expired): drop it
+                    lst.pop()
+                    continue
+                if n not in picked and not seen >> (n * _HASH) % seen_bits & 1:
+                    picked.append(n)
+                    if len(picked) == k:
+                        return picked
+        self.fill_newest(picked, topics, k, seen, seen_bits, now)
+        return picked
+
+    def pool_sizes(self) -> list[int]:
+        """Active notes per stage (exact, from the stage column)."""
+        counts = np.bincount(np.frombuffer(self.stage, dtype=np.int8) + 1,
+                             minlength=self.n_stages + 1)
+        return counts[1:].tolist()
+
+
+REGISTRY: dict[str, type[Recommender]] = {
+    cls.name: cls for cls in (EditorsPicks, Popular, CESPools, InterestMatch)
+}
+
+
+def register(cls: type[Recommender]) -> type[Recommender]:
+    """Class decorator adding a recommender; its ``code`` must be unique and < 16."""
+    if cls.name in REGISTRY or any(c.code == cls.code for c in REGISTRY.values()):
+        raise ValueError(f"recommender name {cls.name!r} or code {cls.code} is already taken")
+    if not 0 <= cls.code < 16:
+        raise ValueError(f"recommender code must be 0..15, got {cls.code}")
+    REGISTRY[cls.name] = cls
+    return cls

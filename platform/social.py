@@ -1,0 +1,136 @@
+"""Accounts and the follow graph, stored column-wise for a million users."""
+
+from __future__ import annotations
+
+from array import array
+
+from .errors import Forbidden, InvalidInput, NotFound
+from .model import N_TOPICS, TOPICS_OF_MASK, AccountKind, User, topic_names
+
+
+class Accounts:
+    """Users (consumer, creator, brand, staff) with interests and follow edges.
+
+    Follow membership is one set of packed ``follower << 32 | followee`` keys; adjacency lists
+    are compact ``array`` buffers per user, created on first edge.
+    """
+
+    def __init__(self) -> None:
+        self.kind = array("B")
+        self.interests = array("H")  # topic bitmask
+        self.created_at = array("d")
+        self.n_followers = array("i")
+        self.n_following = array("i")
+        self.n_notes = array("i")
+        #: Topic affinity learnt from the user's own engagement, N_TOPICS floats per user.
+        self.affinity = array("f")
+        self.names: list[str] = []
+        self.id_by_name: dict[str, int] = {}
+        self.edges: set[int] = set()
+        self.following: dict[int, array] = {}
+        self.followers: dict[int, array] = {}
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    # ------------------------------------------------------------ validation
+
+    def check(self, user: int, field: str = "user") -> None:
+        if not 0 <= user < len(self.kind):
+            raise NotFound(f"{field} {user!r} does not exist", field=field, value=user)
+
+    def check_kind(self, user: int, kinds: tuple[AccountKind, ...], field: str) -> None:
+        self.check(user, field)
+        if self.kind[user] not in kinds:
+            allowed = " or ".join(k.label for k in kinds)
+            raise Forbidden(
+                f"{field} {user} is a {AccountKind(self.kind[user]).label} account; "
+                f"this needs a {allowed} account",
+                field=field,
+                value=user,
+            )
+
+    def check_new_name(self, name: object, max_chars: int) -> str:
+        if not isinstance(name, str) or not name.strip() or len(name) > max_chars:
+            raise InvalidInput(
+                f"name must be a non-empty string of at most {max_chars} characters; got {name!r}",
+                field="name",
+                value=name,
+            )
+        if name in self.id_by_name:
+            raise InvalidInput(
+                f"name {name!r} is taken by user {self.id_by_name[name]}", field="name", value=name
+            )
+        return name
+
+    def check_follow(self, follower: int, followee: int) -> None:
+        self.check(follower, "user")
+        self.check(followee, "target")
+        if follower == followee:
+            raise Forbidden(f"user {follower} cannot follow themself", field="target", value=followee)
+
+    # ------------------------------------------------------------ mutation (no validation)
+
+    def add(self, kind: int, interests: int, name: str, now: float) -> int:
+        uid = len(self.kind)
+        self.kind.append(kind)
+        self.interests.append(interests)
+        self.created_at.append(now)
+        self.n_followers.append(0)
+        self.n_following.append(0)
+        self.n_notes.append(0)
+        self.affinity.extend([1.0 if interests >> t & 1 else 0.0 for t in range(N_TOPICS)])
+        self.names.append(name)
+        self.id_by_name[name] = uid
+        return uid
+
+    def is_following(self, follower: int, followee: int) -> bool:
+        return (follower << 32 | followee) in self.edges
+
+    def follow(self, follower: int, followee: int) -> None:
+        self.edges.add(follower << 32 | followee)
+        out = self.following.get(follower)
+        if out is None:
+            out = self.following[follower] = array("i")
+        out.append(followee)
+        inc = self.followers.get(followee)
+        if inc is None:
+            inc = self.followers[followee] = array("i")
+        inc.append(follower)
+        self.n_following[follower] += 1
+        self.n_followers[followee] += 1
+
+    def unfollow(self, follower: int, followee: int) -> None:
+        self.edges.discard(follower << 32 | followee)
+        self.following[follower].remove(followee)
+        self.followers[followee].remove(follower)
+        self.n_following[follower] -= 1
+        self.n_followers[followee] -= 1
+
+    def learn(self, user: int, topics: int, weight: float) -> None:
+        """Move the user's topic affinity towards the topics they just engaged with."""
+        base = user * N_TOPICS
+        aff = self.affinity
+        for t in TOPICS_OF_MASK[topics]:
+            aff[base + t] += weight
+
+    # ------------------------------------------------------------ views
+
+    def view(self, user: int) -> User:
+        self.check(user)
+        return User(
+            id=user,
+            name=self.names[user],
+            kind=AccountKind(self.kind[user]).label,
+            interests=topic_names(self.interests[user]),
+            created_at=self.created_at[user],
+            followers=self.n_followers[user],
+            following=self.n_following[user],
+            notes=self.n_notes[user],
+        )
+
+    def followees_of(self, user: int) -> tuple[int, ...]:
+        return tuple(self.following.get(user, ()))
+
+    def followers_of(self, user: int) -> tuple[int, ...]:
+        return tuple(self.followers.get(user, ()))

@@ -1,0 +1,363 @@
+"""Scenario schema: typed, documented, validated. One dataclass per TOML table.
+
+Every field carries its allowed range and a one-line doc in ``metadata``; :func:`load`
+checks a TOML document against the dataclasses and raises :class:`ScenarioError` naming the
+file, the key path and what is allowed (with a did-you-mean for unknown keys).
+Scenarios may ``extends = "other"`` (a named scenario or a path) and override a few keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+import typing
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from redloop.platform.api import TOPICS, PlatformConfig, PlatformError
+
+SCENARIO_DIR = Path(__file__).resolve().parent
+
+
+class ScenarioError(ValueError):
+    """A scenario file is invalid. ``str(err)`` is a complete message for the user."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source, self.key, self.problem = source, key, problem
+        where = f"{source}: {key}" if key else source
+        super().__init__(f"{where}: {problem}")
+
+
+def spec(default: Any, doc: str, lo: float | None = None, hi: float | None = None,
+         choices: tuple[str, ...] | None = None) -> Any:
+    """A scenario field with its default, documentation and allowed values."""
+    meta = {"doc": doc, "lo": lo, "hi": hi, "choices": choices}
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+STRATEGIES = ("none", "koc_seeding", "head_kols", "feed_ads", "search_ads", "discounts",
+              "adaptive")
+EVENT_KINDS = ("festival", "recommender", "price", "campaign", "sharing")
+
+
+@dataclass
+class Population:
+    users: int = spec(2_000, "simulated accounts (consumers and creators)", 10, 5_000_000)
+    creator_share: float = spec(0.03, "share of accounts that are creators", 0.0, 0.5)
+    head_kol_share: float = spec(0.05, "share of creators (by followers) that are head KOLs",
+                                 0.0, 1.0)
+    interest_mix: dict[str, float] = spec(
+        {t: 1.0 for t in TOPICS}, "relative popularity of each topic among users")
+    interests_per_user: int = spec(3, "topics each user declares", 1, 12)
+    graph: str = spec("powerlaw_cluster", "follower graph generator",
+                      choices=("powerlaw_cluster", "random", "none"))
+    graph_m: int = spec(3, "edges each newcomer adds in the graph generator", 1, 50)
+    graph_triangle_p: float = spec(0.3, "probability of closing a triangle (clustering)", 0, 1)
+    sessions_per_day: float = spec(1.2, "mean sessions per user per day", 0.0, 50.0)
+    activity_sigma: float = spec(1.0, "lognormal spread of activity across users", 0.0, 3.0)
+    poster_share: float = spec(0.09, "share of consumers who ever post organically (90-9-1)",
+                               0.0, 1.0)
+    organic_posts_per_day: float = spec(0.05, "posting rate of a poster (notes/day)", 0.0, 20)
+    creator_posts_per_day: float = spec(0.6, "posting rate of a creator (notes/day)", 0.0, 50)
+    budget_mean: float = spec(800.0, "mean monthly shopping budget (yuan)", 0.0, 1e6)
+    price_sensitivity: float = spec(1.0, "mean price sensitivity", 0.0, 10.0)
+    susceptibility: float = spec(1.0, "mean susceptibility to word of mouth", 0.0, 10.0)
+    sponsored_trust: float = spec(0.5, "weight given to sponsored notes vs organic", 0.0, 1.0)
+
+
+@dataclass
+class Behaviour:
+    channel_discovery: float = spec(0.7, "weight of the discovery feed in a session", 0, 1)
+    channel_following: float = spec(0.2, "weight of the following feed", 0, 1)
+    channel_search: float = spec(0.1, "weight of search (raised by purchase intent)", 0, 1)
+    open_rate: float = spec(0.06, "base probability to open a card of average appeal", 0, 1)
+    like_rate: float = spec(0.03, "probability to like an opened note of average appeal", 0, 1)
+    collect_rate: float = spec(0.015, "probability to collect an opened note", 0, 1)
+    comment_rate: float = spec(0.004, "probability to comment on an opened note", 0, 1)
+    share_rate: float = spec(0.002, "probability to share an opened note", 0, 1)
+    follow_rate: float = spec(0.01, "probability to follow the author of an opened note", 0, 1)
+    intent_gain: float = spec(0.35, "purchase intent added by a positive note read", 0, 10)
+    intent_half_life_days: float = spec(7.0, "how fast purchase intent fades", 0.1, 365)
+    buy_beta: float = spec(0.6, "purchase hazard per unit of intent in a session", 0, 10)
+    post_purchase_sharing: bool = spec(True, "buyers may post review notes (the loop)")
+    review_post_rate: float = spec(0.35, "probability a buyer posts a review note", 0, 1)
+    shipping_days_domestic: float = spec(2.0, "mean shipping time, domestic", 0, 60)
+    shipping_days_overseas: float = spec(7.0, "mean shipping time, overseas", 0, 90)
+    use_days: float = spec(5.0, "mean days of use before the experience is formed", 0, 90)
+    satisfaction_noise: float = spec(0.15, "noise on satisfaction (quality vs expectation)", 0, 2)
+
+
+@dataclass
+class ProductSpec:
+    name: str = spec("Product", "product name (searchable)")
+    topic: str = spec("skincare", "topic", choices=TOPICS)
+    price: float = spec(99.0, "price in yuan", 0.01, 1e6)
+    quality: float = spec(0.7, "hidden quality, 0..1: drives satisfaction and reviews", 0, 1)
+    stock: int = spec(100_000, "initial stock (0: not sold on the platform yet)", 0, 10**9)
+
+
+@dataclass
+class BrandSpec:
+    name: str = spec("Brand", "brand account name")
+    origin: str = spec("domestic", "domestic or overseas", choices=("domestic", "overseas"))
+    established: bool = spec(True, "established brands start with some awareness")
+    budget: float = spec(0.0, "marketing budget per week (yuan)", 0, 1e9)
+    strategy: str = spec("none", "marketing strategy", choices=STRATEGIES)
+    fee_per_1k_followers: float = spec(50.0, "creator fee per 1,000 followers (yuan)", 0, 1e6)
+    ad_cpm: float = spec(40.0, "price per 1,000 ad impressions (yuan)", 0.01, 1e5)
+    discount: float = spec(0.2, "price cut used by the discounts strategy", 0, 0.9)
+    products: list[ProductSpec] = spec([], "the brand's products")
+
+
+@dataclass
+class TimelineEvent:
+    day: float = spec(0.0, "simulated day the event starts", 0, 3650)
+    kind: str = spec("festival", "what happens", choices=EVENT_KINDS)
+    days: float = spec(1.0, "how long it lasts (festival, price)", 0, 3650)
+    activity: float = spec(2.0, "festival: session multiplier", 0, 100)
+    discount: float = spec(0.3, "festival/price: price cut", 0, 0.95)
+    recommender: str = spec("ces_pools", "recommender: switch to this",
+                            choices=("manual", "popular", "ces_pools", "interest"))
+    brand: str = spec("", "price/campaign: brand name")
+    budget: float = spec(0.0, "campaign: one-off extra budget (yuan)", 0, 1e9)
+    strategy: str = spec("koc_seeding", "campaign: how to spend it", choices=STRATEGIES)
+    enabled: bool = spec(True, "sharing: post-purchase sharing on/off from this day")
+
+
+@dataclass
+class Adoption:
+    """The Bass special case: a fully mixed crowd, no feed, one product."""
+
+    mode: str = spec("agents", "agents (full model) or bass (p + q·F hazard)",
+                     choices=("agents", "bass"))
+    p: float = spec(0.03, "innovation coefficient per day (bass mode)", 0, 1)
+    q: float = spec(0.38, "imitation coefficient per day (bass mode)", 0, 5)
+    mixing: str = spec("full", "bass mode: full mixing or followees only",
+                       choices=("full", "network"))
+
+
+@dataclass
+class Scenario:
+    name: str = spec("default", "scenario name")
+    description: str = spec("", "the question this scenario answers")
+    seed: int = spec(1, "seed of the one random generator", 0, 2**63 - 1)
+    days: int = spec(30, "simulated days", 1, 3650)
+    population: Population = field(default_factory=Population, metadata={"doc": "the crowd"})
+    behaviour: Behaviour = field(default_factory=Behaviour, metadata={"doc": "user behaviour"})
+    platform: dict[str, Any] = spec({}, "PlatformConfig overrides (recommender, pool_quotas...)")
+    brands: list[BrandSpec] = spec([], "brands and their products")
+    timeline: list[TimelineEvent] = spec([], "dated events")
+    adoption: Adoption = field(default_factory=Adoption, metadata={"doc": "Bass special case"})
+    editors: int = spec(1, "editor (staff) accounts picking notes", 0, 100)
+    editor_picks_per_day: int = spec(30, "notes the editors pick per day", 0, 100_000)
+    shop_restock_threshold: int = spec(5, "notes tagging a product before the platform's shop "
+                                          "stocks it (overseas goods)", 1, 10**6)
+
+    def platform_config(self) -> PlatformConfig:
+        return PlatformConfig.from_dict(self.platform)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ------------------------------------------------------------------ validation
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return f"list of {_type_name(typing.get_args(tp)[0])}"
+    if origin is dict:
+        return "table"
+    if is_dataclass(tp):
+        return "table"
+    return {int: "integer", float: "number", str: "string", bool: "true/false"}.get(tp, str(tp))
+
+
+def _convert(value: Any, tp: Any, meta: dict[str, Any], source: str, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    bad = ScenarioError(source, key, f"expected {_type_name(tp)}, got {value!r}")
+    if is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise bad
+        return build(tp, value, source, key)
+    if origin is list:
+        if not isinstance(value, list):
+            raise bad
+        (item,) = typing.get_args(tp)
+        return [_convert(v, item, {}, source, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise bad
+        return dict(value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad
+    elif tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise bad
+        value = float(value)
+    elif tp is str and not isinstance(value, str):
+        raise bad
+    lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
+    if lo is not None and value < lo or hi is not None and value > hi:
+        raise ScenarioError(source, key, f"{value!r} is out of range; allowed {lo} to {hi}")
+    if choices and value not in choices:
+        hint = difflib.get_close_matches(str(value), choices, n=1)
+        did = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise ScenarioError(source, key, f"{value!r} is not allowed{did}; choose one of "
+                                         f"{', '.join(choices)}")
+    return value
+
+
+def build(cls: type, data: dict[str, Any], source: str, prefix: str = "") -> Any:
+    """Build dataclass ``cls`` from a TOML table, validating every key."""
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if key not in known:
+            hint = difflib.get_close_matches(key, known, n=1)
+            did = f"did you mean {hint[0]!r}? " if hint else ""
+            raise ScenarioError(source, path, f"unknown key; {did}allowed: {', '.join(known)}")
+        kwargs[key] = _convert(value, hints[key], dict(known[key].metadata), source, path)
+    obj = cls(**kwargs)
+    _check_semantics(obj, source, prefix)
+    return obj
+
+
+def _check_semantics(obj: Any, source: str, prefix: str) -> None:
+    def at(key: str) -> str:
+        return f"{prefix}.{key}" if prefix else key
+
+    if isinstance(obj, Population):
+        for topic, weight in obj.interest_mix.items():
+            if topic not in TOPICS:
+                hint = difflib.get_close_matches(topic, TOPICS, n=1)
+                did = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise ScenarioError(source, at(f"interest_mix.{topic}"),
+                                    f"unknown topic{did}; allowed: {', '.join(TOPICS)}")
+            if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
+                raise ScenarioError(source, at(f"interest_mix.{topic}"),
+                                    f"weight must be a number >= 0, got {weight!r}")
+    if isinstance(obj, Scenario):
+        try:
+            obj.platform_config()
+        except PlatformError as exc:
+            raise ScenarioError(source, at(f"platform.{exc.field or ''}".rstrip(".")),
+                                exc.message) from None
+        names = [b.name for b in obj.brands]
+        for i, b in enumerate(obj.brands):
+            if names.count(b.name) > 1:
+                raise ScenarioError(source, at(f"brands[{i}].name"), f"duplicate brand {b.name!r}")
+        for i, ev in enumerate(obj.timeline):
+            if ev.kind in ("price", "campaign") and ev.brand not in names:
+                raise ScenarioError(source, at(f"timeline[{i}].brand"),
+                                    f"{ev.brand!r} is not a brand of this scenario; "
+                                    f"brands: {', '.join(names) or '(none)'}")
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A named scenario (``baseline``) or a path to a TOML file."""
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists():
+        return p
+    return SCENARIO_DIR / f"{name_or_path}.toml"
+
+
+def named() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+
+
+def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    source = str(path)
+    if not path.is_file():
+        names = ", ".join(named()) or "(none)"
+        raise ScenarioError(source, "", f"no such scenario file; named scenarios: {names}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(source, "", f"not valid TOML ({exc})") from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(source, "extends", f"expected a scenario name or path, got {parent!r}")
+    parent_path = resolve(parent) if not Path(parent).is_absolute() else Path(parent)
+    if not parent_path.is_absolute() and not parent_path.exists():
+        parent_path = path.parent / parent
+    if parent_path.resolve() in seen:
+        raise ScenarioError(source, "extends", f"circular extends through {parent_path}")
+    base = _read_toml(parent_path, (*seen, path.resolve()))
+    base.pop("description", None)
+    return _merge(base, data)
+
+
+def load(name_or_path: str | Path, **overrides: Any) -> Scenario:
+    """Load and validate a scenario; ``overrides`` are dotted keys (``population.users``)."""
+    path = resolve(name_or_path)
+    data = _read_toml(path)
+    data.setdefault("name", path.stem)
+    for dotted, value in overrides.items():
+        set_key(data, dotted, value)
+    return build(Scenario, data, str(path))
+
+
+def set_key(data: dict[str, Any], dotted: str, value: Any) -> None:
+    node = data
+    *parents, last = dotted.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ScenarioError("--set", dotted, f"{part!r} is not a table")
+    node[last] = value
+
+
+def default() -> Scenario:
+    return Scenario()
+
+
+def field_docs(cls: type = Scenario, prefix: str = "") -> list[tuple[str, str, str, str]]:
+    """(key, type, default, doc+range) rows for the README and ``redloop scenarios --schema``."""
+    rows = []
+    hints = typing.get_type_hints(cls)
+    for f in fields(cls):
+        key = f"{prefix}{f.name}"
+        tp = hints[f.name]
+        if is_dataclass(tp):
+            rows += field_docs(tp, f"{key}.")
+            continue
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        meta = f.metadata
+        allowed = ""
+        if meta.get("choices"):
+            allowed = " — one of " + ", ".join(meta["choices"])
+        elif meta.get("lo") is not None:
+            allowed = f" — {meta['lo']} to {meta['hi']}"
+        if typing.get_origin(tp) is list and is_dataclass(typing.get_args(tp)[0]):
+            rows.append((key, _type_name(tp), "[]", meta.get("doc", "")))
+            rows += field_docs(typing.get_args(tp)[0], f"{key}[].")
+            continue
+        rows.append((key, _type_name(tp), repr(default), meta.get("doc", "") + allowed))
+    return rows
+
+

@@ -1,0 +1,25 @@
+"""The ``redloop`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from redloop import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="redloop", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"redloop {__version__}")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    parser.parse_args(argv)
+    parser.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,442 @@
+"""The redloop model: a Mesa model whose clock is a simpy Environment (1 tick = 1 hour).
+
+Build it from a :class:`~redloop.scenarios.schema.Scenario`, step it hour by hour (or
+``run_days``), read metrics as DataFrames. Everything random flows from one numpy Generator
+seeded by the scenario: same scenario + seed ⇒ identical event log and metrics.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from array import array
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+import simpy
+
+from redloop.agents.brand import Brand
+from redloop.agents.consumer import Consumer, Creator
+from redloop.agents.staff import Editor, ShopOperator
+from redloop.platform import errors as platform_errors
+from redloop.platform.api import TOPICS, Channel, EventLog, Platform
+from redloop.scenarios.schema import Scenario, TimelineEvent
+
+from .metrics import NOTE_KINDS, REPORTERS, DayStats, Tally, close_day, totals
+from .offline import Offline
+from .world import Catalogue, NoteTraits
+
+#: Relative activity per hour of day (mean 1): quiet nights, lunch and evening peaks.
+DIURNAL = np.array([0.45, 0.25, 0.15, 0.1, 0.1, 0.15, 0.35, 0.7, 0.95, 0.95, 1.0, 1.1,
+                    1.45, 1.35, 1.0, 0.95, 1.0, 1.1, 1.2, 1.45, 1.75, 1.9, 1.75, 1.0])
+DIURNAL = DIURNAL / DIURNAL.mean()
+
+
+class RedloopModel(mesa.Model):
+    """The share → interact → consume → share loop on a real platform."""
+
+    platform_errors = platform_errors
+
+    def __init__(self, scenario: Scenario | None = None, *, log_path: str | None = None,
+                 **meta: Any) -> None:
+        scenario = scenario or Scenario()
+        self.scenario_config = scenario
+        rng = np.random.default_rng(scenario.seed)
+        super().__init__(rng=rng)
+        self.rand = random.Random(int(self.rng.integers(2**63)))
+        self.behaviour = b = scenario.behaviour
+        total = b.channel_discovery + b.channel_following + b.channel_search or 1.0
+        self.channel_weights = (b.channel_discovery / total, b.channel_following / total,
+                                b.channel_search / total)
+        self.intent_half_life_hours = b.intent_half_life_days * 24
+        self.sharing_enabled = b.post_purchase_sharing
+        self.activity_multiplier = 1.0
+
+        self.env = simpy.Environment()
+        self.hour = 0
+        self.platform = Platform(scenario.platform_config(), rng=self.rng,
+                                 log=EventLog(retain=log_path is None))
+        if log_path is not None:
+            self.platform.stream_log(log_path, scenario=scenario.to_dict(), **meta)
+        self.notes = NoteTraits()
+        self.catalogue = Catalogue()
+        self.offline = Offline(self)
+        self.note_tactic: dict[int, str] = {}
+        self.campaign_tactic: dict[int, str] = {}
+        self.order_time = array("d")
+        self.order_children = array("i")
+        self.brand_sales: dict[int, dict[str, float]] = {}
+        self.adopters = 0
+        self.tally = Tally()
+        self.totals = {"impressions": 0, "engagements": 0, "follows": 0}
+        self.today = DayStats()
+
+        self._build_population(scenario)
+        self._build_staff(scenario)
+        self._build_brands(scenario)
+        self._seed_content()
+        self.totals = totals(self.platform.tables())
+        self.datacollector = mesa.DataCollector(
+            model_reporters=REPORTERS,
+            tables={"brands": ["day", "brand", "units", "revenue", "spend", "roi",
+                               "weekly_budget"]},
+        )
+        self.env.process(self._days())
+        if scenario.adoption.mode == "bass":
+            self.env.process(self._bass_adoption())
+        else:
+            self.env.process(self._online())
+            self.env.process(self._posting())
+        for event in scenario.timeline:
+            self.offline.later(event.day * 24, self._timeline, event)
+
+    # ================================================================ building
+
+    def _build_population(self, sc: Scenario) -> None:
+        pop, rng, n = sc.population, self.rng, sc.population.users
+        weights = np.array([pop.interest_mix.get(t, 0.0) for t in TOPICS], dtype=np.float64)
+        if weights.sum() <= 0:
+            weights = np.ones(len(TOPICS))
+        k = min(pop.interests_per_user, int((weights > 0).sum()))
+        # k distinct topics per user, weighted: Gumbel top-k
+        keys = np.log(np.where(weights > 0, weights, 1e-300)) + rng.gumbel(size=(n, len(TOPICS)))
+        chosen = np.argpartition(-keys, k - 1, axis=1)[:, :k]
+        masks = (1 << chosen).sum(axis=1)
+
+        graph = self._follower_graph(sc, n)
+        degree = np.array([graph.degree(i) for i in range(n)]) if graph is not None else None
+        n_creators = round(pop.creator_share * n)
+        if degree is not None:
+            creators = set(np.argsort(-degree, kind="stable")[:n_creators].tolist())
+        else:
+            creators = set(rng.choice(n, size=n_creators, replace=False).tolist())
+        activity = pop.sessions_per_day * np.exp(
+            pop.activity_sigma * rng.standard_normal(n) - pop.activity_sigma**2 / 2)
+        budget = pop.budget_mean * rng.lognormal(-0.125, 0.5, n)
+        price_sens = pop.price_sensitivity * rng.lognormal(-0.125, 0.5, n)
+        suscept = pop.susceptibility * rng.lognormal(-0.125, 0.5, n)
+        trust = np.clip(rng.normal(pop.sponsored_trust, 0.15, n), 0.05, 1.0)
+        poster = rng.random(n) < pop.poster_share
+        skill = rng.lognormal(-0.18, 0.6, n)
+        self.people: list[Consumer] = []
+        p = self.platform
+        for i in range(n):
+            is_creator = i in creators
+            cls = Creator if is_creator else Consumer
+            name = f"creator{i}" if is_creator else f"user{i}"
+            uid = p.create_user(name, "creator" if is_creator else "consumer",
+                                [TOPICS[t] for t in range(len(TOPICS)) if masks[i] >> t & 1],
+                                now=0.0)
+            rate = pop.creator_posts_per_day if is_creator else (
+                pop.organic_posts_per_day if poster[i] else 0.0)
+            agent = cls(self, uid, int(masks[i]), float(budget[i]), float(price_sens[i]),
+                        float(suscept[i]), float(trust[i]), rate)
+            agent.skill = float(skill[i]) * (1.6 if is_creator else 1.0)
+            self.people.append(agent)
+        self.activity = activity * np.where(
+            np.fromiter((i in creators for i in range(n)), bool, n), 2.0, 1.0)
+        self.active_today = np.zeros(n, dtype=bool)
+        self.creators: list[Creator] = [a for a in self.people if isinstance(a, Creator)]
+        if graph is not None:
+            self._follow_edges(graph, degree)
+        followers = {c.uid: p.user(c.uid).followers for c in self.creators}
+        ranked = sorted(self.creators, key=lambda c: (-followers[c.uid], c.uid))
+        n_head = round(pop.head_kol_share * len(ranked))
+        self.head_kols = {c.uid for c in ranked[:n_head]}
+        self._creators_by_followers = ranked
+
+    def _follower_graph(self, sc: Scenario, n: int) -> nx.Graph | None:
+        pop = sc.population
+        seed = int(self.rng.integers(2**32))
+        m = min(pop.graph_m, max(1, n - 1))
+        if pop.graph == "none":
+            return None
+        if pop.graph == "random":
+            return nx.gnm_random_graph(n, n * m, seed=seed)
+        return nx.powerlaw_cluster_graph(n, m, pop.graph_triangle_p, seed=seed)
+
+    def _follow_edges(self, graph: nx.Graph, degree: np.ndarray) -> None:
+        """Orient each friendship: the less connected follows the more connected; some mutual."""
+        p, rand = self.platform, self.rand.random
+        for a, b in sorted(graph.edges()):
+            lo, hi = (a, b) if (degree[a], a) < (degree[b], b) else (b, a)
+            p.follow(lo, hi, now=0.0)
+            if rand() < 0.3:
+                p.follow(hi, lo, now=0.0)
+
+    def _build_staff(self, sc: Scenario) -> None:
+        p = self.platform
+        self.editors = [
+            Editor(self, p.create_user(f"editor{i}", "staff", now=0.0), sc.editor_picks_per_day)
+            for i in range(sc.editors)
+        ]
+        self.shop = ShopOperator(self, p.create_user("redloop-shop", "staff", now=0.0),
+                                 sc.shop_restock_threshold)
+
+    def _build_brands(self, sc: Scenario) -> None:
+        p = self.platform
+        self.brands: list[Brand] = []
+        for spec in sc.brands:
+            uid = p.create_user(spec.name, "brand", now=0.0)
+            products = []
+            for prod in spec.products:
+                pid = p.create_product(uid, prod.name, prod.topic, prod.price, prod.stock,
+                                       now=0.0, origin=spec.origin)
+                self.catalogue.add(pid, prod.name, uid, prod.topic, prod.price, prod.quality,
+                                   spec.origin, prod.stock)
+                products.append(pid)
+            brand = Brand(self, uid, spec, products)
+            self.brands.append(brand)
+            if spec.established:  # some of the topic's fans already know and like it
+                self._seed_awareness(products)
+
+    def _seed_awareness(self, products: list[int]) -> None:
+        for pid in products:
+            topic = self.catalogue.topic[pid]
+            for person in self.people:
+                if person.interests >> topic & 1 and self.rand.random() < 0.2:
+                    person.intent[pid] = (0.15, 0.0)
+
+    def _seed_content(self) -> None:
+        """A community does not start empty: each creator has a couple of notes."""
+        for creator in self.creators:
+            for _ in range(2):
+                creator.post(0.0)
+
+    # ================================================================ world services
+
+    def publish_note(self, author: Any, topics: list[str], *, now: float, kind: int,
+                     product: int = -1, valence: float = 0.0, sponsor: int | None = None,
+                     source_order: int = -1) -> int:
+        """Publish through the platform and record the note's hidden traits."""
+        fmt = "video" if self.rand.random() < 0.3 else "image"
+        title = f"{self.catalogue.name[product]} — my take" if product >= 0 else ""
+        nid = self.platform.publish(author.uid, topics, now=now, format=fmt,
+                                    products=(product,) if product >= 0 else (),
+                                    sponsor=sponsor, title=title)
+        skill = getattr(author, "skill", 1.0)
+        appeal = skill * float(self.rng.lognormal(-0.18, 0.6)) * (1.15 if fmt == "video" else 1.0)
+        mask = sum(1 << TOPICS.index(t) for t in topics)
+        self.notes.add(appeal=min(appeal, 8.0), valence=valence, product=product, kind=kind,
+                       topics=mask, author=author.uid, author_pull=min(skill, 4.0),
+                       source_order=source_order)
+        assert len(self.notes) == nid + 1, "world note traits and platform notes diverged"
+        if kind == NoteTraits.ORGANIC:
+            self.tally.notes_organic += 1
+        elif kind == NoteTraits.SPONSORED:
+            self.tally.notes_sponsored += 1
+        else:
+            self.tally.notes_review += 1
+        return nid
+
+    def set_price(self, brand: Brand, product: int, price: float, now: float) -> None:
+        self.platform.set_price(brand.uid, product, round(price, 2), now=now)
+        self.catalogue.price[product] = round(price, 2)
+
+    def seller_of(self, product: int) -> int:
+        return self.shop.uid if product in self.shop.stocked else self.catalogue.brand[product]
+
+    def creators_for(self, topic: int, *, head: bool) -> list[Creator]:
+        """Creators to approach for a product in ``topic``: head KOLs by reach, or KOCs
+        (everyone else) in random order, topic fans first."""
+        if head:
+            return [c for c in self._creators_by_followers if c.uid in self.head_kols]
+        kocs = [c for c in self.creators if c.uid not in self.head_kols]
+        self.rand.shuffle(kocs)
+        kocs.sort(key=lambda c: not c.interests >> topic & 1)
+        return kocs
+
+    def record_order(self, order: int) -> None:
+        """Book-keeping for metrics: attribution as the platform recorded it."""
+        view = self.platform.order(order)
+        t = self.tally
+        t.orders += 1
+        t.units += view.quantity
+        t.gmv += view.amount
+        t.by_channel[view.channel] += 1  # type: ignore[index]
+        kind = "none" if view.note is None else NOTE_KINDS[self.notes.kind[view.note]]
+        t.by_note_kind[kind] += 1  # type: ignore[index]
+        self.order_time.append(view.placed_at)
+        self.order_children.append(0)
+        if view.note is not None:
+            parent = self.notes.source_order[view.note]
+            if parent >= 0:
+                self.order_children[parent] += 1
+        brand = self.catalogue.brand[view.product]
+        sales = self.brand_sales.setdefault(brand, {"units": 0, "revenue": 0.0})
+        sales["units"] += view.quantity
+        sales["revenue"] += view.amount
+        tactic = self.note_tactic.get(view.note, "organic") if view.note is not None else "direct"
+        key = f"revenue_{tactic}"
+        sales[key] = sales.get(key, 0.0) + view.amount
+
+    def brand_revenue(self, brand: Brand) -> float:
+        return self.brand_sales.get(brand.uid, {}).get("revenue", 0.0)
+
+    def brand_revenue_by_tactic(self, brand: Brand) -> dict[str, float]:
+        sales = self.brand_sales.get(brand.uid, {})
+        return {k.removeprefix("revenue_"): v for k, v in sales.items()
+                if k.startswith("revenue_")}
+
+    # ================================================================ processes
+
+    def _online(self):  # noqa: ANN202 - simpy process
+        """Each hour, draw every user's sessions at once from their diurnal rate."""
+        env, rng = self.env, self.rng
+        yield env.timeout(0.5)
+        n = len(self.people)
+        while True:
+            hour = int(env.now)
+            rate = self.activity * (DIURNAL[hour % 24] * self.activity_multiplier / 24.0)
+            counts = rng.poisson(rate)
+            active = np.flatnonzero(counts)
+            self.active_today[active] = True
+            order = rng.permutation(np.repeat(active, counts[active])).tolist()
+            people, now = self.people, env.now
+            for i in order:
+                people[i].session(now)
+            del n
+            n = len(self.people)
+            yield env.timeout(1.0)
+
+    def _posting(self):  # noqa: ANN202
+        """Each day, draw who posts and when (creators often, a few consumers rarely)."""
+        env, rng = self.env, self.rng
+        posters = [a for a in self.people if a.posts_per_day > 0]
+        rates = np.array([a.posts_per_day for a in posters])
+        hour_p = DIURNAL / DIURNAL.sum()
+        while True:
+            day_start = env.now
+            counts = rng.poisson(rates * self.activity_multiplier)
+            for idx in np.flatnonzero(counts).tolist():
+                hours = rng.choice(24, size=int(counts[idx]), p=hour_p) + rng.random(int(counts[idx]))
+                for h in hours.tolist():
+                    self.offline.later(day_start + h, posters[idx].post)
+            yield env.timeout(24.0)
+
+    def _days(self):  # noqa: ANN202
+        """Daily routines: editors curate at 10:00, the shop reviews stock at 11:00, brands
+        act weekly, metrics close at the end of the day."""
+        env = self.env
+        day = 0
+        first_note = 0
+        while True:
+            start = day * 24.0
+            yield env.timeout(start + 10.0 - env.now)
+            last_note = self.platform.n_notes
+            for editor in self.editors:
+                editor.curate(first_note, last_note, env.now)
+            first_note = last_note
+            yield env.timeout(1.0)
+            for product in self.shop.review_catalogue(env.now):
+                self.catalogue.stock_hint[product] = 1
+            if day % 7 == 0:
+                for brand in self.brands:
+                    brand.week(env.now)
+            if day % 30 == 0 and day:  # monthly budgets renew
+                for person in self.people:
+                    person.spent = 0.0
+            yield env.timeout(start + 23.9 - env.now)
+            self._close_day(day)
+            day += 1
+
+    def _close_day(self, day: int) -> None:
+        self.today = close_day(self, day)
+        self.datacollector.collect(self)
+        for brand in self.brands:
+            sales = self.brand_sales.get(brand.uid, {"units": 0, "revenue": 0.0})
+            spend = brand.total_spend()
+            self.datacollector.add_table_row("brands", {
+                "day": day, "brand": brand.name, "units": sales["units"],
+                "revenue": round(sales["revenue"], 2), "spend": round(spend, 2),
+                "roi": sales["revenue"] / spend if spend > 0 else math.nan,
+                "weekly_budget": brand.weekly_budget,
+            })
+        self.tally = Tally()
+        self.active_today[:] = False
+
+    def _bass_adoption(self):  # noqa: ANN202
+        """The Bass special case: each day each non-adopter adopts with p + q·F
+        (Rand & Rust 2011), F = adopted share of the whole crowd (full mixing) or of the
+        accounts they follow (network). No feeds, one product."""
+        env, ad = self.env, self.scenario_config.adoption
+        product = 0
+        n = len(self.people)
+        adopted = np.zeros(n, dtype=bool)
+        following = None
+        if ad.mixing == "network":
+            following = [np.array(self.platform.following(a.uid), dtype=np.int64)
+                         for a in self.people]
+        yield env.timeout(12.0)
+        while True:
+            if following is None:
+                share = np.full(n, adopted.mean())
+            else:
+                share = np.array([adopted[f].mean() if f.size else 0.0 for f in following])
+            hazard = np.clip(ad.p + ad.q * share, 0.0, 1.0)
+            new = np.flatnonzero(~adopted & (self.rng.random(n) < hazard))
+            for i in new.tolist():
+                if self.people[i].buy(product, env.now) is not None:
+                    adopted[i] = True
+                    self.active_today[i] = True
+            yield env.timeout(24.0)
+
+    def _timeline(self, event: TimelineEvent, now: float) -> None:
+        p = self.platform
+        if event.kind == "recommender":
+            p.set_recommender(event.recommender, now=now)
+        elif event.kind == "sharing":
+            self.sharing_enabled = event.enabled
+        elif event.kind == "festival":
+            self.activity_multiplier *= event.activity
+            for brand in self.brands:
+                for product in brand.products:
+                    self.set_price(brand, product,
+                                   self.catalogue.base_price[product] * (1 - event.discount), now)
+            self.offline.later(now + event.days * 24, self._festival_ends, event)
+        else:
+            brand = next(b for b in self.brands if b.name == event.brand)
+            if event.kind == "campaign":
+                brand.spend_budget(event.budget, event.strategy, now)
+            else:  # price
+                for product in brand.products:
+                    self.set_price(brand, product,
+                                   self.catalogue.base_price[product] * (1 - event.discount), now)
+                self.offline.later(now + event.days * 24, brand._end_discount)  # noqa: SLF001
+
+    def _festival_ends(self, event: TimelineEvent, now: float) -> None:
+        self.activity_multiplier /= event.activity
+        for brand in self.brands:
+            for product in brand.products:
+                self.set_price(brand, product, self.catalogue.base_price[product], now)
+
+    # ================================================================ stepping & reading
+
+    def step(self) -> None:
+        """Advance one simulated hour."""
+        self.hour += 1
+        self.env.run(until=self.hour)
+
+    def run_days(self, days: int, progress: Any = None) -> None:
+        for _ in range(days * 24):
+            self.step()
+            if progress is not None and self.hour % 24 == 0:
+                progress(self.hour // 24)
+
+    @property
+    def day(self) -> int:
+        return self.hour // 24
+
+    def metrics(self) -> pd.DataFrame:
+        """One row per simulated day."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+    def brand_metrics(self) -> pd.DataFrame:
+        return self.datacollector.get_table_dataframe("brands")
+
+    def close(self) -> None:
+        """Finish the streamed event log file, if any."""
+        self.platform.close_log()

@@ -1,0 +1,91 @@
+"""What the simulated world knows beyond the platform: the truth about notes and products.
+
+The platform stores what users post; it cannot know how appealing a cover really is or
+whether a product is actually good. The world model holds those hidden traits so agents can
+perceive them (a person sees the cover, reads the verdict) and metrics can explain outcomes.
+"""
+
+from __future__ import annotations
+
+import random
+from array import array
+
+import numpy as np
+
+from redloop.platform.api import TOPICS
+
+
+class NoteTraits:
+    """Per-note hidden traits, indexed by platform note id."""
+
+    ORGANIC, SPONSORED, REVIEW = 0, 1, 2
+    KIND_NAMES = ("organic", "sponsored", "review")
+
+    def __init__(self) -> None:
+        self.appeal = array("f")  # cover and content appeal, mean ~1
+        self.valence = array("f")  # verdict on the tagged product, -1..1
+        self.product = array("i")  # tagged product or -1
+        self.kind = array("B")
+        self.topics = array("H")
+        self.author = array("i")
+        self.author_pull = array("f")  # how much readers want more from this author
+        self.source_order = array("i")  # the order whose experience this review shares, or -1
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def add(self, *, appeal: float, valence: float, product: int, kind: int, topics: int,
+            author: int, author_pull: float, source_order: int) -> None:
+        self.appeal.append(appeal)
+        self.valence.append(valence)
+        self.product.append(product)
+        self.kind.append(kind)
+        self.topics.append(topics)
+        self.author.append(author)
+        self.author_pull.append(author_pull)
+        self.source_order.append(source_order)
+
+    def appeal_of(self, ids: np.ndarray) -> np.ndarray:
+        return np.array([self.appeal[int(i)] for i in ids], dtype=np.float64)
+
+    def kinds(self) -> np.ndarray:
+        return np.array(self.kind, dtype=np.int8)
+
+
+class Catalogue:
+    """Products as shoppers see them (price, stock shown) plus their hidden quality."""
+
+    def __init__(self) -> None:
+        self.name: list[str] = []
+        self.brand: list[int] = []  # brand account uid
+        self.topic: list[int] = []
+        self.price: list[float] = []
+        self.base_price: list[float] = []
+        self.quality: list[float] = []
+        self.origin: list[str] = []
+        self.stock_hint: list[int] = []  # 1 if shoppers can see it in stock
+        self.by_topic: dict[int, list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+    def add(self, pid: int, name: str, brand: int, topic: str, price: float, quality: float,
+            origin: str, stock: int) -> None:
+        assert pid == len(self.name), "catalogue and platform product ids diverged"
+        t = TOPICS.index(topic)
+        self.name.append(name)
+        self.brand.append(brand)
+        self.topic.append(t)
+        self.price.append(price)
+        self.base_price.append(price)
+        self.quality.append(quality)
+        self.origin.append(origin)
+        self.stock_hint.append(1 if stock > 0 else 0)
+        self.by_topic.setdefault(t, []).append(pid)
+
+    def pick_in_topics(self, mask: int, rand: random.Random) -> int:
+        options = [p for t, ps in self.by_topic.items() if mask >> t & 1 for p in ps]
+        return options[int(rand.random() * len(options))] if options else -1
+
+    def unavailable(self) -> list[int]:
+        return [p for p, s in enumerate(self.stock_hint) if not s]
