@@ -12,13 +12,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/redloop demo
+	$(VENV)/bin/redloop run
 
 test: $(STAMP)
 	$(PY) -m pytest -n auto
 
 bench: $(STAMP)
-	$(VENV)/bin/redloop bench platform
+	$(VENV)/bin/redloop bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -24,8 +24,7 @@ TACTICS = ("koc_seeding", "head_kols", "feed_ads", "search_ads", "discounts")
 class Brand(mesa.Agent):
     model: RedloopModel
 
-    def __init__(self, model: RedloopModel, uid: int, spec: BrandSpec,
-                 products: list[int]) -> None:
+    def __init__(self, model: RedloopModel, uid: int, spec: BrandSpec, products: list[int]) -> None:
         super().__init__(model)
         self.uid = uid
         self.spec = spec
@@ -82,8 +81,9 @@ class Brand(mesa.Agent):
             self.weights = {t: 0.2 / len(TACTICS) + 0.8 * s / total for t, s in scores.items()}
         elif week_spend > 0 and roi == roi:
             factor = 1.2 if roi > 2 else 0.8 if roi < 1 else 1.0
-            self.weekly_budget = min(self.spec.budget * 2, max(self.spec.budget * 0.25,
-                                                               self.weekly_budget * factor))
+            self.weekly_budget = min(
+                self.spec.budget * 2, max(self.spec.budget * 0.25, self.weekly_budget * factor)
+            )
 
     # ------------------------------------------------------------------ tactics
 
@@ -91,10 +91,10 @@ class Brand(mesa.Agent):
         """Pay creators in the product's topic for sponsored notes until the budget is used."""
         m = self.model
         product = self.products[int(m.rand.random() * len(self.products))]
-        fee_1k = self.spec.fee_per_1k_followers
+        fee_1k, floor = self.spec.fee_per_1k_followers, self.spec.fee_floor
         pool = m.creators_for(m.catalogue.topic[product], head=tactic == "head_kols")
         for creator in pool:
-            fee = creator.asking_fee(fee_1k)
+            fee = creator.asking_fee(fee_1k, floor)
             if fee > budget:
                 continue
             when = now + 1 + int(m.rand.random() * 48)  # posts within two days
@@ -102,12 +102,15 @@ class Brand(mesa.Agent):
             budget -= fee
             self.spend += fee
             self.spend_by_tactic[tactic] += fee
-            if budget < fee_1k * 0.2:
+            if budget < floor:
                 break
 
-    def _commission(self, creator: object, product: int, fee: float, tactic: str,
-                    now: float) -> None:
-        note = creator.accept(self.uid, product, fee, self.spec.fee_per_1k_followers, now)  # type: ignore[attr-defined]
+    def _commission(
+        self, creator: object, product: int, fee: float, tactic: str, now: float
+    ) -> None:
+        note = creator.accept(  # type: ignore[attr-defined]
+            self.uid, product, fee, self.spec.fee_per_1k_followers, self.spec.fee_floor, now
+        )
         if note is not None:
             self.sponsored_notes.append(note)
             self.model.note_tactic[note] = tactic
@@ -116,13 +119,20 @@ class Brand(mesa.Agent):
         """Publish a brand note about a product and buy feed or search impressions for it."""
         m = self.model
         product = self.products[int(m.rand.random() * len(self.products))]
-        note = m.publish_note(self, [TOPICS[m.catalogue.topic[product]]], now=now,
-                              kind=m.notes.SPONSORED, product=product, valence=0.6,
-                              sponsor=self.uid)
+        note = m.publish_note(
+            self,
+            [TOPICS[m.catalogue.topic[product]]],
+            now=now,
+            kind=m.notes.SPONSORED,
+            product=product,
+            valence=0.6,
+            sponsor=self.uid,
+        )
         m.note_tactic[note] = tactic
         placement = "feed" if tactic == "feed_ads" else "search"
-        cid = m.platform.create_campaign(self.uid, note, budget, now=now, placement=placement,
-                                         cpm=self.spec.ad_cpm)
+        cid = m.platform.create_campaign(
+            self.uid, note, budget, now=now, placement=placement, cpm=self.spec.ad_cpm
+        )
         self.campaigns.append(cid)
         m.campaign_tactic[cid] = tactic
 
@@ -133,8 +143,9 @@ class Brand(mesa.Agent):
             return
         self.discounted_until = now + 24 * 7
         for product in self.products:
-            m.set_price(self, product, m.catalogue.base_price[product] * (1 - self.spec.discount),
-                        now)
+            m.set_price(
+                self, product, m.catalogue.base_price[product] * (1 - self.spec.discount), now
+            )
         m.offline.later(self.discounted_until, self._end_discount)
         self.spend += budget
         self.spend_by_tactic[tactic] += budget

@@ -95,7 +95,7 @@ class Consumer(mesa.Agent):
         m = self.model
         p, b, rand = m.platform, m.behaviour, m.rand.random
         notes = m.notes
-        p.read(self.uid, note, now=now, channel=Channel(channel))
+        p.read(self.uid, note, now=now, channel=channel)
         m.tally.reads += 1
         appeal = notes.appeal[note]
         sponsored = notes.kind[note] == notes.SPONSORED
@@ -149,7 +149,8 @@ class Consumer(mesa.Agent):
             if price > left or not cat.stock_hint[product]:
                 continue
             afford = math.exp(-self.price_sensitivity * price / max(left, 1.0))
-            if m.rand.random() < 1.0 - math.exp(-beta * intent * afford):
+            proof = m.social_proof(product, now)  # reviews read before buying
+            if m.rand.random() < 1.0 - math.exp(-beta * intent * afford * proof):
                 self.buy(product, now)
 
     def buy(self, product: int, now: float) -> int | None:
@@ -185,9 +186,11 @@ class Consumer(mesa.Agent):
         """After using the product: rate it, and maybe post a review note that tags it."""
         m = self.model
         rating = max(1, min(5, round(3 + 4 * satisfaction)))
+        if not m.sharing_enabled:  # post-purchase sharing off: the experience stays offline
+            return
         note = None
         b = m.behaviour
-        if m.sharing_enabled and m.rand.random() < b.review_post_rate * self.review_drive(rating):
+        if m.rand.random() < b.review_post_rate * self.review_drive(rating):
             note = m.publish_note(
                 self,
                 [TOPICS[m.catalogue.topic[product]]],
@@ -208,9 +211,10 @@ class Consumer(mesa.Agent):
 class Creator(Consumer):
     """A creator: posts often, gains followers, takes paid collaborations (sponsored notes)."""
 
-    def asking_fee(self, fee_per_1k: float) -> float:
+    def asking_fee(self, fee_per_1k: float, floor: float) -> float:
+        """Hundreds of yuan for small accounts, growing with reach (CALIBRATION.md)."""
         followers = self.model.platform.user(self.uid).followers
-        return max(fee_per_1k * 0.2, fee_per_1k * (followers / 1000) ** 0.9)
+        return max(floor, fee_per_1k * followers / 1000)
 
     def tier(self) -> str:
         return "head_kol" if self.uid in self.model.head_kols else "koc"
@@ -218,23 +222,33 @@ class Creator(Consumer):
     def post(self, now: float) -> int:
         """Creators sometimes recommend a product in their topic, unpaid, on its merit."""
         m = self.model
-        if m.rand.random() < 0.3:
+        if m.rand.random() < 0.15:
             product = m.catalogue.pick_in_topics(self.interests, m.rand)
             if product >= 0:
                 quality = m.catalogue.quality[product]
                 return m.publish_note(
-                    self, [TOPICS[m.catalogue.topic[product]]], now=now, kind=m.notes.ORGANIC,
-                    product=product, valence=2 * quality - 1,
+                    self,
+                    [TOPICS[m.catalogue.topic[product]]],
+                    now=now,
+                    kind=m.notes.ORGANIC,
+                    product=product,
+                    valence=2 * quality - 1,
                 )
         return super().post(now)
 
-    def accept(self, brand_uid: int, product: int, fee: float, fee_per_1k: float,
-               now: float) -> int | None:
+    def accept(
+        self, brand_uid: int, product: int, fee: float, fee_per_1k: float, floor: float, now: float
+    ) -> int | None:
         """A paid collaboration: accepted if the fee meets the creator's price."""
-        if fee < self.asking_fee(fee_per_1k):
+        if fee < self.asking_fee(fee_per_1k, floor):
             return None
         m = self.model
         return m.publish_note(
-            self, [TOPICS[m.catalogue.topic[product]]], now=now, kind=m.notes.SPONSORED,
-            product=product, valence=0.8, sponsor=brand_uid,
+            self,
+            [TOPICS[m.catalogue.topic[product]]],
+            now=now,
+            kind=m.notes.SPONSORED,
+            product=product,
+            valence=0.8,
+            sponsor=brand_uid,
         )

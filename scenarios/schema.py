@@ -16,7 +16,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from redloop.platform.api import TOPICS, PlatformConfig, PlatformError
+from redloop.platform.api import RECOMMENDERS, TOPICS, PlatformConfig, PlatformError
 
 SCENARIO_DIR = Path(__file__).resolve().parent
 
@@ -30,8 +30,13 @@ class ScenarioError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
-def spec(default: Any, doc: str, lo: float | None = None, hi: float | None = None,
-         choices: tuple[str, ...] | None = None) -> Any:
+def spec(
+    default: Any,
+    doc: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> Any:
     """A scenario field with its default, documentation and allowed values."""
     meta = {"doc": doc, "lo": lo, "hi": hi, "choices": choices}
     if isinstance(default, list | dict):
@@ -39,8 +44,7 @@ def spec(default: Any, doc: str, lo: float | None = None, hi: float | None = Non
     return field(default=default, metadata=meta)
 
 
-STRATEGIES = ("none", "koc_seeding", "head_kols", "feed_ads", "search_ads", "discounts",
-              "adaptive")
+STRATEGIES = ("none", "koc_seeding", "head_kols", "feed_ads", "search_ads", "discounts", "adaptive")
 EVENT_KINDS = ("festival", "recommender", "price", "campaign", "sharing")
 
 
@@ -48,19 +52,25 @@ EVENT_KINDS = ("festival", "recommender", "price", "campaign", "sharing")
 class Population:
     users: int = spec(2_000, "simulated accounts (consumers and creators)", 10, 5_000_000)
     creator_share: float = spec(0.03, "share of accounts that are creators", 0.0, 0.5)
-    head_kol_share: float = spec(0.05, "share of creators (by followers) that are head KOLs",
-                                 0.0, 1.0)
+    head_kol_share: float = spec(
+        0.05, "share of creators (by followers) that are head KOLs", 0.0, 1.0
+    )
     interest_mix: dict[str, float] = spec(
-        {t: 1.0 for t in TOPICS}, "relative popularity of each topic among users")
+        {t: 1.0 for t in TOPICS}, "relative popularity of each topic among users"
+    )
     interests_per_user: int = spec(3, "topics each user declares", 1, 12)
-    graph: str = spec("powerlaw_cluster", "follower graph generator",
-                      choices=("powerlaw_cluster", "random", "none"))
+    graph: str = spec(
+        "powerlaw_cluster",
+        "follower graph generator",
+        choices=("powerlaw_cluster", "random", "none"),
+    )
     graph_m: int = spec(3, "edges each newcomer adds in the graph generator", 1, 50)
     graph_triangle_p: float = spec(0.3, "probability of closing a triangle (clustering)", 0, 1)
     sessions_per_day: float = spec(1.2, "mean sessions per user per day", 0.0, 50.0)
     activity_sigma: float = spec(1.0, "lognormal spread of activity across users", 0.0, 3.0)
-    poster_share: float = spec(0.09, "share of consumers who ever post organically (90-9-1)",
-                               0.0, 1.0)
+    poster_share: float = spec(
+        0.09, "share of consumers who ever post organically (90-9-1)", 0.0, 1.0
+    )
     organic_posts_per_day: float = spec(0.05, "posting rate of a poster (notes/day)", 0.0, 20)
     creator_posts_per_day: float = spec(0.6, "posting rate of a creator (notes/day)", 0.0, 50)
     budget_mean: float = spec(800.0, "mean monthly shopping budget (yuan)", 0.0, 1e6)
@@ -82,7 +92,7 @@ class Behaviour:
     follow_rate: float = spec(0.01, "probability to follow the author of an opened note", 0, 1)
     intent_gain: float = spec(0.35, "purchase intent added by a positive note read", 0, 10)
     intent_half_life_days: float = spec(7.0, "how fast purchase intent fades", 0.1, 365)
-    buy_beta: float = spec(0.6, "purchase hazard per unit of intent in a session", 0, 10)
+    buy_beta: float = spec(0.25, "purchase hazard per unit of intent in a session", 0, 10)
     post_purchase_sharing: bool = spec(True, "buyers may post review notes (the loop)")
     review_post_rate: float = spec(0.35, "probability a buyer posts a review note", 0, 1)
     shipping_days_domestic: float = spec(2.0, "mean shipping time, domestic", 0, 60)
@@ -108,6 +118,9 @@ class BrandSpec:
     budget: float = spec(0.0, "marketing budget per week (yuan)", 0, 1e9)
     strategy: str = spec("none", "marketing strategy", choices=STRATEGIES)
     fee_per_1k_followers: float = spec(50.0, "creator fee per 1,000 followers (yuan)", 0, 1e6)
+    fee_floor: float = spec(
+        300.0, "the least any creator accepts for a sponsored note (yuan)", 0, 1e6
+    )
     ad_cpm: float = spec(40.0, "price per 1,000 ad impressions (yuan)", 0.01, 1e5)
     discount: float = spec(0.2, "price cut used by the discounts strategy", 0, 0.9)
     products: list[ProductSpec] = spec([], "the brand's products")
@@ -120,8 +133,11 @@ class TimelineEvent:
     days: float = spec(1.0, "how long it lasts (festival, price)", 0, 3650)
     activity: float = spec(2.0, "festival: session multiplier", 0, 100)
     discount: float = spec(0.3, "festival/price: price cut", 0, 0.95)
-    recommender: str = spec("ces_pools", "recommender: switch to this",
-                            choices=("manual", "popular", "ces_pools", "interest"))
+    recommender: str = spec(
+        "ces_pools",
+        "recommender: switch to this",
+        choices=("manual", "popular", "ces_pools", "interest"),
+    )
     brand: str = spec("", "price/campaign: brand name")
     budget: float = spec(0.0, "campaign: one-off extra budget (yuan)", 0, 1e9)
     strategy: str = spec("koc_seeding", "campaign: how to spend it", choices=STRATEGIES)
@@ -132,12 +148,14 @@ class TimelineEvent:
 class Adoption:
     """The Bass special case: a fully mixed crowd, no feed, one product."""
 
-    mode: str = spec("agents", "agents (full model) or bass (p + q·F hazard)",
-                     choices=("agents", "bass"))
+    mode: str = spec(
+        "agents", "agents (full model) or bass (p + q·F hazard)", choices=("agents", "bass")
+    )
     p: float = spec(0.03, "innovation coefficient per day (bass mode)", 0, 1)
     q: float = spec(0.38, "imitation coefficient per day (bass mode)", 0, 5)
-    mixing: str = spec("full", "bass mode: full mixing or followees only",
-                       choices=("full", "network"))
+    mixing: str = spec(
+        "full", "bass mode: full mixing or followees only", choices=("full", "network")
+    )
 
 
 @dataclass
@@ -154,8 +172,9 @@ class Scenario:
     adoption: Adoption = field(default_factory=Adoption, metadata={"doc": "Bass special case"})
     editors: int = spec(1, "editor (staff) accounts picking notes", 0, 100)
     editor_picks_per_day: int = spec(30, "notes the editors pick per day", 0, 100_000)
-    shop_restock_threshold: int = spec(5, "notes tagging a product before the platform's shop "
-                                          "stocks it (overseas goods)", 1, 10**6)
+    shop_restock_threshold: int = spec(
+        5, "notes tagging a product before the platform's shop stocks it (overseas goods)", 1, 10**6
+    )
 
     def platform_config(self) -> PlatformConfig:
         return PlatformConfig.from_dict(self.platform)
@@ -208,13 +227,14 @@ def _convert(value: Any, tp: Any, meta: dict[str, Any], source: str, key: str) -
     elif tp is str and not isinstance(value, str):
         raise bad
     lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
-    if lo is not None and value < lo or hi is not None and value > hi:
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ScenarioError(source, key, f"{value!r} is out of range; allowed {lo} to {hi}")
     if choices and value not in choices:
         hint = difflib.get_close_matches(str(value), choices, n=1)
         did = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise ScenarioError(source, key, f"{value!r} is not allowed{did}; choose one of "
-                                         f"{', '.join(choices)}")
+        raise ScenarioError(
+            source, key, f"{value!r} is not allowed{did}; choose one of {', '.join(choices)}"
+        )
     return value
 
 
@@ -244,26 +264,43 @@ def _check_semantics(obj: Any, source: str, prefix: str) -> None:
             if topic not in TOPICS:
                 hint = difflib.get_close_matches(topic, TOPICS, n=1)
                 did = f" (did you mean {hint[0]!r}?)" if hint else ""
-                raise ScenarioError(source, at(f"interest_mix.{topic}"),
-                                    f"unknown topic{did}; allowed: {', '.join(TOPICS)}")
+                raise ScenarioError(
+                    source,
+                    at(f"interest_mix.{topic}"),
+                    f"unknown topic{did}; allowed: {', '.join(TOPICS)}",
+                )
             if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
-                raise ScenarioError(source, at(f"interest_mix.{topic}"),
-                                    f"weight must be a number >= 0, got {weight!r}")
+                raise ScenarioError(
+                    source,
+                    at(f"interest_mix.{topic}"),
+                    f"weight must be a number >= 0, got {weight!r}",
+                )
     if isinstance(obj, Scenario):
         try:
-            obj.platform_config()
+            config = obj.platform_config()
+            if config.recommender not in RECOMMENDERS:
+                raise ScenarioError(
+                    source,
+                    at("platform.recommender"),
+                    f"{config.recommender!r} is not a recommender; choose one of "
+                    f"{', '.join(RECOMMENDERS)}",
+                )
         except PlatformError as exc:
-            raise ScenarioError(source, at(f"platform.{exc.field or ''}".rstrip(".")),
-                                exc.message) from None
+            raise ScenarioError(
+                source, at(f"platform.{exc.field or ''}".rstrip(".")), exc.message
+            ) from None
         names = [b.name for b in obj.brands]
         for i, b in enumerate(obj.brands):
             if names.count(b.name) > 1:
                 raise ScenarioError(source, at(f"brands[{i}].name"), f"duplicate brand {b.name!r}")
         for i, ev in enumerate(obj.timeline):
             if ev.kind in ("price", "campaign") and ev.brand not in names:
-                raise ScenarioError(source, at(f"timeline[{i}].brand"),
-                                    f"{ev.brand!r} is not a brand of this scenario; "
-                                    f"brands: {', '.join(names) or '(none)'}")
+                raise ScenarioError(
+                    source,
+                    at(f"timeline[{i}].brand"),
+                    f"{ev.brand!r} is not a brand of this scenario; "
+                    f"brands: {', '.join(names) or '(none)'}",
+                )
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -359,5 +396,3 @@ def field_docs(cls: type = Scenario, prefix: str = "") -> list[tuple[str, str, s
             continue
         rows.append((key, _type_name(tp), repr(default), meta.get("doc", "") + allowed))
     return rows
-
-

@@ -107,8 +107,9 @@ def totals(tables: dict[str, dict[str, np.ndarray]]) -> dict[str, int]:
     notes = tables["notes"]
     return {
         "impressions": int(notes["impressions"].sum()),
-        "engagements": int(sum(notes[c].sum() for c in ("likes", "collects", "comments",
-                                                         "shares"))),
+        "engagements": int(
+            sum(notes[c].sum() for c in ("likes", "collects", "comments", "shares"))
+        ),
         "follows": int(tables["users"]["n_following"].sum()),
     }
 
@@ -132,8 +133,9 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
     by_ch = t.by_channel or {}
     by_kind = t.by_note_kind or {}
     share = (lambda n: n / orders) if orders else (lambda n: 0.0)
-    by_author = np.bincount(notes["author"], weights=notes["impressions"].astype(np.float64),
-                            minlength=1)
+    by_author = np.bincount(
+        notes["author"], weights=notes["impressions"].astype(np.float64), minlength=1
+    )
     authors = np.bincount(notes["author"], minlength=1) > 0
     stages = notes.get("pool_stage")
     return DayStats(
@@ -162,8 +164,9 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
         share_organic_note=share(by_kind["organic"]),
         share_sponsored_note=share(by_kind["sponsored"]),
         share_review_note=share(by_kind["review"]),
-        r_loop=r_loop(np.asarray(model.order_time), np.asarray(model.order_children),
-                      model.env.now),
+        r_loop=r_loop(
+            np.asarray(model.order_time), np.asarray(model.order_children), model.env.now
+        ),
         gini_notes=gini(notes["impressions"]),
         gini_creators=gini(by_author[authors]),
         pool_stage_max=int(stages.max()) if stages is not None and stages.size else 0,

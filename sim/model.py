@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 from array import array
+from collections.abc import Generator
 from typing import Any
 
 import mesa
@@ -22,7 +23,7 @@ from redloop.agents.brand import Brand
 from redloop.agents.consumer import Consumer, Creator
 from redloop.agents.staff import Editor, ShopOperator
 from redloop.platform import errors as platform_errors
-from redloop.platform.api import TOPICS, Channel, EventLog, Platform
+from redloop.platform.api import TOPICS, EventLog, Platform
 from redloop.scenarios.schema import Scenario, TimelineEvent
 
 from .metrics import NOTE_KINDS, REPORTERS, DayStats, Tally, close_day, totals
@@ -30,9 +31,37 @@ from .offline import Offline
 from .world import Catalogue, NoteTraits
 
 #: Relative activity per hour of day (mean 1): quiet nights, lunch and evening peaks.
-DIURNAL = np.array([0.45, 0.25, 0.15, 0.1, 0.1, 0.15, 0.35, 0.7, 0.95, 0.95, 1.0, 1.1,
-                    1.45, 1.35, 1.0, 0.95, 1.0, 1.1, 1.2, 1.45, 1.75, 1.9, 1.75, 1.0])
+DIURNAL = np.array(
+    [
+        0.45,
+        0.25,
+        0.15,
+        0.1,
+        0.1,
+        0.15,
+        0.35,
+        0.7,
+        0.95,
+        0.95,
+        1.0,
+        1.1,
+        1.45,
+        1.35,
+        1.0,
+        0.95,
+        1.0,
+        1.1,
+        1.2,
+        1.45,
+        1.75,
+        1.9,
+        1.75,
+        1.0,
+    ]
+)
 DIURNAL = DIURNAL / DIURNAL.mean()
+#: An established brand's offline reputation, counted as this many reviews at its quality.
+PRIOR_REVIEWS = 10
 
 
 class RedloopModel(mesa.Model):
@@ -40,8 +69,9 @@ class RedloopModel(mesa.Model):
 
     platform_errors = platform_errors
 
-    def __init__(self, scenario: Scenario | None = None, *, log_path: str | None = None,
-                 **meta: Any) -> None:
+    def __init__(
+        self, scenario: Scenario | None = None, *, log_path: str | None = None, **meta: Any
+    ) -> None:
         scenario = scenario or Scenario()
         self.scenario_config = scenario
         rng = np.random.default_rng(scenario.seed)
@@ -49,16 +79,20 @@ class RedloopModel(mesa.Model):
         self.rand = random.Random(int(self.rng.integers(2**63)))
         self.behaviour = b = scenario.behaviour
         total = b.channel_discovery + b.channel_following + b.channel_search or 1.0
-        self.channel_weights = (b.channel_discovery / total, b.channel_following / total,
-                                b.channel_search / total)
+        self.channel_weights = (
+            b.channel_discovery / total,
+            b.channel_following / total,
+            b.channel_search / total,
+        )
         self.intent_half_life_hours = b.intent_half_life_days * 24
         self.sharing_enabled = b.post_purchase_sharing
         self.activity_multiplier = 1.0
 
         self.env = simpy.Environment()
         self.hour = 0
-        self.platform = Platform(scenario.platform_config(), rng=self.rng,
-                                 log=EventLog(retain=log_path is None))
+        self.platform = Platform(
+            scenario.platform_config(), rng=self.rng, log=EventLog(retain=log_path is None)
+        )
         if log_path is not None:
             self.platform.stream_log(log_path, scenario=scenario.to_dict(), **meta)
         self.notes = NoteTraits()
@@ -69,6 +103,7 @@ class RedloopModel(mesa.Model):
         self.order_time = array("d")
         self.order_children = array("i")
         self.brand_sales: dict[int, dict[str, float]] = {}
+        self._proof: dict[int, tuple[int, float]] = {}
         self.adopters = 0
         self.tally = Tally()
         self.totals = {"impressions": 0, "engagements": 0, "follows": 0}
@@ -81,8 +116,9 @@ class RedloopModel(mesa.Model):
         self.totals = totals(self.platform.tables())
         self.datacollector = mesa.DataCollector(
             model_reporters=REPORTERS,
-            tables={"brands": ["day", "brand", "units", "revenue", "spend", "roi",
-                               "weekly_budget"]},
+            tables={
+                "brands": ["day", "brand", "units", "revenue", "spend", "roi", "weekly_budget"]
+            },
         )
         self.env.process(self._days())
         if scenario.adoption.mode == "bass":
@@ -114,7 +150,8 @@ class RedloopModel(mesa.Model):
         else:
             creators = set(rng.choice(n, size=n_creators, replace=False).tolist())
         activity = pop.sessions_per_day * np.exp(
-            pop.activity_sigma * rng.standard_normal(n) - pop.activity_sigma**2 / 2)
+            pop.activity_sigma * rng.standard_normal(n) - pop.activity_sigma**2 / 2
+        )
         budget = pop.budget_mean * rng.lognormal(-0.125, 0.5, n)
         price_sens = pop.price_sensitivity * rng.lognormal(-0.125, 0.5, n)
         suscept = pop.susceptibility * rng.lognormal(-0.125, 0.5, n)
@@ -127,17 +164,32 @@ class RedloopModel(mesa.Model):
             is_creator = i in creators
             cls = Creator if is_creator else Consumer
             name = f"creator{i}" if is_creator else f"user{i}"
-            uid = p.create_user(name, "creator" if is_creator else "consumer",
-                                [TOPICS[t] for t in range(len(TOPICS)) if masks[i] >> t & 1],
-                                now=0.0)
-            rate = pop.creator_posts_per_day if is_creator else (
-                pop.organic_posts_per_day if poster[i] else 0.0)
-            agent = cls(self, uid, int(masks[i]), float(budget[i]), float(price_sens[i]),
-                        float(suscept[i]), float(trust[i]), rate)
+            uid = p.create_user(
+                name,
+                "creator" if is_creator else "consumer",
+                [TOPICS[t] for t in range(len(TOPICS)) if masks[i] >> t & 1],
+                now=0.0,
+            )
+            rate = (
+                pop.creator_posts_per_day
+                if is_creator
+                else (pop.organic_posts_per_day if poster[i] else 0.0)
+            )
+            agent = cls(
+                self,
+                uid,
+                int(masks[i]),
+                float(budget[i]),
+                float(price_sens[i]),
+                float(suscept[i]),
+                float(trust[i]),
+                rate,
+            )
             agent.skill = float(skill[i]) * (1.6 if is_creator else 1.0)
             self.people.append(agent)
         self.activity = activity * np.where(
-            np.fromiter((i in creators for i in range(n)), bool, n), 2.0, 1.0)
+            np.fromiter((i in creators for i in range(n)), bool, n), 2.0, 1.0
+        )
         self.active_today = np.zeros(n, dtype=bool)
         self.creators: list[Creator] = [a for a in self.people if isinstance(a, Creator)]
         if graph is not None:
@@ -173,8 +225,9 @@ class RedloopModel(mesa.Model):
             Editor(self, p.create_user(f"editor{i}", "staff", now=0.0), sc.editor_picks_per_day)
             for i in range(sc.editors)
         ]
-        self.shop = ShopOperator(self, p.create_user("redloop-shop", "staff", now=0.0),
-                                 sc.shop_restock_threshold)
+        self.shop = ShopOperator(
+            self, p.create_user("redloop-shop", "staff", now=0.0), sc.shop_restock_threshold
+        )
 
     def _build_brands(self, sc: Scenario) -> None:
         p = self.platform
@@ -183,10 +236,20 @@ class RedloopModel(mesa.Model):
             uid = p.create_user(spec.name, "brand", now=0.0)
             products = []
             for prod in spec.products:
-                pid = p.create_product(uid, prod.name, prod.topic, prod.price, prod.stock,
-                                       now=0.0, origin=spec.origin)
-                self.catalogue.add(pid, prod.name, uid, prod.topic, prod.price, prod.quality,
-                                   spec.origin, prod.stock)
+                pid = p.create_product(
+                    uid, prod.name, prod.topic, prod.price, prod.stock, now=0.0, origin=spec.origin
+                )
+                self.catalogue.add(
+                    pid,
+                    prod.name,
+                    uid,
+                    prod.topic,
+                    prod.price,
+                    prod.quality,
+                    spec.origin,
+                    prod.stock,
+                    spec.established,
+                )
                 products.append(pid)
             brand = Brand(self, uid, spec, products)
             self.brands.append(brand)
@@ -197,8 +260,8 @@ class RedloopModel(mesa.Model):
         for pid in products:
             topic = self.catalogue.topic[pid]
             for person in self.people:
-                if person.interests >> topic & 1 and self.rand.random() < 0.2:
-                    person.intent[pid] = (0.15, 0.0)
+                if person.interests >> topic & 1 and self.rand.random() < 0.15:
+                    person.intent[pid] = (0.1, 0.0)
 
     def _seed_content(self) -> None:
         """A community does not start empty: each creator has a couple of notes."""
@@ -208,21 +271,43 @@ class RedloopModel(mesa.Model):
 
     # ================================================================ world services
 
-    def publish_note(self, author: Any, topics: list[str], *, now: float, kind: int,
-                     product: int = -1, valence: float = 0.0, sponsor: int | None = None,
-                     source_order: int = -1) -> int:
+    def publish_note(
+        self,
+        author: Any,
+        topics: list[str],
+        *,
+        now: float,
+        kind: int,
+        product: int = -1,
+        valence: float = 0.0,
+        sponsor: int | None = None,
+        source_order: int = -1,
+    ) -> int:
         """Publish through the platform and record the note's hidden traits."""
         fmt = "video" if self.rand.random() < 0.3 else "image"
         title = f"{self.catalogue.name[product]} — my take" if product >= 0 else ""
-        nid = self.platform.publish(author.uid, topics, now=now, format=fmt,
-                                    products=(product,) if product >= 0 else (),
-                                    sponsor=sponsor, title=title)
+        nid = self.platform.publish(
+            author.uid,
+            topics,
+            now=now,
+            format=fmt,
+            products=(product,) if product >= 0 else (),
+            sponsor=sponsor,
+            title=title,
+        )
         skill = getattr(author, "skill", 1.0)
         appeal = skill * float(self.rng.lognormal(-0.18, 0.6)) * (1.15 if fmt == "video" else 1.0)
         mask = sum(1 << TOPICS.index(t) for t in topics)
-        self.notes.add(appeal=min(appeal, 8.0), valence=valence, product=product, kind=kind,
-                       topics=mask, author=author.uid, author_pull=min(skill, 4.0),
-                       source_order=source_order)
+        self.notes.add(
+            appeal=min(appeal, 8.0),
+            valence=valence,
+            product=product,
+            kind=kind,
+            topics=mask,
+            author=author.uid,
+            author_pull=min(skill, 4.0),
+            source_order=source_order,
+        )
         assert len(self.notes) == nid + 1, "world note traits and platform notes diverged"
         if kind == NoteTraits.ORGANIC:
             self.tally.notes_organic += 1
@@ -235,6 +320,27 @@ class RedloopModel(mesa.Model):
     def set_price(self, brand: Brand, product: int, price: float, now: float) -> None:
         self.platform.set_price(brand.uid, product, round(price, 2), now=now)
         self.catalogue.price[product] = round(price, 2)
+
+    def social_proof(self, product: int, now: float) -> float:
+        """How much a product page's word of mouth backs a purchase, 0.25..1.
+
+        Shoppers read reviews before buying (the shop's edge, CALIBRATION.md): with no
+        reviews they hesitate; many good reviews remove the doubt. Established brands carry
+        a prior reputation worth ``PRIOR_REVIEWS`` reviews at their true quality.
+        """
+        hour = int(now)
+        cached = self._proof.get(product)
+        if cached is not None and cached[0] == hour:
+            return cached[1]
+        info = self.platform.product(product)
+        prior = PRIOR_REVIEWS if self.catalogue.established[product] else 0
+        reviews = info.reviews + prior
+        stars = (
+            (info.rating or 0.0) * info.reviews + (1 + 4 * self.catalogue.quality[product]) * prior
+        ) / max(reviews, 1)
+        proof = 0.25 + 0.75 * (1 - math.exp(-reviews / 5)) * (stars - 1) / 4 if reviews else 0.25
+        self._proof[product] = (hour, proof)
+        return proof
 
     def seller_of(self, product: int) -> int:
         return self.shop.uid if product in self.shop.stocked else self.catalogue.brand[product]
@@ -278,16 +384,14 @@ class RedloopModel(mesa.Model):
 
     def brand_revenue_by_tactic(self, brand: Brand) -> dict[str, float]:
         sales = self.brand_sales.get(brand.uid, {})
-        return {k.removeprefix("revenue_"): v for k, v in sales.items()
-                if k.startswith("revenue_")}
+        return {k.removeprefix("revenue_"): v for k, v in sales.items() if k.startswith("revenue_")}
 
     # ================================================================ processes
 
-    def _online(self):  # noqa: ANN202 - simpy process
+    def _online(self) -> Generator:
         """Each hour, draw every user's sessions at once from their diurnal rate."""
         env, rng = self.env, self.rng
         yield env.timeout(0.5)
-        n = len(self.people)
         while True:
             hour = int(env.now)
             rate = self.activity * (DIURNAL[hour % 24] * self.activity_multiplier / 24.0)
@@ -298,11 +402,9 @@ class RedloopModel(mesa.Model):
             people, now = self.people, env.now
             for i in order:
                 people[i].session(now)
-            del n
-            n = len(self.people)
             yield env.timeout(1.0)
 
-    def _posting(self):  # noqa: ANN202
+    def _posting(self) -> Generator:
         """Each day, draw who posts and when (creators often, a few consumers rarely)."""
         env, rng = self.env, self.rng
         posters = [a for a in self.people if a.posts_per_day > 0]
@@ -312,12 +414,14 @@ class RedloopModel(mesa.Model):
             day_start = env.now
             counts = rng.poisson(rates * self.activity_multiplier)
             for idx in np.flatnonzero(counts).tolist():
-                hours = rng.choice(24, size=int(counts[idx]), p=hour_p) + rng.random(int(counts[idx]))
+                hours = rng.choice(24, size=int(counts[idx]), p=hour_p) + rng.random(
+                    int(counts[idx])
+                )
                 for h in hours.tolist():
                     self.offline.later(day_start + h, posters[idx].post)
             yield env.timeout(24.0)
 
-    def _days(self):  # noqa: ANN202
+    def _days(self) -> Generator:
         """Daily routines: editors curate at 10:00, the shop reviews stock at 11:00, brands
         act weekly, metrics close at the end of the day."""
         env = self.env
@@ -349,16 +453,22 @@ class RedloopModel(mesa.Model):
         for brand in self.brands:
             sales = self.brand_sales.get(brand.uid, {"units": 0, "revenue": 0.0})
             spend = brand.total_spend()
-            self.datacollector.add_table_row("brands", {
-                "day": day, "brand": brand.name, "units": sales["units"],
-                "revenue": round(sales["revenue"], 2), "spend": round(spend, 2),
-                "roi": sales["revenue"] / spend if spend > 0 else math.nan,
-                "weekly_budget": brand.weekly_budget,
-            })
+            self.datacollector.add_table_row(
+                "brands",
+                {
+                    "day": day,
+                    "brand": brand.name,
+                    "units": sales["units"],
+                    "revenue": round(sales["revenue"], 2),
+                    "spend": round(spend, 2),
+                    "roi": sales["revenue"] / spend if spend > 0 else math.nan,
+                    "weekly_budget": brand.weekly_budget,
+                },
+            )
         self.tally = Tally()
         self.active_today[:] = False
 
-    def _bass_adoption(self):  # noqa: ANN202
+    def _bass_adoption(self) -> Generator:
         """The Bass special case: each day each non-adopter adopts with p + q·F
         (Rand & Rust 2011), F = adopted share of the whole crowd (full mixing) or of the
         accounts they follow (network). No feeds, one product."""
@@ -368,8 +478,9 @@ class RedloopModel(mesa.Model):
         adopted = np.zeros(n, dtype=bool)
         following = None
         if ad.mixing == "network":
-            following = [np.array(self.platform.following(a.uid), dtype=np.int64)
-                         for a in self.people]
+            following = [
+                np.array(self.platform.following(a.uid), dtype=np.int64) for a in self.people
+            ]
         yield env.timeout(12.0)
         while True:
             if following is None:
@@ -394,8 +505,12 @@ class RedloopModel(mesa.Model):
             self.activity_multiplier *= event.activity
             for brand in self.brands:
                 for product in brand.products:
-                    self.set_price(brand, product,
-                                   self.catalogue.base_price[product] * (1 - event.discount), now)
+                    self.set_price(
+                        brand,
+                        product,
+                        self.catalogue.base_price[product] * (1 - event.discount),
+                        now,
+                    )
             self.offline.later(now + event.days * 24, self._festival_ends, event)
         else:
             brand = next(b for b in self.brands if b.name == event.brand)
@@ -403,9 +518,13 @@ class RedloopModel(mesa.Model):
                 brand.spend_budget(event.budget, event.strategy, now)
             else:  # price
                 for product in brand.products:
-                    self.set_price(brand, product,
-                                   self.catalogue.base_price[product] * (1 - event.discount), now)
-                self.offline.later(now + event.days * 24, brand._end_discount)  # noqa: SLF001
+                    self.set_price(
+                        brand,
+                        product,
+                        self.catalogue.base_price[product] * (1 - event.discount),
+                        now,
+                    )
+                self.offline.later(now + event.days * 24, brand._end_discount)
 
     def _festival_ends(self, event: TimelineEvent, now: float) -> None:
         self.activity_multiplier /= event.activity

@@ -47,12 +47,14 @@ class Offline:
         seller = m.seller_of(product)
         yield self.env.timeout(6.0 + 30.0 * m.rand.random())  # packing
         m.platform.ship(seller, order, now=self.env.now)
-        yield self.env.timeout(self._days(b.shipping_days_overseas if overseas
-                                          else b.shipping_days_domestic))
+        yield self.env.timeout(
+            self._days(b.shipping_days_overseas if overseas else b.shipping_days_domestic)
+        )
         m.platform.deliver(seller, order, now=self.env.now)
         self.orders_in_flight -= 1
         yield self.env.timeout(self._days(b.use_days))
         expectation = 0.55
-        satisfaction = (cat.quality[product] - expectation
-                        + float(m.rng.normal(0.0, b.satisfaction_noise)))
+        satisfaction = (
+            cat.quality[product] - expectation + float(m.rng.normal(0.0, b.satisfaction_noise))
+        )
         buyer.review(order, product, satisfaction, self.env.now)

@@ -34,8 +34,18 @@ class NoteTraits:
     def __len__(self) -> int:
         return len(self.kind)
 
-    def add(self, *, appeal: float, valence: float, product: int, kind: int, topics: int,
-            author: int, author_pull: float, source_order: int) -> None:
+    def add(
+        self,
+        *,
+        appeal: float,
+        valence: float,
+        product: int,
+        kind: int,
+        topics: int,
+        author: int,
+        author_pull: float,
+        source_order: int,
+    ) -> None:
         self.appeal.append(appeal)
         self.valence.append(valence)
         self.product.append(product)
@@ -64,13 +74,24 @@ class Catalogue:
         self.quality: list[float] = []
         self.origin: list[str] = []
         self.stock_hint: list[int] = []  # 1 if shoppers can see it in stock
+        self.established: list[bool] = []
         self.by_topic: dict[int, list[int]] = {}
 
     def __len__(self) -> int:
         return len(self.name)
 
-    def add(self, pid: int, name: str, brand: int, topic: str, price: float, quality: float,
-            origin: str, stock: int) -> None:
+    def add(
+        self,
+        pid: int,
+        name: str,
+        brand: int,
+        topic: str,
+        price: float,
+        quality: float,
+        origin: str,
+        stock: int,
+        established: bool,
+    ) -> None:
         assert pid == len(self.name), "catalogue and platform product ids diverged"
         t = TOPICS.index(topic)
         self.name.append(name)
@@ -81,6 +102,7 @@ class Catalogue:
         self.quality.append(quality)
         self.origin.append(origin)
         self.stock_hint.append(1 if stock > 0 else 0)
+        self.established.append(established)
         self.by_topic.setdefault(t, []).append(pid)
 
     def pick_in_topics(self, mask: int, rand: random.Random) -> int:

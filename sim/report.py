@@ -1,0 +1,505 @@
+"""Self-contained HTML reports: one run, or several scenarios over seeds.
+
+Figures are PNGs embedded as base64 data URIs and the style sheet is inline, so a report is a
+single file that opens offline. The same input gives the same bytes (no timestamps, no PNG
+software tag), so reports can be diffed and cached.
+
+Figures are drawn on bare ``matplotlib.figure.Figure`` objects (rendered by Agg) rather than
+through pyplot: they never enter pyplot's global registry, so nothing leaks and the caller's
+backend is left alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from typing import Any, NamedTuple
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from redloop.sim.metrics import CHANNELS, NOTE_KINDS
+
+FIGSIZE = (8.0, 3.2)
+DPI = 100
+NOTE_COUNTS = tuple(f"notes_{k}" for k in NOTE_KINDS)
+CHANNEL_SHARES = tuple(f"share_{c}" for c in CHANNELS)
+NOTE_SHARES = tuple(f"share_{k}_note" for k in NOTE_KINDS)
+FUNNEL = ("impressions", "reads", "engagements", "orders")
+#: Metrics the comparison report follows over time, with their axis labels.
+COMPARED = {
+    "gmv": "GMV per day (¥)",
+    "dau": "daily active users",
+    "orders": "orders per day",
+    "adopters": "cumulative buyers",
+    "r_loop": "R_loop",
+    "read_rate": "read rate",
+}
+LABELS = {"gini_notes": "notes", "gini_creators": "creators"}
+R_LOOP_CAPTION = (
+    "R_loop > 1: each purchase's shared experience brings more than one later purchase — "
+    "self-sustaining word of mouth; below the dashed line, growth needs ads or new users."
+)
+
+#: Two-sided 95% Student t quantiles t(0.975, dof) for dof = 1..30.
+_T975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+_Z975 = 1.959964
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
+       padding: 0 1rem; color: #222; line-height: 1.45; }
+h1 { margin-bottom: .3rem; } h2 { border-bottom: 1px solid #ddd; margin-top: 2.2rem; }
+h3 { margin: 1.2rem 0 .3rem; font-size: 1rem; }
+figure { margin: 0 0 1rem; } img { max-width: 100%; height: auto; }
+figcaption, .note { color: #555; font-size: .9rem; }
+table { border-collapse: collapse; font-size: .85rem; }
+th, td { padding: .2rem .6rem; border-bottom: 1px solid #eee; text-align: right; }
+table.summary th, table.summary td { text-align: left; }
+.scroll { overflow-x: auto; max-height: 32rem; }
+"""
+
+
+class _Plot(NamedTuple):
+    """One figure: drawn only when its frame has ``columns``."""
+
+    title: str
+    caption: str
+    columns: tuple[str, ...]
+    draw: Callable[[Figure, pd.DataFrame], None]
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def _num(value: float) -> str:
+    """About four significant digits; large numbers in full with thousands separators."""
+    if math.isnan(value):
+        return "—"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _label(column: str) -> str:
+    return LABELS.get(
+        column, column.removeprefix("share_").removeprefix("notes_").replace("_", " ")
+    )
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            yield from _flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def _cell(value: Any) -> str:
+    """A summary value as HTML: a list of records becomes a small table."""
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        return _frame_html(pd.DataFrame(value))
+    return html.escape(_num(value) if isinstance(value, float) else str(value))
+
+
+def _summary_html(summary: Mapping[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><th>{html.escape(key)}</th><td>{_cell(value)}</td></tr>"
+        for key, value in _flatten(summary)
+    )
+    return f'<table class="summary">{rows}</table>'
+
+
+def _frame_html(frame: pd.DataFrame, *, index: bool = False) -> str:
+    table = frame.to_html(
+        index=index, classes="data", border=0, float_format=_num, na_rep="—", escape=True
+    )
+    return f'<div class="scroll">{table}</div>'
+
+
+def _page(title: str, parts: Sequence[str]) -> str:
+    head = html.escape(title)
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{head}</title>",
+            f"<style>{_CSS}</style>",
+            "</head>",
+            "<body>",
+            f"<h1>{head}</h1>",
+            *parts,
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+# ------------------------------------------------------------------ figures
+
+
+def _figure_html(fig: Figure, caption: str) -> str:
+    """Render to PNG (no software tag, so the bytes depend only on the drawing) and embed."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    text = html.escape(caption)
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{text}">'
+        f"<figcaption>{text}</figcaption></figure>"
+    )
+
+
+def _section(title: str, plots: Sequence[_Plot], frame: pd.DataFrame) -> str:
+    parts = [f"<h2>{html.escape(title)}</h2>"]
+    for plot in plots:
+        parts.append(f"<h3>{html.escape(plot.title)}</h3>")
+        missing = [c for c in plot.columns if c not in frame.columns]
+        if missing:
+            parts.append(
+                f'<p class="note">Skipped: no column {html.escape(", ".join(missing))}.</p>'
+            )
+            continue
+        fig = Figure(figsize=FIGSIZE, layout="constrained")
+        plot.draw(fig, frame)
+        parts.append(_figure_html(fig, plot.caption))
+    return "\n".join(parts)
+
+
+def _legend(ax: Axes) -> None:
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small", frameon=False)
+
+
+def _span_days(ax: Axes, days: pd.Series | pd.Index) -> None:
+    """Show the whole run, even where a metric is still NaN (R_loop's first days)."""
+    ax.set_xlabel("day")
+    if len(days):
+        ax.set_xlim(days.min() - 0.5, days.max() + 0.5)
+
+
+def _lines(
+    ax: Axes,
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    label: Callable[[str], str] = _label,
+) -> None:
+    """One line per column over days; markers when a single day would draw no line."""
+    marker = "o" if len(frame) < 2 else None
+    for column in columns:
+        ax.plot(frame["day"], frame[column], marker=marker, label=label(column))
+    _span_days(ax, frame["day"])
+    if len(columns) > 1:
+        _legend(ax)
+
+
+def _bars(ax: Axes, frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Columns stacked as day-wide bars: reads as a stacked area, and still shows one day."""
+    bottom = np.zeros(len(frame))
+    for column in columns:
+        values = frame[column].fillna(0).to_numpy(dtype=np.float64)
+        ax.bar(frame["day"], values, width=1.0, bottom=bottom, linewidth=0, label=_label(column))
+        bottom += values
+    ax.set_xlabel("day")
+    if len(columns) > 1:
+        _legend(ax)
+
+
+def _draw_loop(fig: Figure, m: pd.DataFrame) -> None:
+    dau, notes = fig.subplots(1, 2)
+    _lines(dau, m, ("dau",))
+    dau.set_ylabel("daily active users")
+    _bars(notes, m, NOTE_COUNTS)
+    notes.set_ylabel("notes published")
+
+
+def _draw_adoption(fig: Figure, m: pd.DataFrame) -> None:
+    ax = fig.subplots()
+    orders = ax.twinx()
+    orders.bar(
+        m["day"], m["orders"].fillna(0), width=1.0, linewidth=0, color="tab:orange", alpha=0.35
+    )
+    orders.set_ylabel("orders per day", color="tab:orange")
+    _lines(ax, m, ("adopters",))
+    ax.set_ylabel("cumulative buyers", color="tab:blue")
+    ax.set_zorder(orders.get_zorder() + 1)  # the curve over the bars
+    ax.patch.set_visible(False)
+
+
+def _draw_funnel(fig: Figure, m: pd.DataFrame) -> None:
+    ax = fig.subplots()
+    values = m[list(FUNNEL)].sum().to_numpy(dtype=np.float64)
+    labels = [f"{FUNNEL[0]}  {values[0]:,.0f}"]
+    for i in range(1, len(FUNNEL)):
+        rate = f"{values[i] / values[i - 1]:.1%}" if values[i - 1] else "—"
+        labels.append(f"{FUNNEL[i]}  {values[i]:,.0f}\n({rate} of {FUNNEL[i - 1]})")
+    y = np.arange(len(FUNNEL))[::-1]
+    ax.barh(y, values, color="tab:red", alpha=0.7)
+    ax.set_yticks(y, labels)
+    if (values > 0).all():  # stages differ by orders of magnitude
+        ax.set_xscale("log")
+        ax.set_xlim(left=min(1.0, values.min()))  # bar length = orders of magnitude
+    ax.set_xlabel("total over the run")
+
+
+def _draw_shares(columns: Sequence[str], fig: Figure, m: pd.DataFrame) -> None:
+    ax = fig.subplots()
+    _bars(ax, m, columns)
+    ax.set_ylabel("share of orders")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+
+
+def _draw_r_loop(fig: Figure, m: pd.DataFrame) -> None:
+    ax = fig.subplots()
+    _lines(ax, m, ("r_loop",))
+    ax.axhline(1.0, linestyle="--", color="grey", linewidth=1)
+    ax.set_ylabel("R_loop")
+    if m["r_loop"].isna().all():
+        ax.text(
+            0.5,
+            0.5,
+            "no purchase is old enough yet to count the purchases it led to",
+            transform=ax.transAxes,
+            ha="center",
+            color="grey",
+        )
+
+
+def _draw_gmv(fig: Figure, m: pd.DataFrame) -> None:
+    ax = fig.subplots()
+    _bars(ax, m, ("gmv",))
+    ax.set_ylabel("GMV (¥)")
+
+
+def _draw_rates(fig: Figure, m: pd.DataFrame) -> None:
+    ax = fig.subplots()
+    _lines(ax, m, ("read_rate", "engagement_rate"))
+    ax.set_ylabel("rate")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+
+
+def _draw_gini(fig: Figure, m: pd.DataFrame) -> None:
+    ax = fig.subplots()
+    _lines(ax, m, ("gini_notes", "gini_creators"))
+    ax.set_ylim(0.0, 1.0)
+    ax.set_ylabel("Gini of impressions")
+
+
+def _draw_brand_revenue(fig: Figure, b: pd.DataFrame) -> None:
+    ax = fig.subplots()
+    wide = b.pivot(index="day", columns="brand", values="revenue").reset_index()
+    _lines(ax, wide, [c for c in wide.columns if c != "day"], label=str)
+    ax.set_ylabel("cumulative revenue (¥)")
+
+
+LOOP_SECTIONS = (
+    (
+        "The loop at a glance",
+        (
+            _Plot(
+                "Users and notes",
+                "Left: people active each day; right: notes they published, "
+                "by kind — reviews grow only once purchases start to arrive.",
+                ("day", "dau", *NOTE_COUNTS),
+                _draw_loop,
+            ),
+        ),
+    ),
+    (
+        "Adoption",
+        (
+            _Plot(
+                "Cumulative buyers and daily orders",
+                "Look for the S-curve: slow start, "
+                "word-of-mouth take-off, then saturation as few non-buyers remain.",
+                ("day", "adopters", "orders"),
+                _draw_adoption,
+            ),
+        ),
+    ),
+    (
+        "Funnel",
+        (
+            _Plot(
+                "Impressions → reads → engagements → orders",
+                "Each stage's share of the one "
+                "before shows where attention is lost on the way to a purchase.",
+                FUNNEL,
+                _draw_funnel,
+            ),
+        ),
+    ),
+    (
+        "Attribution",
+        (
+            _Plot(
+                "Orders by channel",
+                "Which surface each day's orders came from; a growing "
+                "following/search share means purchases come from the community, not ads.",
+                ("day", *CHANNEL_SHARES),
+                partial(_draw_shares, CHANNEL_SHARES),
+            ),
+            _Plot(
+                "Orders by note kind",
+                "Which kind of note led to each order; the gap up to 100% "
+                "is orders not attributed to any note.",
+                ("day", *NOTE_SHARES),
+                partial(_draw_shares, NOTE_SHARES),
+            ),
+        ),
+    ),
+    ("Word of mouth", (_Plot("R_loop", R_LOOP_CAPTION, ("day", "r_loop"), _draw_r_loop),)),
+)
+HEALTH_SECTION = (
+    "Money, attention and concentration",
+    (
+        _Plot(
+            "GMV per day",
+            "Daily sales in yuan; spikes line up with festivals, discounts and campaigns.",
+            ("day", "gmv"),
+            _draw_gmv,
+        ),
+        _Plot(
+            "Reading and engaging",
+            "How often a shown note is opened, and how often a read "
+            "turns into a like, collect, comment or share.",
+            ("day", "read_rate", "engagement_rate"),
+            _draw_rates,
+        ),
+        _Plot(
+            "Concentration of exposure",
+            "Gini of impressions across notes and creators: "
+            "near 1, a few notes or creators take almost all the attention.",
+            ("day", "gini_notes", "gini_creators"),
+            _draw_gini,
+        ),
+    ),
+)
+BRAND_PLOT = _Plot(
+    "Revenue per brand",
+    "Cumulative revenue of each brand; a kink shows when a campaign or a discount started.",
+    ("day", "brand", "revenue"),
+    _draw_brand_revenue,
+)
+BRAND_TABLE = ("brand", "units", "revenue", "spend", "roi")
+
+
+def _brand_section(brands: pd.DataFrame) -> str:
+    if brands.empty:
+        return '<h2>Brand sales</h2>\n<p class="note">No brands in this scenario.</p>'
+    final = brands.sort_values("day", kind="stable").drop_duplicates("brand", keep="last")
+    final = final[[c for c in BRAND_TABLE if c in final.columns]]
+    return "\n".join(
+        [
+            _section("Brand sales", (BRAND_PLOT,), brands),
+            "<h3>At the end of the run</h3>",
+            _frame_html(final),
+        ]
+    )
+
+
+# ------------------------------------------------------------------ public API
+
+
+def render_run_report(
+    metrics: pd.DataFrame, brands: pd.DataFrame, summary: Mapping[str, Any], *, title: str
+) -> str:
+    """The HTML report of one run: summary, the loop's figures, brands, the daily table."""
+    parts = [
+        _summary_html(summary),
+        *(_section(name, plots, metrics) for name, plots in LOOP_SECTIONS),
+        _brand_section(brands),
+        _section(*HEALTH_SECTION, metrics),
+        "<h2>Daily metrics</h2>",
+        _frame_html(metrics),
+    ]
+    return _page(title, parts)
+
+
+def t975(dof: int) -> float:
+    """Student t quantile t(0.975, dof): a table to 30, then the Cornish-Fisher expansion
+    (within 1e-4), so no scipy is needed; NaN for dof < 1."""
+    if dof < 1:
+        return math.nan
+    if dof <= len(_T975):
+        return _T975[dof - 1]
+    z = _Z975
+    return z + (z**3 + z) / (4 * dof) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * dof**2)
+
+
+def daily_mean_ci(frames: Sequence[pd.DataFrame], column: str) -> pd.DataFrame:
+    """Per day, the mean of ``column`` over seeds and its 95% confidence interval,
+    mean ± t(0.975, n−1)·sd/√n over the n seeds with a value that day (NaN bounds when n < 2).
+
+    ``frames`` holds at least one frame with ``day`` and ``column``; the result is indexed
+    by day with columns mean, low, high, n.
+    """
+    wide = pd.concat(
+        [f.set_index("day")[column].rename(i) for i, f in enumerate(frames)], axis=1
+    ).sort_index()
+    n = wide.count(axis=1)
+    mean = wide.mean(axis=1)
+    half = wide.std(axis=1, ddof=1) / np.sqrt(n) * n.map(lambda k: t975(k - 1))
+    return pd.DataFrame({"mean": mean, "low": mean - half, "high": mean + half, "n": n})
+
+
+def _band_figure(runs: Mapping[str, Sequence[pd.DataFrame]], column: str, axis_label: str) -> str:
+    fig = Figure(figsize=FIGSIZE, layout="constrained")
+    ax = fig.subplots()
+    colours = matplotlib.colormaps["tab10"]
+    days = pd.Index([], dtype=np.int64)
+    for i, (label, frames) in enumerate(runs.items()):
+        if not frames:
+            continue
+        ci = daily_mean_ci(frames, column)
+        days = days.union(ci.index)
+        colour = colours(i % colours.N)
+        ax.plot(
+            ci.index,
+            ci["mean"],
+            color=colour,
+            marker="o" if len(ci) < 2 else None,
+            label=f"{label} (n={len(frames)})",
+        )
+        ax.fill_between(ci.index, ci["low"], ci["high"], color=colour, alpha=0.2, linewidth=0)
+    _span_days(ax, days)
+    ax.set_ylabel(axis_label)
+    _legend(ax)
+    return _figure_html(
+        fig,
+        f"{axis_label}: mean over seeds per day; the shaded band is the 95% confidence interval, "
+        "so where two scenarios' bands do not overlap the gap is unlikely to be seed noise.",
+    )
+
+
+def render_comparison_report(
+    runs: Mapping[str, Sequence[pd.DataFrame]], table: pd.DataFrame, *, title: str
+) -> str:
+    """Scenarios side by side: the outcome table, then each metric's per-day mean over seeds
+    with a 95% band, one colour per scenario (the same colour in every figure)."""
+    parts = [
+        "<h2>Outcomes</h2>",
+        _frame_html(table, index=not isinstance(table.index, pd.RangeIndex)),
+        "<h2>Over time</h2>",
+    ]
+    for column, axis_label in COMPARED.items():
+        parts.append(f"<h3>{html.escape(axis_label)}</h3>")
+        having = {label: [f for f in frames if column in f] for label, frames in runs.items()}
+        if any(having.values()):
+            parts.append(_band_figure(having, column, axis_label))
+        else:
+            parts.append(f'<p class="note">Skipped: no column {html.escape(column)}.</p>')
+    return _page(title, parts)

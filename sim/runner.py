@@ -1,0 +1,93 @@
+"""Headless runs: a scenario in, a results folder out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from redloop import __version__
+from redloop.scenarios.schema import Scenario
+
+from .model import RedloopModel
+from .results import write_csv, write_json, write_text
+
+
+@dataclass
+class RunResult:
+    out: Path
+    metrics: pd.DataFrame
+    brands: pd.DataFrame
+    summary: dict[str, Any]
+
+    @property
+    def report(self) -> Path:
+        return self.out / "report.html"
+
+
+def summarise(
+    model: RedloopModel, metrics: pd.DataFrame, brands: pd.DataFrame, wall: float
+) -> dict[str, Any]:
+    sc = model.scenario_config
+    r_loop = metrics["r_loop"].dropna()
+    sessions = int(metrics["sessions"].sum())
+    final_brands = brands.groupby("brand").last().reset_index() if len(brands) else brands
+    return {
+        "scenario": sc.name,
+        "description": sc.description,
+        "seed": sc.seed,
+        "days": len(metrics),
+        "users": sc.population.users,
+        "recommender": model.platform.recommender,
+        "redloop_version": __version__,
+        "totals": {
+            "sessions": sessions,
+            "notes": int(metrics["notes"].sum()),
+            "orders": int(metrics["orders"].sum()),
+            "gmv": round(float(metrics["gmv"].sum()), 2),
+            "adopters": int(metrics["adopters"].iloc[-1]) if len(metrics) else 0,
+            "mean_dau": round(float(metrics["dau"].mean()), 1) if len(metrics) else 0,
+            "read_rate": float(metrics["reads"].sum() / max(1, metrics["impressions"].sum())),
+            "r_loop_final": float(r_loop.iloc[-1]) if len(r_loop) else None,
+            "events": len(model.platform.log),
+        },
+        "brands": final_brands.to_dict(orient="records"),
+        "wall_seconds": round(wall, 2),
+        "sessions_per_second": round(sessions / wall, 1) if wall > 0 else None,
+    }
+
+
+def run_scenario(scenario: Scenario, out: Path, *, progress: bool = True) -> RunResult:
+    """Run ``scenario`` for its days and write the results folder ``out``.
+
+    ``summary.json`` is written last and removed first: its presence marks a complete run.
+    """
+    from .report import render_run_report
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").unlink(missing_ok=True)
+    start = time.perf_counter()
+    model = RedloopModel(scenario, log_path=str(out / "events.sqlite"))
+    with tqdm(
+        total=scenario.days,
+        unit="day",
+        disable=not progress,
+        desc=f"{scenario.name} (seed {scenario.seed})",
+    ) as bar:
+        model.run_days(scenario.days, progress=lambda _day: bar.update(1))
+    model.close()
+    wall = time.perf_counter() - start
+    metrics, brands = model.metrics(), model.brand_metrics()
+    summary = summarise(model, metrics, brands, wall)
+    write_csv(out / "metrics.csv", metrics)
+    write_csv(out / "brands.csv", brands)
+    write_text(
+        out / "report.html",
+        render_run_report(metrics, brands, summary, title=f"redloop — {scenario.name}"),
+    )
+    write_json(out / "summary.json", summary)
+    return RunResult(out, metrics, brands, summary)

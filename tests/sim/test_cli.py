@@ -1,0 +1,110 @@
+"""The ``redloop`` command: headless runs, results folders, usage errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from redloop.platform.api import Platform
+from redloop.scenarios.schema import load
+from redloop.sim.cli import main
+from redloop.sim.model import RedloopModel
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def redloop(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "redloop.sim.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        timeout=300,
+    )
+
+
+def test_run_writes_a_complete_results_folder(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert (
+        main(
+            [
+                "run",
+                "baseline",
+                "--users",
+                "300",
+                "--days",
+                "4",
+                "--seed",
+                "3",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["brands.csv", "events.sqlite", "metrics.csv", "report.html", "summary.json"]
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert list(metrics["day"]) == [0, 1, 2, 3]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seed"] == 3 and summary["users"] == 300 and summary["days"] == 4
+    assert summary["totals"]["orders"] == metrics["orders"].sum()
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 5 and "https://" not in html
+
+    # The SQLite event log is complete: replaying it rebuilds the run's platform exactly.
+    model = RedloopModel(load("baseline", seed=3, days=4, **{"population.users": 300}))
+    model.run_days(4)
+    assert Platform.from_sqlite(out / "events.sqlite").fingerprint() == (
+        model.platform.fingerprint()
+    )
+
+
+def test_bad_scenario_is_a_usage_error_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "baseline"\n[population]\nuserz = 10\n')
+    out = tmp_path / "out"
+    result = redloop("run", str(bad), "--out", str(out))
+    assert result.returncode == 2
+    assert "population.userz" in result.stderr and "did you mean 'users'" in result.stderr
+    assert str(bad) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_out_of_range_override_names_the_key(tmp_path: Path) -> None:
+    result = redloop("run", "baseline", "--users", "3", "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert "population.users" in result.stderr and "10 to 5000000" in result.stderr
+
+
+def test_unknown_scenario_lists_the_named_ones() -> None:
+    result = redloop("run", "no-such-scenario")
+    assert result.returncode == 2 and "baseline" in result.stderr
+
+
+def test_version_and_help() -> None:
+    assert redloop("--version").stdout.startswith("redloop ")
+    assert redloop().returncode == 2  # no command: help, usage exit code
+
+
+def test_an_interrupted_run_does_not_look_complete(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "run"
+
+    def interrupt(self, days, progress=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(RedloopModel, "run_days", interrupt)
+    assert (
+        main(["run", "baseline", "--users", "100", "--days", "2", "--out", str(out), "--quiet"])
+        == 130
+    )
+    assert not (out / "summary.json").exists()
+    assert not (
+        out / "events.sqlite"
+    ).exists()  # only the .partial file, never a complete-looking log
