@@ -91,10 +91,10 @@ class Brand(mesa.Agent):
         """Pay creators in the product's topic for sponsored notes until the budget is used."""
         m = self.model
         product = self.products[int(m.rand.random() * len(self.products))]
-        fee_1k, floor = self.spec.fee_per_1k_followers, self.spec.fee_floor
+        floor = m.scenario_config.population.creator_fee_floor
         pool = m.creators_for(m.catalogue.topic[product], head=tactic == "head_kols")
         for creator in pool:
-            fee = creator.asking_fee(fee_1k, floor)
+            fee = creator.asking_fee()
             if fee > budget:
                 continue
             when = now + 1 + int(m.rand.random() * 48)  # posts within two days
@@ -109,7 +109,7 @@ class Brand(mesa.Agent):
         self, creator: object, product: int, fee: float, tactic: str, now: float
     ) -> None:
         note = creator.accept(  # type: ignore[attr-defined]
-            self.uid, product, fee, self.spec.fee_per_1k_followers, self.spec.fee_floor, now
+            self.uid, product, fee, now
         )
         if note is not None:
             self.sponsored_notes.append(note)

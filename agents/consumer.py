@@ -73,10 +73,11 @@ class Consumer(mesa.Agent):
         m.tally.sessions += 1
         notes = m.notes
         open_rate, rand = m.behaviour.open_rate, m.rand.random
+        off_interest = m.behaviour.off_interest
         for slot, n in enumerate(cards):
             appeal = notes.appeal[n]
-            if notes.topics[n] & self.interests:
-                appeal *= 1.5
+            if not notes.topics[n] & self.interests:
+                appeal *= off_interest
             if rand() < open_rate * appeal:
                 self.open_note(n, AD if slot == ad_slot else channel, now)
         if self.intent:
@@ -98,6 +99,8 @@ class Consumer(mesa.Agent):
         p.read(self.uid, note, now=now, channel=channel)
         m.tally.reads += 1
         appeal = notes.appeal[note]
+        if not notes.topics[note] & self.interests:
+            appeal *= math.sqrt(b.off_interest)  # opened out of curiosity: engages less
         sponsored = notes.kind[note] == notes.SPONSORED
         warmth = appeal * (self.trust if sponsored else 1.0)
         if rand() < b.like_rate * warmth:
@@ -211,10 +214,13 @@ class Consumer(mesa.Agent):
 class Creator(Consumer):
     """A creator: posts often, gains followers, takes paid collaborations (sponsored notes)."""
 
-    def asking_fee(self, fee_per_1k: float, floor: float) -> float:
-        """Hundreds of yuan for small accounts, growing with reach (CALIBRATION.md)."""
-        followers = self.model.platform.user(self.uid).followers
-        return max(floor, fee_per_1k * followers / 1000)
+    def asking_fee(self) -> float:
+        """Hundreds of yuan for a typical creator, tens of thousands for a head KOL:
+        the floor scaled by reach relative to the median creator (CALIBRATION.md)."""
+        m = self.model
+        pop = m.scenario_config.population
+        reach = max(1.0, m.platform.user(self.uid).followers / m.median_creator_followers)
+        return pop.creator_fee_floor * reach**pop.creator_fee_elasticity
 
     def tier(self) -> str:
         return "head_kol" if self.uid in self.model.head_kols else "koc"
@@ -222,7 +228,7 @@ class Creator(Consumer):
     def post(self, now: float) -> int:
         """Creators sometimes recommend a product in their topic, unpaid, on its merit."""
         m = self.model
-        if m.rand.random() < 0.15:
+        if m.rand.random() < m.scenario_config.population.creator_product_posts:
             product = m.catalogue.pick_in_topics(self.interests, m.rand)
             if product >= 0:
                 quality = m.catalogue.quality[product]
@@ -236,11 +242,9 @@ class Creator(Consumer):
                 )
         return super().post(now)
 
-    def accept(
-        self, brand_uid: int, product: int, fee: float, fee_per_1k: float, floor: float, now: float
-    ) -> int | None:
+    def accept(self, brand_uid: int, product: int, fee: float, now: float) -> int | None:
         """A paid collaboration: accepted if the fee meets the creator's price."""
-        if fee < self.asking_fee(fee_per_1k, floor):
+        if fee < self.asking_fee():
             return None
         m = self.model
         return m.publish_note(

@@ -232,11 +232,12 @@ class Platform:
             rec.on_published(nid, now)
 
     def read(self, user: int, note: int, *, now: float,
-             channel: str | Channel = Channel.DISCOVERY) -> None:
+             channel: str | int = Channel.DISCOVERY) -> None:
         """Open a note's card. ``channel`` says where the card was: it drives attribution."""
         self._accounts.check(user)
         self._notes.check(note)
-        ch = int(Channel.parse(channel, "channel"))
+        ch = channel if type(channel) is int and 0 <= channel < 5 else int(
+            Channel.parse(channel, "channel"))
         now = self._tick(now)
         self.log.append(E.NOTE_READ, now, user, note, ch)
         self._apply_read(user, note, ch, now)
@@ -378,14 +379,13 @@ class Platform:
         if self._ads.placement:
             campaign = self._ads.due(AdPlacement.FEED, acc.interests[user] or 0xFFFF)
             if campaign >= 0:
-                ad_slot = min(self.config.ad_slot, len(cards))
                 ad_note = self._ads.note[campaign]
                 if ad_note in cards:
                     cards.remove(ad_note)
+                # Where planned, or last on a short page; always inside the k cards kept.
+                ad_slot = min(self.config.ad_slot, len(cards), k - 1)
                 cards.insert(ad_slot, ad_note)
                 del cards[k:]
-                if ad_slot >= len(cards):  # page too short to hold the ad where planned
-                    ad_slot = cards.index(ad_note)
         if not cards:
             return DiscoveryPage(())
         value = _pack_served(_DISCOVERY, rec.code, ad_slot, campaign)
@@ -442,7 +442,7 @@ class Platform:
         campaign = -1
         if self._ads.placement:
             mask = sum(1 << t for t in topics) or sum(
-                1 << self._shop.topic[p] for p in products
+                1 << t for t in {self._shop.topic[p] for p in products}
             )
             campaign = self._ads.due(AdPlacement.SEARCH, mask) if mask else -1
         self.log.append(E.SEARCHED, now, user, -1, campaign + 1, found, query)
@@ -506,7 +506,9 @@ class Platform:
         """Add stock: the brand, or the platform's own shop (staff) for cross-border goods."""
         self._shop.check(product)
         self._check_seller(actor, product)
-        Shop.check_quantity(quantity, "quantity", 1, 10**9)
+        # stock is an int32 column: a restock may not push it past 2**31 - 1
+        Shop.check_quantity(quantity, "quantity", 1,
+                            min(10**9, 2**31 - 1 - self._shop.stock[product]))
         now = self._tick(now)
         self.log.append(E.PRODUCT_RESTOCKED, now, actor, product, quantity)
         self._shop.stock[product] += quantity
@@ -520,8 +522,9 @@ class Platform:
         self._shop.price_cents[product] = cents
 
     def view_product(self, user: int, product: int, *, now: float,
-                     channel: str | Channel = Channel.DIRECT) -> ProductPage:
-        """Open a product page. A visit from search or an ad is a touch for attribution."""
+                     channel: str | Channel = Channel.DIRECT) -> Product:
+        """Open a product page: the product with its word-of-mouth aggregates (notes, reviews,
+        rating). A visit from search or an ad is a touch for attribution."""
         self._accounts.check(user)
         self._shop.check(product)
         ch = int(Channel.parse(channel, "channel"))
@@ -529,7 +532,7 @@ class Platform:
         if ch != Channel.DIRECT:
             self.log.append(E.PRODUCT_VIEWED, now, user, product, ch)
             self._shop.touched(user, (product,), -1, ch, now)
-        return self.product_page(product)
+        return self._shop.view(product)
 
     def place_order(self, user: int, product: int, quantity: int = 1, *, now: float) -> int:
         """Order a product; stock is reserved at once. Attributed to the user's last touch."""
@@ -635,8 +638,8 @@ class Platform:
                             field="note", value=note)
         plc = int(AdPlacement.parse(placement, "placement"))
         mask = notes.topics[note] if topics is None else topic_mask(list(topics), max_n=len(TOPICS))
-        budget_cents = Shop.check_price(budget)
-        cpm_cents = Shop.check_price(cpm)
+        budget_cents = Shop.check_price(budget, "budget")
+        cpm_cents = Shop.check_price(cpm, "cpm")
         if cpm_cents > budget_cents * 1000:
             raise InvalidInput("budget must pay for at least one impression", field="budget")
         now = self._tick(now)

@@ -93,7 +93,7 @@ def unpack_note(value: int) -> tuple[int, int, int]:
 
 def decode_fields(e: Event) -> dict[str, Any]:
     """The per-kind meaning of ``value``, ``ints`` and ``text``, for people and exports."""
-    from .model import AccountKind, AdPlacement, Channel, NoteFormat, Origin, topic_names
+    from .model import TOPICS, AccountKind, AdPlacement, Channel, NoteFormat, Origin, topic_names
 
     k = e.kind
     if k is EventKind.USER_CREATED:
@@ -111,26 +111,32 @@ def decode_fields(e: Event) -> dict[str, Any]:
     if k is EventKind.COMMENTED:
         return {"text": e.text}
     if k is EventKind.FEED_SERVED:
-        return {"channel": Channel(e.value & 0xF).label, "recommender": e.value >> 4,
-                "notes": list(e.ints or ()), "ad_campaigns": e.text}
+        ad_slot, campaign = (e.value >> 8 & 0xFF) - 1, (e.value >> 16) - 1
+        return {"channel": Channel(e.value & 0xF).label, "recommender": e.value >> 4 & 0xF,
+                "notes": list(e.ints or ()), "ad_slot": ad_slot if ad_slot >= 0 else None,
+                "ad_campaign": campaign if campaign >= 0 else None}
     if k is EventKind.SEARCHED:
-        return {"query": e.text, "results": list(e.ints or ())}
+        return {"query": e.text, "results": list(e.ints or ()),
+                "ad_campaign": e.value - 1 if e.value > 0 else None}
     if k is EventKind.RECOMMENDER_SET:
         return {"recommender": e.text}
     if k is EventKind.PRODUCT_CREATED:
-        return {"topic": e.value & 0xFF, "origin": Origin(e.value >> 8 & 1).label,
+        return {"topic": TOPICS[e.value & 0xFF], "origin": Origin(e.value >> 8 & 1).label,
                 "price_cents": (e.ints or (0, 0))[0], "stock": (e.ints or (0, 0))[1], "name": e.text}
     if k is EventKind.PRODUCT_RESTOCKED:
         return {"quantity": e.value}
     if k is EventKind.PRICE_SET:
         return {"price_cents": e.value}
     if k is EventKind.ORDER_PLACED:
-        return {"product": e.value, "quantity": (e.ints or (0,))[0]}
+        quantity, note, channel, unit_cents = e.ints or (0, -1, int(Channel.DIRECT), 0)
+        return {"product": e.value, "quantity": quantity, "note": note if note >= 0 else None,
+                "channel": Channel(channel).label, "unit_cents": unit_cents}
     if k is EventKind.ORDER_REVIEWED:
         return {"rating": e.value, "review_note": e.ints[0] if e.ints else None}
     if k is EventKind.CAMPAIGN_CREATED:
+        note, budget_cents, cpm_cents = e.ints or (-1, 0, 0)
         return {"placement": AdPlacement(e.value & 0xF).label, "topics": topic_names(e.value >> 4),
-                "budget_cents": (e.ints or (0, 0))[0], "cpm_cents": (e.ints or (0, 0))[1]}
+                "note": note, "budget_cents": budget_cents, "cpm_cents": cpm_cents}
     return {}
 
 
@@ -185,7 +191,8 @@ class EventLog:
             self._ints.extend(ints)
         if text is not None:
             self._texts[seq] = text
-        if self._sink is not None and len(self._kind) >= self._sink.batch:
+        sink = self._sink
+        if sink is not None and self._base + len(self._kind) - sink.written >= sink.batch:
             self.flush()
         return seq
 

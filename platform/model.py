@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 from enum import IntEnum
+from typing import NamedTuple
 
 from .errors import InvalidInput
 
@@ -132,10 +133,19 @@ class AdPlacement(_Named):
     SEARCH = 1
 
 
-def _check_range(name: str, value: float, lo: float, hi: float = math.inf) -> None:
-    if not (isinstance(value, int | float) and lo <= value <= hi):
+def _check_range(name: str, value: float, lo: float, hi: float = math.inf, *,
+                 integer: bool = False) -> None:
+    kind = int if integer else int | float
+    if isinstance(value, bool) or not (isinstance(value, kind) and lo <= value <= hi):
+        what = "a whole number" if integer else "a number"
         upper = "" if hi == math.inf else f" and <= {hi}"
-        raise InvalidInput(f"config {name} must be >= {lo}{upper}; got {value!r}", field=name)
+        raise InvalidInput(f"config {name} must be {what} >= {lo}{upper}; got {value!r}",
+                           field=name)
+
+
+def _check_seq(name: str, value: object) -> None:
+    if not isinstance(value, tuple | list):
+        raise InvalidInput(f"config {name} must be a list of numbers; got {value!r}", field=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +163,7 @@ class PlatformConfig:
     #: Impression quota of each traffic pool stage (stage 0 = a new note's first audience).
     pool_quotas: tuple[int, ...] = (300, 4_000, 15_000, 150_000, 1_000_000)
     #: Minimum decayed CES per impression to leave stage s for stage s+1 (one per stage but last).
-    pool_thresholds: tuple[float, ...] = (0.06, 0.08, 0.10, 0.12)
+    pool_thresholds: tuple[float, ...] = (0.006, 0.008, 0.01, 0.0125)
     #: Share of a discovery page's slots drawn from each stage, before empty pools are skipped.
     pool_slot_weights: tuple[float, ...] = (0.35, 0.25, 0.2, 0.12, 0.08)
     #: Stages below this index are shown only to users interested in the note's topics.
@@ -184,7 +194,9 @@ class PlatformConfig:
     extra: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        _check_range("page_size", self.page_size, 1, 100)
+        _check_range("page_size", self.page_size, 1, 100, integer=True)
+        for name in ("ces_weights", "pool_quotas", "pool_thresholds", "pool_slot_weights"):
+            _check_seq(name, getattr(self, name))
         if len(self.ces_weights) != 5:
             raise InvalidInput(
                 "config ces_weights needs 5 weights: like, collect, comment, share, follow",
@@ -196,20 +208,22 @@ class PlatformConfig:
         if n < 1:
             raise InvalidInput("config pool_quotas needs at least one stage", field="pool_quotas")
         for q in self.pool_quotas:
-            _check_range("pool_quotas", q, 1, 2**31 - 1)
+            _check_range("pool_quotas", q, 1, 2**31 - 1, integer=True)
         if len(self.pool_thresholds) != n - 1:
             raise InvalidInput(
                 f"config pool_thresholds needs {n - 1} values (one per stage but the last)",
                 field="pool_thresholds",
             )
+        for w in self.pool_thresholds:
+            _check_range("pool_thresholds", w, 0.0)
+        for w in self.pool_slot_weights:
+            _check_range("pool_slot_weights", w, 0.0)
         if len(self.pool_slot_weights) != n or sum(self.pool_slot_weights) <= 0:
             raise InvalidInput(
                 f"config pool_slot_weights needs {n} non-negative weights with a positive sum",
                 field="pool_slot_weights",
             )
-        for w in (*self.pool_thresholds, *self.pool_slot_weights):
-            _check_range("pool_thresholds/pool_slot_weights", w, 0.0)
-        _check_range("pool_targeted_stages", self.pool_targeted_stages, 0, n)
+        _check_range("pool_targeted_stages", self.pool_targeted_stages, 0, n, integer=True)
         for name in (
             "pool_max_age_hours",
             "decay_half_life_hours",
@@ -218,15 +232,18 @@ class PlatformConfig:
             "popular_lookback_hours",
         ):
             _check_range(name, getattr(self, name), 1e-9)
-        _check_range("seen_window", self.seen_window, 0, 100_000)
-        _check_range("trending_window_hours", self.trending_window_hours, 1, 24 * 365)
-        _check_range("popular_pool_size", self.popular_pool_size, 1, 1_000_000)
-        _check_range("interest_recent_per_topic", self.interest_recent_per_topic, 1, 10_000_000)
-        _check_range("ad_slot", self.ad_slot, 0, self.page_size - 1)
-        _check_range("max_order_quantity", self.max_order_quantity, 1)
-        _check_range("max_comment_chars", self.max_comment_chars, 1)
-        _check_range("max_name_chars", self.max_name_chars, 1)
-        _check_range("max_products_per_note", self.max_products_per_note, 0, 1000)
+        for name, lo, hi in (
+            ("seen_window", 0, 100_000),
+            ("trending_window_hours", 1, 24 * 365),
+            ("popular_pool_size", 1, 1_000_000),
+            ("interest_recent_per_topic", 1, 10_000_000),
+            ("ad_slot", 0, self.page_size - 1),
+            ("max_order_quantity", 1, math.inf),
+            ("max_comment_chars", 1, math.inf),
+            ("max_name_chars", 1, math.inf),
+            ("max_products_per_note", 0, 1000),
+        ):
+            _check_range(name, getattr(self, name), lo, hi, integer=True)
 
     def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
@@ -341,8 +358,7 @@ class ProductPage:
     collects_on_notes: int
 
 
-@dataclass(frozen=True, slots=True)
-class DiscoveryPage:
+class DiscoveryPage(NamedTuple):
     """One two-column discovery page: card note ids in display order and which slots are ads."""
 
     notes: tuple[int, ...]

@@ -313,9 +313,9 @@ class CESPools(Recommender):
         picked: list[int] = []
         if lists:
             created, max_age = self.notes.created_at, self.config.pool_max_age_hours
-            rand, last = self.rand.random, len(lists) - 1
+            rand = self.rand.random
             for _ in range(3 * k):
-                j = min(bisect_right(cum, rand() * total), last)
+                j = bisect_right(cum, rand() * total)  # < len(cum): rand() < 1
                 lst = lists[j]
                 size = len(lst)
                 if not size:

@@ -62,11 +62,11 @@ class Shop:
             raise NotFound(f"{field} {product!r} does not exist", field=field, value=product)
 
     @staticmethod
-    def check_price(price: object) -> int:
+    def check_price(price: object, field: str = "price") -> int:
         if isinstance(price, bool) or not isinstance(price, int | float) or not 0 < price <= 1e7:
             raise InvalidInput(
-                f"price must be a number > 0 and <= 10,000,000 yuan; got {price!r}",
-                field="price", value=price,
+                f"{field} must be a number > 0 and <= 10,000,000 yuan; got {price!r}",
+                field=field, value=price,
             )
         return round(price * 100)
 

@@ -76,6 +76,13 @@ class Population:
     budget_mean: float = spec(800.0, "mean monthly shopping budget (yuan)", 0.0, 1e6)
     price_sensitivity: float = spec(1.0, "mean price sensitivity", 0.0, 10.0)
     susceptibility: float = spec(1.0, "mean susceptibility to word of mouth", 0.0, 10.0)
+    creator_product_posts: float = spec(
+        0.15, "share of creator posts that recommend a product, unpaid", 0, 1
+    )
+    creator_fee_floor: float = spec(
+        300.0, "what the median creator charges for a sponsored note (yuan)", 0, 1e6
+    )
+    creator_fee_elasticity: float = spec(1.2, "fee grows as (followers / median)^this", 0, 3)
     sponsored_trust: float = spec(0.5, "weight given to sponsored notes vs organic", 0.0, 1.0)
 
 
@@ -85,11 +92,14 @@ class Behaviour:
     channel_following: float = spec(0.2, "weight of the following feed", 0, 1)
     channel_search: float = spec(0.1, "weight of search (raised by purchase intent)", 0, 1)
     open_rate: float = spec(0.06, "base probability to open a card of average appeal", 0, 1)
-    like_rate: float = spec(0.03, "probability to like an opened note of average appeal", 0, 1)
-    collect_rate: float = spec(0.015, "probability to collect an opened note", 0, 1)
-    comment_rate: float = spec(0.004, "probability to comment on an opened note", 0, 1)
-    share_rate: float = spec(0.002, "probability to share an opened note", 0, 1)
-    follow_rate: float = spec(0.01, "probability to follow the author of an opened note", 0, 1)
+    off_interest: float = spec(
+        0.35, "relative chance to open or engage with a note outside one's interests", 0, 1
+    )
+    like_rate: float = spec(0.015, "probability to like an opened note of average appeal", 0, 1)
+    collect_rate: float = spec(0.008, "probability to collect an opened note", 0, 1)
+    comment_rate: float = spec(0.002, "probability to comment on an opened note", 0, 1)
+    share_rate: float = spec(0.001, "probability to share an opened note", 0, 1)
+    follow_rate: float = spec(0.005, "probability to follow the author of an opened note", 0, 1)
     intent_gain: float = spec(0.35, "purchase intent added by a positive note read", 0, 10)
     intent_half_life_days: float = spec(7.0, "how fast purchase intent fades", 0.1, 365)
     buy_beta: float = spec(0.25, "purchase hazard per unit of intent in a session", 0, 10)
@@ -117,10 +127,6 @@ class BrandSpec:
     established: bool = spec(True, "established brands start with some awareness")
     budget: float = spec(0.0, "marketing budget per week (yuan)", 0, 1e9)
     strategy: str = spec("none", "marketing strategy", choices=STRATEGIES)
-    fee_per_1k_followers: float = spec(50.0, "creator fee per 1,000 followers (yuan)", 0, 1e6)
-    fee_floor: float = spec(
-        300.0, "the least any creator accepts for a sponsored note (yuan)", 0, 1e6
-    )
     ad_cpm: float = spec(40.0, "price per 1,000 ad impressions (yuan)", 0.01, 1e5)
     discount: float = spec(0.2, "price cut used by the discounts strategy", 0, 0.9)
     products: list[ProductSpec] = spec([], "the brand's products")
@@ -303,11 +309,23 @@ def _check_semantics(obj: Any, source: str, prefix: str) -> None:
                 )
 
 
+def _named_tables(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) and "name" in v for v in value)
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; lists of tables with a ``name`` (brands, products) merge by
+    name, new names appended; any other value replaces the base's."""
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+        old = out.get(key)
+        if isinstance(value, dict) and isinstance(old, dict):
+            out[key] = _merge(old, value)
+        elif _named_tables(value) and _named_tables(old) and value:
+            merged = {item["name"]: item for item in old}
+            for item in value:
+                merged[item["name"]] = _merge(merged.get(item["name"], {}), item)
+            out[key] = list(merged.values())
         else:
             out[key] = value
     return out

@@ -59,6 +59,78 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    if args.schema:
+        for key, kind, default, doc in schema.field_docs():
+            print(f"{key:<40} {kind:<16} {default:<14} {doc}")
+        return 0
+    for name, path in schema.named().items():
+        sc = schema.load(path)
+        print(f"{name}\n    {' '.join(sc.description.split())}\n")
+    return 0
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {number}")
+    return number
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from redloop.sim.experiments import compare
+
+    out = Path(args.out) if args.out else Path("results") / f"compare-{args.a}-vs-{args.b}"
+    overrides = {}
+    if args.days is not None:
+        overrides["days"] = args.days
+    if args.users is not None:
+        overrides["population.users"] = args.users
+    table = compare(
+        args.a,
+        args.b,
+        seeds=args.seeds,
+        out=out,
+        overrides=overrides,
+        jobs=args.jobs,
+        backend=args.backend,
+        progress=not args.quiet,
+    )
+    with _pandas_display():
+        print(table.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    print(f"report: {out / 'comparison.html'}  table: {out / 'comparison.csv'}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from redloop.sim.experiments import parse_set, sweep
+
+    grid = [parse_set(option) for option in args.set]
+    out = Path(args.out) if args.out else Path("results") / f"sweep-{args.scenario}"
+    table = sweep(
+        args.scenario,
+        grid,
+        seeds=args.seeds,
+        out=out,
+        backend=args.backend,
+        jobs=args.jobs,
+        address=args.address,
+        progress=not args.quiet,
+    )
+    keys = [c for c in table if c.startswith("set:")]
+    summary = table.groupby(keys)[["gmv", "orders", "r_loop", "mean_dau"]].mean() if keys else table
+    with _pandas_display():
+        print(summary.to_string(float_format=lambda v: f"{v:,.4g}"))
+    print(f"{len(table)} runs: {out / 'results.parquet'} (and results.csv)")
+    return 0
+
+
+def _pandas_display():
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_columns", 20)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from redloop.sim import benchmark
 
@@ -70,6 +142,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
         sim_days=args.sim_days,
         json_path=Path(args.json) if args.json else None,
     )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from redloop.platform.http import serve
+
+    return serve(host=args.host, port=args.port, recommender=args.recommender)
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    from redloop.viz.app import serve
+
+    schema.load(args.scenario)  # validate first: a bad name is a usage error, not a blank page
+    return serve(args.scenario, host=args.host, port=args.port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,6 +186,56 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sim-days", type=int, default=30, help="sim bench: simulated days")
     bench.add_argument("--json", help="also write the figures to this JSON file")
     bench.set_defaults(func=cmd_bench)
+
+    scen = sub.add_parser("scenarios", help="list the named scenarios")
+    scen.add_argument("--schema", action="store_true", help="print every scenario key instead")
+    scen.set_defaults(func=cmd_scenarios)
+
+    comp = sub.add_parser("compare", help="run two scenarios over seeds, with 95%% CIs")
+    comp.add_argument("a", help="scenario A (name or TOML file)")
+    comp.add_argument("b", help="scenario B")
+    comp.add_argument("--seeds", type=_positive, default=5, help="seeds per scenario (default 5)")
+    comp.add_argument("--days", type=int, help="override both scenarios' run length")
+    comp.add_argument("--users", type=int, help="override both population sizes")
+    comp.add_argument("--out", help="output folder (default results/compare-A-vs-B)")
+    comp.add_argument("--jobs", type=_positive, help="parallel processes (default: all cores)")
+    comp.add_argument("--backend", choices=("local", "ray"), default="local")
+    comp.add_argument("--quiet", action="store_true", help="no progress bar")
+    comp.set_defaults(func=cmd_compare)
+
+    sw = sub.add_parser("sweep", help="run a parameter grid over seeds (local or Ray)")
+    sw.add_argument("scenario", help="scenario name or TOML file")
+    sw.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="a dotted scenario key and the values to try (repeatable)",
+    )
+    sw.add_argument("--seeds", type=_positive, default=3, help="seeds per grid point")
+    sw.add_argument("--out", help="output folder (default results/sweep-SCENARIO)")
+    sw.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default="local",
+        help="local processes, or Ray (a local instance or --address)",
+    )
+    sw.add_argument("--address", help="Ray cluster address, e.g. ray://head:10001")
+    sw.add_argument("--jobs", type=_positive, help="parallel processes / Ray CPUs")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.set_defaults(func=cmd_sweep)
+
+    serve = sub.add_parser("serve", help="serve the platform over HTTP (ASGI)")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--recommender", default="ces_pools", help="discovery recommender")
+    serve.set_defaults(func=cmd_serve)
+
+    viz = sub.add_parser("viz", help="start the browser visualiser")
+    viz.add_argument("scenario", nargs="?", default="baseline", help="scenario to open")
+    viz.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    viz.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    viz.set_defaults(func=cmd_viz)
     return parser
 
 
@@ -116,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     except (schema.ScenarioError, UsageError) as exc:
         print(f"redloop: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into e.g. `head`: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
+        return 0
     except KeyboardInterrupt:
         print(
             "redloop: interrupted; partial results are not marked complete (no summary.json)",

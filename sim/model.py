@@ -196,6 +196,9 @@ class RedloopModel(mesa.Model):
             self._follow_edges(graph, degree)
         followers = {c.uid: p.user(c.uid).followers for c in self.creators}
         ranked = sorted(self.creators, key=lambda c: (-followers[c.uid], c.uid))
+        self.median_creator_followers = max(
+            1.0, float(np.median([followers[c.uid] for c in ranked])) if ranked else 1.0
+        )
         n_head = round(pop.head_kol_share * len(ranked))
         self.head_kols = {c.uid for c in ranked[:n_head]}
         self._creators_by_followers = ranked

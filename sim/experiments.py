@@ -1,0 +1,318 @@
+"""Many runs: compare scenarios over seeds, sweep parameter grids (local processes or Ray).
+
+One run is a pure function of (scenario, overrides, seed) → outcomes, so runs parallelise
+freely and a sweep can skip the ones already on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import tomllib
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from redloop.scenarios.schema import ScenarioError, load
+
+from .metrics import CHANNELS, NOTE_KINDS
+from .results import atomic_write, write_csv, write_json, write_text
+
+#: Outcomes a comparison reports first, in this order.
+KEY_OUTCOMES = ("gmv", "orders", "mean_dau", "adopters", "r_loop", "read_rate", "engagement_rate")
+
+
+@dataclass(frozen=True)
+class Task:
+    scenario: str
+    overrides: tuple[tuple[str, Any], ...]
+    seed: int
+
+    @property
+    def run_id(self) -> str:
+        key = json.dumps([self.scenario, sorted(self.overrides), self.seed], default=str)
+        return hashlib.sha1(key.encode()).hexdigest()[:12]
+
+    def load(self):
+        return load(self.scenario, seed=self.seed, **dict(self.overrides))
+
+
+def outcomes(metrics: pd.DataFrame, brands: pd.DataFrame) -> dict[str, float]:
+    """Whole-run outcomes of one run: totals, order-weighted attribution shares, brand ROI."""
+    orders = metrics["orders"]
+    total_orders = float(orders.sum())
+    r_loop = metrics["r_loop"].dropna()
+    out: dict[str, float] = {
+        "gmv": float(metrics["gmv"].sum()),
+        "orders": total_orders,
+        "mean_dau": float(metrics["dau"].mean()),
+        "adopters": float(metrics["adopters"].iloc[-1]),
+        "r_loop": float(r_loop.iloc[-1]) if len(r_loop) else math.nan,
+        "read_rate": float(metrics["reads"].sum() / max(1, metrics["impressions"].sum())),
+        "engagement_rate": float(metrics["engagements"].sum() / max(1, metrics["reads"].sum())),
+    }
+    for name in [*CHANNELS, *(f"{k}_note" for k in NOTE_KINDS)]:
+        col = metrics[f"share_{name}"]
+        out[f"share_{name}"] = float((col * orders).sum() / total_orders) if total_orders else 0.0
+    if len(brands):
+        for row in brands.groupby("brand").last().reset_index().itertuples():
+            out[f"revenue[{row.brand}]"] = float(row.revenue)
+            out[f"roi[{row.brand}]"] = float(row.roi)
+    return out
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Run one task headless (no files) and return its outcomes and daily metrics."""
+    from .model import RedloopModel
+
+    scenario = task.load()
+    model = RedloopModel(scenario)
+    model.run_days(scenario.days)
+    metrics, brands = model.metrics(), model.brand_metrics()
+    return {
+        "run_id": task.run_id,
+        "scenario": task.scenario,
+        "seed": task.seed,
+        **{f"set:{k}": v for k, v in task.overrides},
+        **outcomes(metrics, brands),
+        "_metrics": metrics.to_dict(orient="list"),
+    }
+
+
+def validate(tasks: Iterable[Task]) -> list[Task]:
+    """Load every task's scenario up front: a bad value fails before any run starts."""
+    tasks = list(tasks)
+    for task in tasks:
+        task.load()
+    return tasks
+
+
+# ------------------------------------------------------------------ executing
+
+
+def execute(
+    tasks: list[Task],
+    *,
+    backend: str = "local",
+    jobs: int | None = None,
+    address: str | None = None,
+    progress: bool = True,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run tasks in parallel on local processes or Ray; results in task order."""
+    runner = _run_ray if backend == "ray" else _run_local
+    results: dict[str, dict[str, Any]] = {}
+    with tqdm(total=len(tasks), unit="run", disable=not progress) as bar:
+        for result in runner(tasks, jobs, address):
+            results[result["run_id"]] = result
+            if on_result is not None:
+                on_result(result)
+            bar.update(1)
+    return [results[t.run_id] for t in tasks]
+
+
+def _run_local(
+    tasks: list[Task], jobs: int | None, _address: str | None
+) -> Iterator[dict[str, Any]]:
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(tasks) == 1:
+        yield from map(run_task, tasks)
+        return
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn")
+    ) as pool:
+        futures = [pool.submit(run_task, t) for t in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _run_ray(tasks: list[Task], jobs: int | None, address: str | None) -> Iterator[dict[str, Any]]:
+    """Ray is the distributed engine: a local instance by default, ``address`` for a cluster."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    import ray
+
+    started = not ray.is_initialized()
+    if started:
+        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+        if address:
+            kwargs["address"] = address
+        elif jobs:
+            kwargs["num_cpus"] = jobs
+        ray.init(**kwargs)
+    try:
+        remote = ray.remote(run_task)
+        pending = [remote.remote(t) for t in tasks]
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(done[0])
+    finally:
+        if started:
+            ray.shutdown()
+
+
+# ------------------------------------------------------------------ compare
+
+
+def mean_ci(values: np.ndarray) -> tuple[float, float]:
+    """Mean and half-width of its 95% confidence interval (Student t)."""
+    from .report import t975
+
+    v = values[~np.isnan(values)]
+    if v.size == 0:
+        return math.nan, math.nan
+    if v.size == 1:
+        return float(v[0]), math.nan
+    return float(v.mean()), float(t975(v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
+
+
+def diff_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """B − A and the half-width of its 95% CI (Welch's t, Welch–Satterthwaite df)."""
+    from .report import t975
+
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if a.size < 2 or b.size < 2:
+        d = float(b.mean() - a.mean()) if a.size and b.size else math.nan
+        return d, math.nan
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return float(b.mean() - a.mean()), 0.0
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    return float(b.mean() - a.mean()), float(t975(max(1, round(df))) * se)
+
+
+def comparison_table(
+    a: str, b: str, results_a: list[dict[str, Any]], results_b: list[dict[str, Any]]
+) -> pd.DataFrame:
+    keys = [
+        k
+        for k in results_a[0]
+        if not k.startswith(("_", "set:"))
+        and k not in ("run_id", "scenario", "seed")
+        and k in results_b[0]
+    ]
+    keys.sort(key=lambda k: (KEY_OUTCOMES.index(k) if k in KEY_OUTCOMES else len(KEY_OUTCOMES), k))
+    rows = []
+    for key in keys:
+        va = np.array([r[key] for r in results_a], dtype=float)
+        vb = np.array([r[key] for r in results_b], dtype=float)
+        ma, ca = mean_ci(va)
+        mb, cb = mean_ci(vb)
+        d, cd = diff_ci(va, vb)
+        rows.append(
+            {
+                "outcome": key,
+                f"{a} mean": ma,
+                f"{a} ±95%": ca,
+                f"{b} mean": mb,
+                f"{b} ±95%": cb,
+                "difference (B−A)": d,
+                "diff ±95%": cd,
+                "significant": bool(cd == cd and abs(d) > cd),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def compare(
+    a: str,
+    b: str,
+    *,
+    seeds: int,
+    out: Path,
+    overrides: dict[str, Any] | None = None,
+    backend: str = "local",
+    jobs: int | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run scenarios A and B over the same seeds; write table (CSV) and report (HTML)."""
+    from .report import render_comparison_report
+
+    items = tuple(sorted((overrides or {}).items()))
+    base_seed = load(a).seed
+    tasks = validate(Task(name, items, base_seed + i) for name in (a, b) for i in range(seeds))
+    results = execute(tasks, backend=backend, jobs=jobs, progress=progress)
+    res_a, res_b = results[:seeds], results[seeds:]
+    table = comparison_table(a, b, res_a, res_b)
+    runs = {
+        a: [pd.DataFrame(r["_metrics"]) for r in res_a],
+        b: [pd.DataFrame(r["_metrics"]) for r in res_b],
+    }
+    write_csv(out / "comparison.csv", table)
+    write_text(
+        out / "comparison.html",
+        render_comparison_report(
+            runs, table.set_index("outcome"), title=f"redloop — {a} vs {b} ({seeds} seeds)"
+        ),
+    )
+    return table
+
+
+# ------------------------------------------------------------------ sweep
+
+
+def parse_set(option: str) -> tuple[str, list[Any]]:
+    """``key=v1,v2`` → (key, [v1, v2]); values read as TOML (numbers, true/false, strings)."""
+    key, sep, values = option.partition("=")
+    if not sep or not key or not values:
+        raise ScenarioError("--set", option, "expected key=value[,value...]")
+
+    def value(text: str) -> Any:
+        try:
+            return tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            return text
+
+    return key.strip(), [value(v.strip()) for v in values.split(",")]
+
+
+def sweep_tasks(scenario: str, grid: list[tuple[str, list[Any]]], seeds: int) -> list[Task]:
+    base_seed = load(scenario).seed
+    keys = [k for k, _ in grid]
+    tasks = []
+    for combo in itertools.product(*(vals for _, vals in grid)):
+        items = tuple(sorted(zip(keys, combo, strict=True)))
+        tasks += [Task(scenario, items, base_seed + i) for i in range(seeds)]
+    return validate(tasks)
+
+
+def sweep(
+    scenario: str,
+    grid: list[tuple[str, list[Any]]],
+    *,
+    seeds: int,
+    out: Path,
+    backend: str = "local",
+    jobs: int | None = None,
+    address: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run the grid × seeds, one row per run in ``results.csv`` and ``results.parquet``.
+
+    Finished runs are kept in ``runs/<run_id>.json``; re-running skips them.
+    """
+    tasks = sweep_tasks(scenario, grid, seeds)
+    done_dir = out / "runs"
+    done_dir.mkdir(parents=True, exist_ok=True)
+    todo = [t for t in tasks if not (done_dir / f"{t.run_id}.json").exists()]
+
+    def keep(result: dict[str, Any]) -> None:
+        row = {k: v for k, v in result.items() if not k.startswith("_")}
+        write_json(done_dir / f"{result['run_id']}.json", row)
+
+    execute(todo, backend=backend, jobs=jobs, address=address, progress=progress, on_result=keep)
+    rows = [json.loads((done_dir / f"{t.run_id}.json").read_text()) for t in tasks]
+    table = pd.DataFrame(rows)
+    write_csv(out / "results.csv", table)
+    atomic_write(out / "results.parquet", lambda f: table.to_parquet(f, index=False), binary=True)
+    return table

@@ -1,0 +1,98 @@
+"""Comparisons over seeds and parameter sweeps (local processes and Ray)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from redloop.scenarios.schema import ScenarioError
+from redloop.sim import experiments
+from redloop.sim.cli import main
+from redloop.sim.experiments import compare, diff_ci, mean_ci, parse_set, sweep
+
+TINY = {"population.users": 150, "days": 2}
+
+
+def test_mean_ci_and_welch_difference() -> None:
+    m, half = mean_ci(np.array([1.0, 2.0, 3.0]))
+    assert m == 2.0 and half == pytest.approx(4.303 * 1.0 / math.sqrt(3), rel=1e-3)
+    assert math.isnan(mean_ci(np.array([5.0]))[1])
+    d, half = diff_ci(np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]))
+    # equal variances, n = 3 each: Welch df = 4, t(0.975, 4) = 2.776
+    assert d == 3.0 and half == pytest.approx(2.776 * math.sqrt(2 / 3), rel=1e-3)
+
+
+def test_parse_set_reads_toml_values() -> None:
+    assert parse_set("behaviour.open_rate=0.05,0.1") == ("behaviour.open_rate", [0.05, 0.1])
+    assert parse_set("platform.recommender=manual,ces_pools")[1] == ["manual", "ces_pools"]
+    assert parse_set("behaviour.post_purchase_sharing=true,false")[1] == [True, False]
+    with pytest.raises(ScenarioError):
+        parse_set("no-equals-sign")
+
+
+def test_compare_writes_table_and_report(tmp_path: Path) -> None:
+    table = compare(
+        "baseline", "editors_only", seeds=2, out=tmp_path, overrides=TINY, jobs=1, progress=False
+    )
+    assert list(table["outcome"][:3]) == ["gmv", "orders", "mean_dau"]
+    row = table.set_index("outcome").loc["read_rate"]
+    assert row["difference (B−A)"] == pytest.approx(row["editors_only mean"] - row["baseline mean"])
+    assert row["baseline ±95%"] >= 0
+    assert (tmp_path / "comparison.csv").exists()
+    html = (tmp_path / "comparison.html").read_text()
+    assert "data:image/png;base64," in html and "baseline" in html
+
+
+def test_sweep_runs_the_grid_and_skips_finished_runs(tmp_path: Path, monkeypatch) -> None:
+    grid = [("behaviour.open_rate", [0.03, 0.09]), ("population.users", [150])]
+    table = sweep("baseline", [*grid, ("days", [2])], seeds=2, out=tmp_path, jobs=2, progress=False)
+    assert len(table) == 4 and table["run_id"].is_unique
+    assert sorted(table["set:behaviour.open_rate"].unique()) == [0.03, 0.09]
+    assert set(table["seed"]) == {1, 2}
+    by_rate = table.groupby("set:behaviour.open_rate")["read_rate"].mean()
+    assert by_rate[0.09] > by_rate[0.03], "the swept parameter changes the outcome"
+    assert pd.read_parquet(tmp_path / "results.parquet").shape == table.shape
+
+    def must_not_run(*_args, **_kwargs):
+        raise AssertionError("a finished run was executed again")
+
+    monkeypatch.setattr(experiments, "run_task", must_not_run)
+    again = sweep("baseline", [*grid, ("days", [2])], seeds=2, out=tmp_path, jobs=1, progress=False)
+    pd.testing.assert_frame_equal(again, table)
+
+
+def test_sweep_on_a_local_ray_instance(tmp_path: Path) -> None:
+    table = sweep(
+        "baseline",
+        [("behaviour.open_rate", [0.03, 0.09]), ("population.users", [150]), ("days", [2])],
+        seeds=1,
+        out=tmp_path,
+        backend="ray",
+        jobs=2,
+        progress=False,
+    )
+    assert len(table) == 2
+    rows = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*.json")]
+    assert {r["set:behaviour.open_rate"] for r in rows} == {0.03, 0.09}
+
+
+def test_sweep_with_an_invalid_value_fails_before_running(tmp_path: Path, capsys) -> None:
+    code = main(
+        [
+            "sweep",
+            "baseline",
+            "--set",
+            "behaviour.open_rate=0.5,7",
+            "--out",
+            str(tmp_path / "s"),
+            "--quiet",
+        ]
+    )
+    assert code == 2
+    assert "behaviour.open_rate" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
