@@ -9,16 +9,32 @@ the products it tags), which the world model keeps in ``model.notes``.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 import mesa
 
-from redloop.platform.api import TOPICS, Channel
+from redloop.platform.api import TOPICS, Channel, OutOfStock
 
 if TYPE_CHECKING:
     from redloop.sim.model import RedloopModel
 
 DISCOVERY, FOLLOWING, SEARCH, AD, DIRECT = (int(c) for c in Channel)
+#: A behaviour generator: yields platform calls (or their awaitables), receives results.
+Steps = Generator[Any, Any, None]
+
+
+def run_inline(steps: Generator[Any, Any, Any]) -> Any:
+    """Drive behaviour against the in-process platform: each yielded value is already the
+    call's result, so it goes straight back in. Returns the generator's return value."""
+    value = None
+    try:
+        while True:
+            value = steps.send(value)
+    except StopIteration as stop:
+        return stop.value
+
+
 COMMENTS = ("love this", "where did you buy it?", "saved!", "so helpful", "trying this")
 
 
@@ -54,24 +70,38 @@ class Consumer(mesa.Agent):
         self.adopted = False
 
     # ------------------------------------------------------------------ sessions
+    #
+    # Behaviour that talks to the platform is written as generators: every platform call is
+    # ``result = yield platform.op(...)``. In-process the call has already happened and
+    # :func:`run_inline` sends its result straight back; the load generator instead gets an
+    # awaitable from its HTTP client, awaits it and sends the response back. One behaviour
+    # model, two transports.
 
     def session(self, now: float) -> None:
+        """One visit, against the in-process platform."""
+        run_inline(self.visit(now))
+
+    def visit(self, now: float) -> Steps:
         """One visit: pick a channel, view a page, open cards, engage, maybe buy."""
         m = self.model
+        p = m.platform
         r = m.rand.random()
         w = m.channel_weights
         cards: list[int] | tuple[int, ...] = ()
         ad_slot = -1
+        channel = DISCOVERY
         if self.intent and r < w[2] * (1 + self._max_intent(now)):
-            cards, channel = self._search(now), SEARCH
+            cards, channel = (yield from self._search(now)), SEARCH
         elif r < w[1] + w[2]:
-            cards, channel = m.platform.following_feed(self.uid, now=now, limit=10), FOLLOWING
+            cards, channel = (yield p.following_feed(self.uid, now=now, limit=10)), FOLLOWING
         if not cards:  # the discovery feed, also when following shows nothing yet
-            page = m.platform.discovery_feed(self.uid, now=now)
+            page = yield p.discovery_feed(self.uid, now=now)
             cards, channel = page.notes, DISCOVERY
             ad_slot = page.ad_slots[0] if page.ad_slots else -1
         m.tally.sessions += 1
         notes = m.notes
+        if cards:
+            notes.cover(max(cards))
         open_rate, rand = m.behaviour.open_rate, m.rand.random
         off_interest = m.behaviour.off_interest
         for slot, n in enumerate(cards):
@@ -79,24 +109,24 @@ class Consumer(mesa.Agent):
             if not notes.topics[n] & self.interests:
                 appeal *= off_interest
             if rand() < open_rate * appeal:
-                self.open_note(n, AD if slot == ad_slot else channel, now)
+                yield from self.open_note(n, AD if slot == ad_slot else channel, now)
         if self.intent:
-            self.consider_buying(now)
+            yield from self.consider_buying(now)
 
-    def _search(self, now: float) -> list[int]:
+    def _search(self, now: float) -> Generator[Any, Any, list[int]]:
         m = self.model
         product = max(self.intent, key=lambda p: (self._intent(p, now), -p))
-        result = m.platform.search(self.uid, m.catalogue.name[product], now=now, limit=10)
+        result = yield m.platform.search(self.uid, m.catalogue.name[product], now=now, limit=10)
         if product in result.products and m.catalogue.stock_hint[product]:
-            m.platform.view_product(self.uid, product, now=now, channel="search")
+            yield m.platform.view_product(self.uid, product, now=now, channel="search")
         return list(result.notes)
 
-    def open_note(self, note: int, channel: int, now: float) -> None:
+    def open_note(self, note: int, channel: int, now: float) -> Steps:
         """Read a note, react to it, and let it move purchase intent for what it tags."""
         m = self.model
         p, b, rand = m.platform, m.behaviour, m.rand.random
         notes = m.notes
-        p.read(self.uid, note, now=now, channel=channel)
+        yield p.read(self.uid, note, now=now, channel=channel)
         m.tally.reads += 1
         appeal = notes.appeal[note]
         if not notes.topics[note] & self.interests:
@@ -104,16 +134,20 @@ class Consumer(mesa.Agent):
         sponsored = notes.kind[note] == notes.SPONSORED
         warmth = appeal * (self.trust if sponsored else 1.0)
         if rand() < b.like_rate * warmth:
-            p.like(self.uid, note, now=now)
+            yield p.like(self.uid, note, now=now)
         if rand() < b.collect_rate * warmth:
-            p.collect(self.uid, note, now=now)
+            yield p.collect(self.uid, note, now=now)
         if rand() < b.comment_rate * warmth:
-            p.comment(self.uid, note, COMMENTS[int(rand() * len(COMMENTS))], now=now)
+            yield p.comment(self.uid, note, COMMENTS[int(rand() * len(COMMENTS))], now=now)
         if rand() < b.share_rate * warmth:
-            p.share(self.uid, note, now=now)
+            yield p.share(self.uid, note, now=now)
         author = notes.author[note]
-        if author != self.uid and rand() < b.follow_rate * warmth * notes.author_pull[note]:
-            p.follow(self.uid, author, now=now, via_note=note)
+        if (
+            author >= 0
+            and author != self.uid
+            and (rand() < b.follow_rate * warmth * notes.author_pull[note])
+        ):
+            yield p.follow(self.uid, author, now=now, via_note=note)
         product = notes.product[note]
         if product >= 0:
             self.hear(product, notes.valence[note] * (self.trust if sponsored else 1.0), now)
@@ -138,7 +172,7 @@ class Consumer(mesa.Agent):
         else:
             self.intent.pop(product, None)
 
-    def consider_buying(self, now: float) -> None:
+    def consider_buying(self, now: float) -> Steps:
         m = self.model
         cat = m.catalogue
         beta = m.behaviour.buy_beta
@@ -152,38 +186,43 @@ class Consumer(mesa.Agent):
             if price > left or not cat.stock_hint[product]:
                 continue
             afford = math.exp(-self.price_sensitivity * price / max(left, 1.0))
-            proof = m.social_proof(product, now)  # reviews read before buying
+            proof = yield from m.social_proof(product, now)  # reviews read before buying
             if m.rand.random() < 1.0 - math.exp(-beta * intent * afford * proof):
-                self.buy(product, now)
+                yield from self.buy(product, now)
 
-    def buy(self, product: int, now: float) -> int | None:
+    def buy(self, product: int, now: float) -> Generator[Any, Any, int | None]:
         """Order one unit, pay, and hand the order to the offline world."""
         m = self.model
+        p = m.platform
         try:
-            order = m.platform.place_order(self.uid, product, 1, now=now)
-        except m.platform_errors.OutOfStock:
+            order = yield p.place_order(self.uid, product, 1, now=now)
+        except OutOfStock:
             m.catalogue.stock_hint[product] = 0
             return None
-        m.platform.pay(self.uid, order, now=now)
-        m.record_order(order)
-        price = m.catalogue.price[product]
-        self.spent += price
+        yield p.pay(self.uid, order, now=now)
+        m.record_order((yield p.order(order)))
+        self.spent += m.catalogue.price[product]
         self.intent.pop(product, None)
         self.bought[product] = now
         if not self.adopted:
             self.adopted = True
             m.adopters += 1
-        m.offline.start_order(order, self, product)
+        if m.offline is not None:
+            m.offline.start_order(order, self, product)
         return order
 
     # ------------------------------------------------------------------ posting
 
-    def post(self, now: float) -> int:
+    def post(self, now: float) -> None:
+        """Publish a note (scheduled by the offline world, in-process)."""
+        run_inline(self.compose(now))
+
+    def compose(self, now: float) -> Generator[Any, Any, int]:
         """Share an everyday experience in one of their topics (no product tag)."""
         m = self.model
         topics = [TOPICS[t] for t in range(len(TOPICS)) if self.interests >> t & 1] or ["food"]
         topic = topics[int(m.rand.random() * len(topics))]
-        return m.publish_note(self, [topic], now=now, kind=m.notes.ORGANIC)
+        return (yield from m.publish(self, [topic], now=now, kind=m.notes.ORGANIC))
 
     def review(self, order: int, product: int, satisfaction: float, now: float) -> None:
         """After using the product: rate it, and maybe post a review note that tags it."""
@@ -225,22 +264,25 @@ class Creator(Consumer):
     def tier(self) -> str:
         return "head_kol" if self.uid in self.model.head_kols else "koc"
 
-    def post(self, now: float) -> int:
+    def compose(self, now: float) -> Generator[Any, Any, int]:
         """Creators sometimes recommend a product in their topic, unpaid, on its merit."""
         m = self.model
         if m.rand.random() < m.scenario_config.population.creator_product_posts:
             product = m.catalogue.pick_in_topics(self.interests, m.rand)
             if product >= 0:
                 quality = m.catalogue.quality[product]
-                return m.publish_note(
-                    self,
-                    [TOPICS[m.catalogue.topic[product]]],
-                    now=now,
-                    kind=m.notes.ORGANIC,
-                    product=product,
-                    valence=2 * quality - 1,
+                topic = TOPICS[m.catalogue.topic[product]]
+                return (
+                    yield from m.publish(
+                        self,
+                        [topic],
+                        now=now,
+                        kind=m.notes.ORGANIC,
+                        product=product,
+                        valence=2 * quality - 1,
+                    )
                 )
-        return super().post(now)
+        return (yield from super().compose(now))
 
     def accept(self, brand_uid: int, product: int, fee: float, now: float) -> int | None:
         """A paid collaboration: accepted if the fee meets the creator's price."""

@@ -20,10 +20,10 @@ import pandas as pd
 import simpy
 
 from redloop.agents.brand import Brand
-from redloop.agents.consumer import Consumer, Creator
+from redloop.agents.consumer import Consumer, Creator, run_inline
 from redloop.agents.staff import Editor, ShopOperator
 from redloop.platform import errors as platform_errors
-from redloop.platform.api import TOPICS, EventLog, Platform
+from redloop.platform.api import TOPICS, EventLog, Order, Platform
 from redloop.scenarios.schema import Scenario, TimelineEvent
 
 from .metrics import NOTE_KINDS, REPORTERS, DayStats, Tally, close_day, totals
@@ -97,7 +97,7 @@ class RedloopModel(mesa.Model):
             self.platform.stream_log(log_path, scenario=scenario.to_dict(), **meta)
         self.notes = NoteTraits()
         self.catalogue = Catalogue()
-        self.offline = Offline(self)
+        self.offline: Offline | None = Offline(self)
         self.note_tactic: dict[int, str] = {}
         self.campaign_tactic: dict[int, str] = {}
         self.order_time = array("d")
@@ -274,7 +274,7 @@ class RedloopModel(mesa.Model):
 
     # ================================================================ world services
 
-    def publish_note(
+    def publish(
         self,
         author: Any,
         topics: list[str],
@@ -285,11 +285,12 @@ class RedloopModel(mesa.Model):
         valence: float = 0.0,
         sponsor: int | None = None,
         source_order: int = -1,
-    ) -> int:
-        """Publish through the platform and record the note's hidden traits."""
+    ) -> Generator[Any, Any, int]:
+        """Publish through the platform and record the note's hidden traits (behaviour
+        generator: see :func:`redloop.agents.consumer.run_inline`)."""
         fmt = "video" if self.rand.random() < 0.3 else "image"
         title = f"{self.catalogue.name[product]} — my take" if product >= 0 else ""
-        nid = self.platform.publish(
+        nid = yield self.platform.publish(
             author.uid,
             topics,
             now=now,
@@ -301,7 +302,8 @@ class RedloopModel(mesa.Model):
         skill = getattr(author, "skill", 1.0)
         appeal = skill * float(self.rng.lognormal(-0.18, 0.6)) * (1.15 if fmt == "video" else 1.0)
         mask = sum(1 << TOPICS.index(t) for t in topics)
-        self.notes.add(
+        self.notes.set(
+            nid,
             appeal=min(appeal, 8.0),
             valence=valence,
             product=product,
@@ -311,7 +313,6 @@ class RedloopModel(mesa.Model):
             author_pull=min(skill, 4.0),
             source_order=source_order,
         )
-        assert len(self.notes) == nid + 1, "world note traits and platform notes diverged"
         if kind == NoteTraits.ORGANIC:
             self.tally.notes_organic += 1
         elif kind == NoteTraits.SPONSORED:
@@ -320,22 +321,27 @@ class RedloopModel(mesa.Model):
             self.tally.notes_review += 1
         return nid
 
+    def publish_note(self, author: Any, topics: list[str], **kwargs: Any) -> int:
+        """:meth:`publish` against the in-process platform."""
+        return run_inline(self.publish(author, topics, **kwargs))
+
     def set_price(self, brand: Brand, product: int, price: float, now: float) -> None:
         self.platform.set_price(brand.uid, product, round(price, 2), now=now)
         self.catalogue.price[product] = round(price, 2)
 
-    def social_proof(self, product: int, now: float) -> float:
+    def social_proof(self, product: int, now: float) -> Generator[Any, Any, float]:
         """How much a product page's word of mouth backs a purchase, 0.25..1.
 
         Shoppers read reviews before buying (the shop's edge, CALIBRATION.md): with no
         reviews they hesitate; many good reviews remove the doubt. Established brands carry
-        a prior reputation worth ``PRIOR_REVIEWS`` reviews at their true quality.
+        a prior reputation worth ``PRIOR_REVIEWS`` reviews at their true quality. Pages are
+        re-read at most once per simulated hour (behaviour generator).
         """
         hour = int(now)
         cached = self._proof.get(product)
         if cached is not None and cached[0] == hour:
             return cached[1]
-        info = self.platform.product(product)
+        info = yield self.platform.product(product)
         prior = PRIOR_REVIEWS if self.catalogue.established[product] else 0
         reviews = info.reviews + prior
         stars = (
@@ -358,9 +364,8 @@ class RedloopModel(mesa.Model):
         kocs.sort(key=lambda c: not c.interests >> topic & 1)
         return kocs
 
-    def record_order(self, order: int) -> None:
+    def record_order(self, view: Order) -> None:
         """Book-keeping for metrics: attribution as the platform recorded it."""
-        view = self.platform.order(order)
         t = self.tally
         t.orders += 1
         t.units += view.quantity
@@ -493,7 +498,7 @@ class RedloopModel(mesa.Model):
             hazard = np.clip(ad.p + ad.q * share, 0.0, 1.0)
             new = np.flatnonzero(~adopted & (self.rng.random(n) < hazard))
             for i in new.tolist():
-                if self.people[i].buy(product, env.now) is not None:
+                if run_inline(self.people[i].buy(product, env.now)) is not None:
                     adopted[i] = True
                     self.active_today[i] = True
             yield env.timeout(24.0)

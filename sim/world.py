@@ -34,8 +34,29 @@ class NoteTraits:
     def __len__(self) -> int:
         return len(self.kind)
 
-    def add(
+    def cover(self, note: int) -> None:
+        """Make ids up to ``note`` addressable; notes the crowd did not write (e.g. on a
+        shared server under load test) get neutral traits."""
+        missing = note + 1 - len(self.kind)
+        if missing > 0:
+            for column, default in self._defaults():
+                column.extend([default] * missing)
+
+    def _defaults(self) -> tuple[tuple[array, float], ...]:
+        return (
+            (self.appeal, 1.0),
+            (self.valence, 0.0),
+            (self.product, -1),
+            (self.kind, self.ORGANIC),
+            (self.topics, 0),
+            (self.author, -1),
+            (self.author_pull, 1.0),
+            (self.source_order, -1),
+        )
+
+    def set(
         self,
+        note: int,
         *,
         appeal: float,
         valence: float,
@@ -46,14 +67,15 @@ class NoteTraits:
         author_pull: float,
         source_order: int,
     ) -> None:
-        self.appeal.append(appeal)
-        self.valence.append(valence)
-        self.product.append(product)
-        self.kind.append(kind)
-        self.topics.append(topics)
-        self.author.append(author)
-        self.author_pull.append(author_pull)
-        self.source_order.append(source_order)
+        self.cover(note)
+        self.appeal[note] = appeal
+        self.valence[note] = valence
+        self.product[note] = product
+        self.kind[note] = kind
+        self.topics[note] = topics
+        self.author[note] = author
+        self.author_pull[note] = author_pull
+        self.source_order[note] = source_order
 
     def appeal_of(self, ids: np.ndarray) -> np.ndarray:
         return np.array([self.appeal[int(i)] for i in ids], dtype=np.float64)
