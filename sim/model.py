@@ -70,8 +70,16 @@ class RedloopModel(mesa.Model):
     platform_errors = platform_errors
 
     def __init__(
-        self, scenario: Scenario | None = None, *, log_path: str | None = None, **meta: Any
+        self,
+        scenario: Scenario | None = None,
+        *,
+        log_path: str | None = None,
+        platform: Any = None,
+        **meta: Any,
     ) -> None:
+        """``platform``: build this crowd on another platform with the same facade (an HTTP
+        client, for load tests) instead of a fresh in-process one. The model then only
+        builds the crowd — no staff, no clock — and the caller drives sessions."""
         scenario = scenario or Scenario()
         self.scenario_config = scenario
         rng = np.random.default_rng(scenario.seed)
@@ -90,10 +98,11 @@ class RedloopModel(mesa.Model):
 
         self.env = simpy.Environment()
         self.hour = 0
-        self.platform = Platform(
+        self.remote = platform is not None
+        self.platform = platform or Platform(
             scenario.platform_config(), rng=self.rng, log=EventLog(retain=log_path is None)
         )
-        if log_path is not None:
+        if log_path is not None and not self.remote:
             self.platform.stream_log(log_path, scenario=scenario.to_dict(), **meta)
         self.notes = NoteTraits()
         self.catalogue = Catalogue()
@@ -109,10 +118,15 @@ class RedloopModel(mesa.Model):
         self.totals = {"impressions": 0, "engagements": 0, "follows": 0}
         self.today = DayStats()
 
+        self.editors: list[Editor] = []
+        self.shop: ShopOperator | None = None
         self._build_population(scenario)
-        self._build_staff(scenario)
+        if not self.remote:
+            self._build_staff(scenario)
         self._build_brands(scenario)
         self._seed_content()
+        if self.remote:
+            return
         self.totals = totals(self.platform.tables())
         self.datacollector = mesa.DataCollector(
             model_reporters=REPORTERS,
@@ -352,7 +366,8 @@ class RedloopModel(mesa.Model):
         return proof
 
     def seller_of(self, product: int) -> int:
-        return self.shop.uid if product in self.shop.stocked else self.catalogue.brand[product]
+        shop = self.shop
+        return shop.uid if shop and product in shop.stocked else self.catalogue.brand[product]
 
     def creators_for(self, topic: int, *, head: bool) -> list[Creator]:
         """Creators to approach for a product in ``topic``: head KOLs by reach, or KOCs
@@ -443,7 +458,7 @@ class RedloopModel(mesa.Model):
                 editor.curate(first_note, last_note, env.now)
             first_note = last_note
             yield env.timeout(1.0)
-            for product in self.shop.review_catalogue(env.now):
+            for product in self.shop.review_catalogue(env.now) if self.shop else ():
                 self.catalogue.stock_hint[product] = 1
             if day % 7 == 0:
                 for brand in self.brands:
