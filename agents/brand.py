@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from redloop.platform.api import TOPICS
 from redloop.scenarios.schema import BrandSpec
 
 if TYPE_CHECKING:
@@ -119,14 +118,8 @@ class Brand(mesa.Agent):
         """Publish a brand note about a product and buy feed or search impressions for it."""
         m = self.model
         product = self.products[int(m.rand.random() * len(self.products))]
-        note = m.publish_note(
-            self,
-            [TOPICS[m.catalogue.topic[product]]],
-            now=now,
-            kind=m.notes.SPONSORED,
-            product=product,
-            valence=0.6,
-            sponsor=self.uid,
+        note = m.publish_about(
+            self, product, now=now, kind=m.notes.SPONSORED, valence=0.6, sponsor=self.uid
         )
         m.note_tactic[note] = tactic
         placement = "feed" if tactic == "feed_ads" else "search"
@@ -138,21 +131,19 @@ class Brand(mesa.Agent):
 
     def run_discount(self, budget: float, tactic: str, now: float) -> None:
         """Cut prices for a week; the spend is the margin given away (estimated up front)."""
-        m = self.model
         if now < self.discounted_until:
             return
         self.discounted_until = now + 24 * 7
-        for product in self.products:
-            m.set_price(
-                self, product, m.catalogue.base_price[product] * (1 - self.spec.discount), now
-            )
-        m.offline.later(self.discounted_until, self._end_discount)
+        self.discount(self.spec.discount, now)
+        self.model.offline.later(self.discounted_until, self.discount, 0.0)
         self.spend += budget
         self.spend_by_tactic[tactic] += budget
 
-    def _end_discount(self, now: float) -> None:
+    def discount(self, fraction: float, now: float) -> None:
+        """Price every product ``fraction`` below its list price (0 restores list prices)."""
+        m = self.model
         for product in self.products:
-            self.model.set_price(self, product, self.model.catalogue.base_price[product], now)
+            m.set_price(self, product, m.catalogue.base_price[product] * (1 - fraction), now)
 
     # ------------------------------------------------------------------ accounting
 

@@ -233,12 +233,11 @@ class Consumer(mesa.Agent):
         note = None
         b = m.behaviour
         if m.rand.random() < b.review_post_rate * self.review_drive(rating):
-            note = m.publish_note(
+            note = m.publish_about(
                 self,
-                [TOPICS[m.catalogue.topic[product]]],
+                product,
                 now=now,
                 kind=m.notes.REVIEW,
-                product=product,
                 valence=(rating - 3) / 2,
                 source_order=order,
             )
@@ -289,12 +288,6 @@ class Creator(Consumer):
         if fee < self.asking_fee():
             return None
         m = self.model
-        return m.publish_note(
-            self,
-            [TOPICS[m.catalogue.topic[product]]],
-            now=now,
-            kind=m.notes.SPONSORED,
-            product=product,
-            valence=0.8,
-            sponsor=brand_uid,
+        return m.publish_about(
+            self, product, now=now, kind=m.notes.SPONSORED, valence=0.8, sponsor=brand_uid
         )

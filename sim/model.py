@@ -339,6 +339,11 @@ class RedloopModel(mesa.Model):
         """:meth:`publish` against the in-process platform."""
         return run_inline(self.publish(author, topics, **kwargs))
 
+    def publish_about(self, author: Any, product: int, **kwargs: Any) -> int:
+        """A note about ``product``, in its topic and tagging it (in-process)."""
+        topic = TOPICS[self.catalogue.topic[product]]
+        return self.publish_note(author, [topic], product=product, **kwargs)
+
     def set_price(self, brand: Brand, product: int, price: float, now: float) -> None:
         self.platform.set_price(brand.uid, product, round(price, 2), now=now)
         self.catalogue.price[product] = round(price, 2)
@@ -527,33 +532,20 @@ class RedloopModel(mesa.Model):
         elif event.kind == "festival":
             self.activity_multiplier *= event.activity
             for brand in self.brands:
-                for product in brand.products:
-                    self.set_price(
-                        brand,
-                        product,
-                        self.catalogue.base_price[product] * (1 - event.discount),
-                        now,
-                    )
+                brand.discount(event.discount, now)
             self.offline.later(now + event.days * 24, self._festival_ends, event)
         else:
             brand = next(b for b in self.brands if b.name == event.brand)
             if event.kind == "campaign":
                 brand.spend_budget(event.budget, event.strategy, now)
             else:  # price
-                for product in brand.products:
-                    self.set_price(
-                        brand,
-                        product,
-                        self.catalogue.base_price[product] * (1 - event.discount),
-                        now,
-                    )
-                self.offline.later(now + event.days * 24, brand._end_discount)
+                brand.discount(event.discount, now)
+                self.offline.later(now + event.days * 24, brand.discount, 0.0)
 
     def _festival_ends(self, event: TimelineEvent, now: float) -> None:
         self.activity_multiplier /= event.activity
         for brand in self.brands:
-            for product in brand.products:
-                self.set_price(brand, product, self.catalogue.base_price[product], now)
+            brand.discount(0.0, now)
 
     # ================================================================ stepping & reading
 
