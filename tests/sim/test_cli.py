@@ -108,3 +108,42 @@ def test_an_interrupted_run_does_not_look_complete(tmp_path: Path, monkeypatch) 
     assert not (
         out / "events.sqlite"
     ).exists()  # only the .partial file, never a complete-looking log
+
+
+def test_same_seed_same_results_across_processes_and_hash_seeds(tmp_path: Path) -> None:
+    """Determinism must not depend on PYTHONHASHSEED (no iteration over string sets)."""
+    import os
+    import sqlite3
+
+    outputs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"run{hash_seed}"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "redloop.sim.cli",
+                "run",
+                "baseline",
+                "--users",
+                "200",
+                "--days",
+                "2",
+                "--out",
+                str(out),
+                "--quiet",
+            ],
+            check=True,
+            cwd=REPO,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            timeout=300,
+        )
+        db = sqlite3.connect(out / "events.sqlite")
+        outputs.append(
+            (
+                (out / "metrics.csv").read_text(),
+                db.execute("SELECT * FROM events ORDER BY seq").fetchall(),
+            )
+        )
+        db.close()
+    assert outputs[0] == outputs[1]
