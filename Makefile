@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/redloop run
+	$(VENV)/bin/redloop viz
 
 test: $(STAMP)
 	$(PY) -m pytest -n auto

@@ -33,10 +33,13 @@ class Ads:
 
     def check(self, campaign: int) -> None:
         if not 0 <= campaign < len(self.brand):
-            raise NotFound(f"campaign {campaign!r} does not exist", field="campaign", value=campaign)
+            raise NotFound(
+                f"campaign {campaign!r} does not exist", field="campaign", value=campaign
+            )
 
-    def add(self, brand: int, note: int, placement: int, topics: int, budget_cents: int,
-            cpm_cents: int) -> int:
+    def add(
+        self, brand: int, note: int, placement: int, topics: int, budget_cents: int, cpm_cents: int
+    ) -> int:
         cid = len(self.brand)
         self.brand.append(brand)
         self.note.append(note)

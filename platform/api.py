@@ -14,7 +14,7 @@ from .errors import (
     OutOfStock,
     PlatformError,
 )
-from .eventlog import Event, EventKind, EventLog, read_sqlite
+from .eventlog import Event, EventKind, EventLog, read_sqlite, unpack_served
 from .model import (
     TOPICS,
     AccountKind,
@@ -53,9 +53,9 @@ __all__ = [
     "Forbidden",
     "InvalidInput",
     "InvalidTransition",
+    "NotFound",
     "Note",
     "NoteFormat",
-    "NotFound",
     "Order",
     "OrderStatus",
     "Origin",
@@ -70,4 +70,5 @@ __all__ = [
     "User",
     "read_sqlite",
     "register",
+    "unpack_served",
 ]

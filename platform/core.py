@@ -21,7 +21,16 @@ import numpy as np
 
 from .ads import Ads
 from .errors import Forbidden, InvalidInput, NotFound, OutOfStock
-from .eventlog import Event, EventKind, EventLog, pack_note, read_sqlite, unpack_note
+from .eventlog import (
+    Event,
+    EventKind,
+    EventLog,
+    pack_note,
+    pack_served,
+    read_sqlite,
+    unpack_note,
+    unpack_served,
+)
 from .model import (
     TOPIC_ID,
     TOPICS,
@@ -54,11 +63,11 @@ from .trending import Trending
 E = EventKind
 #: How much each action teaches the interest profile about the note's topics.
 LEARN_READ, LEARN_ENGAGE = 0.1, 0.5
-_DISCOVERY, _FOLLOWING, _SEARCH = int(Channel.DISCOVERY), int(Channel.FOLLOWING), int(Channel.SEARCH)
-
-
-def _pack_served(channel: int, recommender: int, ad_slot: int = -1, campaign: int = -1) -> int:
-    return channel | recommender << 4 | (ad_slot + 1) << 8 | (campaign + 1) << 16
+_DISCOVERY, _FOLLOWING, _SEARCH = (
+    int(Channel.DISCOVERY),
+    int(Channel.FOLLOWING),
+    int(Channel.SEARCH),
+)
 
 
 class Platform:
@@ -107,14 +116,20 @@ class Platform:
         """Time of the latest operation (``-inf`` before the first)."""
         return self._now
 
-    def _tick(self, now: float) -> float:
+    def _check_now(self, now: float) -> float:
+        """Validate ``now`` without advancing the clock (for calls that may log nothing)."""
         if not (isinstance(now, int | float) and now >= self._now and now == now):
             raise InvalidInput(
                 f"now must be a number >= the platform's current time {self._now}; got {now!r}",
                 field="now",
                 value=now,
             )
-        self._now = now = float(now)
+        return float(now)
+
+    def _tick(self, now: float) -> float:
+        """Validate ``now`` and advance the clock: only just before logging an event, so the
+        clock is always the log's and a replay reproduces it."""
+        self._now = now = self._check_now(now)
         return now
 
     @property
@@ -216,14 +231,27 @@ class Platform:
         now = self._tick(now)
         nid = len(self._notes)
         self.log.append(
-            E.NOTE_PUBLISHED, now, author, nid, pack_note(mask, fmt, sp), tagged or None,
+            E.NOTE_PUBLISHED,
+            now,
+            author,
+            nid,
+            pack_note(mask, fmt, sp),
+            tagged or None,
             title or None,
         )
         self._apply_publish(author, mask, fmt, sp, tagged, title, now)
         return nid
 
-    def _apply_publish(self, author: int, mask: int, fmt: int, sponsor: int,
-                       products: tuple[int, ...], title: str, now: float) -> None:
+    def _apply_publish(
+        self,
+        author: int,
+        mask: int,
+        fmt: int,
+        sponsor: int,
+        products: tuple[int, ...],
+        title: str,
+        now: float,
+    ) -> None:
         nid = self._notes.add(author, now, mask, fmt, sponsor, products, title)
         self._accounts.n_notes[author] += 1
         if products:
@@ -231,13 +259,17 @@ class Platform:
         for rec in self._recommenders.values():
             rec.on_published(nid, now)
 
-    def read(self, user: int, note: int, *, now: float,
-             channel: str | int = Channel.DISCOVERY) -> None:
+    def read(
+        self, user: int, note: int, *, now: float, channel: str | int = Channel.DISCOVERY
+    ) -> None:
         """Open a note's card. ``channel`` says where the card was: it drives attribution."""
         self._accounts.check(user)
         self._notes.check(note)
-        ch = channel if type(channel) is int and 0 <= channel < 5 else int(
-            Channel.parse(channel, "channel"))
+        ch = (
+            channel
+            if type(channel) is int and 0 <= channel < 5
+            else int(Channel.parse(channel, "channel"))
+        )
         now = self._tick(now)
         self.log.append(E.NOTE_READ, now, user, note, ch)
         self._apply_read(user, note, ch, now)
@@ -344,8 +376,9 @@ class Platform:
 
     # ================================================================ feeds
 
-    def following_feed(self, user: int, *, now: float, before: int | None = None,
-                       limit: int = 20) -> list[int]:
+    def following_feed(
+        self, user: int, *, now: float, before: int | None = None, limit: int = 20
+    ) -> list[int]:
         """Newest notes of the accounts ``user`` follows, newest first.
 
         Paginate by passing the last note id of a page as ``before``. Serving counts
@@ -355,12 +388,13 @@ class Platform:
         if before is not None:
             self._notes.check(before, "before")
         Shop.check_quantity(limit, "limit", 1, 100)
-        now = self._tick(now)
+        now = self._check_now(now)
         cursor = len(self._notes) if before is None else before
         page = self._notes.newest_by(self._accounts.following.get(user, ()), cursor, limit)
         if page:
-            self.log.append(E.FEED_SERVED, now, user, -1, _pack_served(_FOLLOWING, 0), page)
-            self._apply_served(user, _pack_served(_FOLLOWING, 0), page, now)
+            now = self._tick(now)
+            self.log.append(E.FEED_SERVED, now, user, -1, pack_served(_FOLLOWING, 0), page)
+            self._apply_served(user, pack_served(_FOLLOWING, 0), page, now)
         return page
 
     def discovery_feed(self, user: int, *, now: float, k: int | None = None) -> DiscoveryPage:
@@ -371,7 +405,7 @@ class Platform:
         acc = self._accounts
         acc.check(user)
         k = self.config.page_size if k is None else Shop.check_quantity(k, "k", 1, 100)
-        now = self._tick(now)
+        now = self._check_now(now)
         seen = self._seen
         rec = self._active
         cards = rec.page(user, now, k, seen.mask(user), seen.bits)
@@ -388,26 +422,28 @@ class Platform:
                 del cards[k:]
         if not cards:
             return DiscoveryPage(())
-        value = _pack_served(_DISCOVERY, rec.code, ad_slot, campaign)
+        now = self._tick(now)
+        value = pack_served(_DISCOVERY, rec.code, ad_slot, campaign)
         self.log.append(E.FEED_SERVED, now, user, -1, value, cards)
         self._apply_served(user, value, cards, now)
         return DiscoveryPage(tuple(cards), (ad_slot,) if ad_slot >= 0 else ())
 
-    def _apply_served(self, user: int, value: int, cards: list[int] | tuple[int, ...],
-                      now: float) -> None:
+    def _apply_served(
+        self, user: int, value: int, cards: list[int] | tuple[int, ...], now: float
+    ) -> None:
         impressions = self._notes.impressions
         for n in cards:
             impressions[n] += 1
         self._seen.add(user, cards)
-        if value & 0xF != _DISCOVERY:
+        channel, recommender, ad_slot, campaign = unpack_served(value)
+        if channel != _DISCOVERY:
             return
-        ad_slot = (value >> 8 & 0xFF) - 1
         if ad_slot >= 0:
-            self._ads.charge((value >> 16) - 1)
+            self._ads.charge(campaign)
             cards = tuple(cards[:ad_slot]) + tuple(cards[ad_slot + 1 :])
         else:
             cards = tuple(cards)
-        self._by_code[value >> 4 & 0xF].on_served(cards, now)
+        self._by_code[recommender].on_served(cards, now)
 
     def set_recommender(self, name: str, *, now: float) -> None:
         """Switch the discovery recommender (e.g. the 2016 move from editors to machines)."""
@@ -507,8 +543,9 @@ class Platform:
         self._shop.check(product)
         self._check_seller(actor, product)
         # stock is an int32 column: a restock may not push it past 2**31 - 1
-        Shop.check_quantity(quantity, "quantity", 1,
-                            min(10**9, 2**31 - 1 - self._shop.stock[product]))
+        Shop.check_quantity(
+            quantity, "quantity", 1, min(10**9, 2**31 - 1 - self._shop.stock[product])
+        )
         now = self._tick(now)
         self.log.append(E.PRODUCT_RESTOCKED, now, actor, product, quantity)
         self._shop.stock[product] += quantity
@@ -521,15 +558,17 @@ class Platform:
         self.log.append(E.PRICE_SET, now, actor, product, cents)
         self._shop.price_cents[product] = cents
 
-    def view_product(self, user: int, product: int, *, now: float,
-                     channel: str | Channel = Channel.DIRECT) -> Product:
+    def view_product(
+        self, user: int, product: int, *, now: float, channel: str | Channel = Channel.DIRECT
+    ) -> Product:
         """Open a product page: the product with its word-of-mouth aggregates (notes, reviews,
         rating). A visit from search or an ad is a touch for attribution."""
         self._accounts.check(user)
         self._shop.check(product)
         ch = int(Channel.parse(channel, "channel"))
-        now = self._tick(now)
+        now = self._check_now(now)
         if ch != Channel.DIRECT:
+            now = self._tick(now)
             self.log.append(E.PRODUCT_VIEWED, now, user, product, ch)
             self._shop.touched(user, (product,), -1, ch, now)
         return self._shop.view(product)
@@ -558,23 +597,28 @@ class Platform:
         self._shop.add_order(user, product, quantity, now)
         self._trending.record_order(now, product, quantity)
 
-    def _order_action(self, action: str, actor: int, order: int, now: float,
-                      who: str) -> OrderStatus:
+    def _order_action(
+        self, action: str, actor: int, order: int, now: float, who: str
+    ) -> OrderStatus:
         shop = self._shop
         shop.check_order(order)
         self._accounts.check(actor, "actor")
         buyer = shop.buyer[order]
         if who == "buyer" and actor != buyer:
-            raise Forbidden(f"only the buyer (user {buyer}) may {action} order {order}",
-                            field="actor", value=actor)
+            raise Forbidden(
+                f"only the buyer (user {buyer}) may {action} order {order}",
+                field="actor",
+                value=actor,
+            )
         if who == "seller":
             self._check_seller(actor, shop.product[order])
         if who == "either" and actor != buyer:
             self._check_seller(actor, shop.product[order])
         return shop.check_transition(order, action)
 
-    def _transition(self, kind: EventKind, action: str, who: str, actor: int, order: int,
-                    now: float) -> None:
+    def _transition(
+        self, kind: EventKind, action: str, who: str, actor: int, order: int, now: float
+    ) -> None:
         target = self._order_action(action, actor, order, now, who)
         now = self._tick(now)
         self.log.append(kind, now, actor, order)
@@ -596,8 +640,9 @@ class Platform:
     def refund(self, user: int, order: int, *, now: float) -> None:
         self._transition(E.ORDER_REFUNDED, "refund", "buyer", user, order, now)
 
-    def review(self, user: int, order: int, rating: int, *, now: float,
-               note: int | None = None) -> None:
+    def review(
+        self, user: int, order: int, rating: int, *, now: float, note: int | None = None
+    ) -> None:
         """Rate a delivered order 1–5, optionally pointing at the buyer's review note."""
         self._order_action("review", user, order, now, "buyer")
         Shop.check_quantity(rating, "rating", 1, 5)
@@ -605,7 +650,9 @@ class Platform:
         if note is not None:
             self._notes.check(note)
             product = self._shop.product[order]
-            if self._notes.author[note] != user or product not in self._notes.products.get(note, ()):
+            if self._notes.author[note] != user or product not in self._notes.products.get(
+                note, ()
+            ):
                 raise InvalidInput(
                     f"review note {note} must be by user {user} and tag product {product}",
                     field="note",
@@ -634,8 +681,11 @@ class Platform:
         self._notes.check(note)
         notes = self._notes
         if notes.author[note] != brand and notes.sponsor[note] != brand:
-            raise Forbidden(f"note {note} is neither written nor sponsored by brand {brand}",
-                            field="note", value=note)
+            raise Forbidden(
+                f"note {note} is neither written nor sponsored by brand {brand}",
+                field="note",
+                value=note,
+            )
         plc = int(AdPlacement.parse(placement, "placement"))
         mask = notes.topics[note] if topics is None else topic_mask(list(topics), max_n=len(TOPICS))
         budget_cents = Shop.check_price(budget, "budget")
@@ -644,8 +694,9 @@ class Platform:
             raise InvalidInput("budget must pay for at least one impression", field="budget")
         now = self._tick(now)
         cid = len(self._ads)
-        self.log.append(E.CAMPAIGN_CREATED, now, brand, cid, plc | mask << 4,
-                        (note, budget_cents, cpm_cents))
+        self.log.append(
+            E.CAMPAIGN_CREATED, now, brand, cid, plc | mask << 4, (note, budget_cents, cpm_cents)
+        )
         self._ads.add(brand, note, plc, mask, budget_cents, cpm_cents)
         return cid
 
@@ -653,8 +704,11 @@ class Platform:
         self._ads.check(campaign)
         self._accounts.check(brand, "brand")
         if self._ads.brand[campaign] != brand:
-            raise Forbidden(f"campaign {campaign} belongs to brand {self._ads.brand[campaign]}",
-                            field="brand", value=brand)
+            raise Forbidden(
+                f"campaign {campaign} belongs to brand {self._ads.brand[campaign]}",
+                field="brand",
+                value=brand,
+            )
         now = self._tick(now)
         self.log.append(E.CAMPAIGN_STOPPED, now, brand, campaign)
         self._ads.stop(campaign)
@@ -793,24 +847,66 @@ class Platform:
         pools = self._recommenders["ces_pools"]
         note_cols = cols(
             notes,
-            ("author", "created_at", "topics", "format", "sponsor", "impressions", "reads",
-             "likes", "collects", "comments", "shares", "follows"),
+            (
+                "author",
+                "created_at",
+                "topics",
+                "format",
+                "sponsor",
+                "impressions",
+                "reads",
+                "likes",
+                "collects",
+                "comments",
+                "shares",
+                "follows",
+            ),
             {},
         )
         note_cols["n_products"] = np.fromiter(
-            (len(notes.products.get(i, ())) for i in range(len(notes))), dtype=np.int32,
+            (len(notes.products.get(i, ())) for i in range(len(notes))),
+            dtype=np.int32,
             count=len(notes),
         )
         if isinstance(pools, CESPools):
             note_cols["pool_stage"] = np.array(pools.stage, dtype=np.int8)
         return {
-            "users": cols(acc, ("kind", "interests", "created_at", "n_followers", "n_following",
-                                "n_notes"), {}),
+            "users": cols(
+                acc,
+                ("kind", "interests", "created_at", "n_followers", "n_following", "n_notes"),
+                {},
+            ),
             "notes": note_cols,
-            "products": cols(shop, ("brand", "topic", "price_cents", "stock", "origin",
-                                    "units_sold", "rating_sum", "rating_count"), {}),
-            "orders": cols(shop, ("buyer", "product", "quantity", "unit_cents", "placed_at",
-                                  "status", "note", "channel", "rating", "review_note"), {}),
+            "products": cols(
+                shop,
+                (
+                    "brand",
+                    "topic",
+                    "price_cents",
+                    "stock",
+                    "origin",
+                    "units_sold",
+                    "rating_sum",
+                    "rating_count",
+                ),
+                {},
+            ),
+            "orders": cols(
+                shop,
+                (
+                    "buyer",
+                    "product",
+                    "quantity",
+                    "unit_cents",
+                    "placed_at",
+                    "status",
+                    "note",
+                    "channel",
+                    "rating",
+                    "review_note",
+                ),
+                {},
+            ),
         }
 
     def fingerprint(self) -> str:
@@ -839,7 +935,7 @@ class Platform:
         if isinstance(pools, CESPools):
             put(pools.stage)
             put(pools.quota)
-        put(self._seen._state)  # noqa: SLF001 - same package
+        put(self._seen._state)
         put(self._trending.topics(self._now, 100) if self._now > -math.inf else [])
         put(self._trending.products(self._now, 1000) if self._now > -math.inf else [])
         put(self._active.name)
@@ -866,8 +962,9 @@ class Platform:
             self._active = self._recommenders[e.text or ""]
 
         return {
-            E.USER_CREATED: lambda e: self._apply_user(e.value & 0xF, e.value >> 4, e.text or "",
-                                                       e.time),
+            E.USER_CREATED: lambda e: self._apply_user(
+                e.value & 0xF, e.value >> 4, e.text or "", e.time
+            ),
             E.FOLLOWED: lambda e: self._apply_follow(e.actor, e.object, e.value, e.time),
             E.UNFOLLOWED: lambda e: self._accounts.unfollow(e.actor, e.object),
             E.NOTE_PUBLISHED: published,
@@ -883,21 +980,29 @@ class Platform:
             E.NOTE_PICKED: lambda e: notes.editors_picks.append(e.object),
             E.RECOMMENDER_SET: recommender_set,
             E.PRODUCT_CREATED: lambda e: shop.add_product(
-                e.actor, e.text or "", e.value & 0xFF, (e.ints or (0, 0))[0],
-                (e.ints or (0, 0))[1], e.value >> 8 & 1),
+                e.actor,
+                e.text or "",
+                e.value & 0xFF,
+                (e.ints or (0, 0))[0],
+                (e.ints or (0, 0))[1],
+                e.value >> 8 & 1,
+            ),
             E.PRODUCT_RESTOCKED: lambda e: shop.stock.__setitem__(
-                e.object, shop.stock[e.object] + e.value),
+                e.object, shop.stock[e.object] + e.value
+            ),
             E.PRICE_SET: lambda e: shop.price_cents.__setitem__(e.object, e.value),
             E.PRODUCT_VIEWED: lambda e: shop.touched(e.actor, (e.object,), -1, e.value, e.time),
-            E.ORDER_PLACED: lambda e: self._apply_order(e.actor, e.value, (e.ints or (1,))[0],
-                                                        e.time),
+            E.ORDER_PLACED: lambda e: self._apply_order(
+                e.actor, e.value, (e.ints or (1,))[0], e.time
+            ),
             E.ORDER_PAID: status(OrderStatus.PAID),
             E.ORDER_SHIPPED: status(OrderStatus.SHIPPED),
             E.ORDER_DELIVERED: status(OrderStatus.DELIVERED),
             E.ORDER_CANCELLED: status(OrderStatus.CANCELLED),
             E.ORDER_REFUNDED: status(OrderStatus.REFUNDED),
-            E.ORDER_REVIEWED: lambda e: shop.add_review(e.object, e.value,
-                                                        e.ints[0] if e.ints else -1),
+            E.ORDER_REVIEWED: lambda e: shop.add_review(
+                e.object, e.value, e.ints[0] if e.ints else -1
+            ),
             E.CAMPAIGN_CREATED: campaign_created,
             E.CAMPAIGN_STOPPED: lambda e: ads.stop(e.object),
         }
@@ -907,13 +1012,19 @@ class Platform:
         if event.time < self._now:
             raise InvalidInput(f"event {event.seq} goes back in time", field="time")
         self._now = event.time
-        self.log.append(event.kind, event.time, event.actor, event.object, event.value,
-                        event.ints, event.text)
+        self.log.append(
+            event.kind, event.time, event.actor, event.object, event.value, event.ints, event.text
+        )
         self._appliers[event.kind](event)
 
     @classmethod
-    def replay(cls, events: Iterable[Event], config: PlatformConfig | None = None,
-               *, rng: np.random.Generator | int | None = None) -> Platform:
+    def replay(
+        cls,
+        events: Iterable[Event],
+        config: PlatformConfig | None = None,
+        *,
+        rng: np.random.Generator | int | None = None,
+    ) -> Platform:
         """Rebuild a platform from its events (an :class:`EventLog` or a SQLite file's rows)."""
         platform = cls(config, rng=rng)
         for event in events:
@@ -921,11 +1032,14 @@ class Platform:
         return platform
 
     @classmethod
-    def from_sqlite(cls, path: str | os.PathLike[str],
-                    *, rng: np.random.Generator | int | None = None) -> Platform:
+    def from_sqlite(
+        cls, path: str | os.PathLike[str], *, rng: np.random.Generator | int | None = None
+    ) -> Platform:
         """Replay a log written with ``log.stream_to(path, meta=...)`` (config read from meta)."""
         meta, rows = read_sqlite(path)
-        config = PlatformConfig.from_dict(meta["platform_config"]) if "platform_config" in meta else None
+        config = (
+            PlatformConfig.from_dict(meta["platform_config"]) if "platform_config" in meta else None
+        )
         return cls.replay(rows, config, rng=rng)
 
     def stream_log(self, path: str | os.PathLike[str], **meta: Any) -> None:

@@ -83,6 +83,17 @@ class Event:
 
 
 # Packing of NOTE_PUBLISHED.value: topic bitmask (16 bits), format (4 bits), sponsor + 1 (rest).
+# Packing of FEED_SERVED.value: channel (4 bits), recommender code (4 bits), ad slot + 1
+# (8 bits), ad campaign + 1 (rest).
+def pack_served(channel: int, recommender: int, ad_slot: int = -1, campaign: int = -1) -> int:
+    return channel | recommender << 4 | (ad_slot + 1) << 8 | (campaign + 1) << 16
+
+
+def unpack_served(value: int) -> tuple[int, int, int, int]:
+    """(channel, recommender code, ad slot or -1, ad campaign or -1)."""
+    return value & 0xF, value >> 4 & 0xF, (value >> 8 & 0xFF) - 1, (value >> 16) - 1
+
+
 def pack_note(topics: int, fmt: int, sponsor: int) -> int:
     return topics | fmt << 16 | (sponsor + 1) << 20
 
@@ -97,46 +108,75 @@ def decode_fields(e: Event) -> dict[str, Any]:
 
     k = e.kind
     if k is EventKind.USER_CREATED:
-        return {"kind": AccountKind(e.value & 0xF).label, "interests": topic_names(e.value >> 4),
-                "name": e.text}
+        return {
+            "kind": AccountKind(e.value & 0xF).label,
+            "interests": topic_names(e.value >> 4),
+            "name": e.text,
+        }
     if k is EventKind.FOLLOWED:
         return {"via_note": e.value if e.value >= 0 else None}
     if k is EventKind.NOTE_PUBLISHED:
         topics, fmt, sponsor = unpack_note(e.value)
-        return {"topics": topic_names(topics), "format": NoteFormat(fmt).label,
-                "sponsor": sponsor if sponsor >= 0 else None, "products": list(e.ints or ()),
-                "title": e.text or ""}
+        return {
+            "topics": topic_names(topics),
+            "format": NoteFormat(fmt).label,
+            "sponsor": sponsor if sponsor >= 0 else None,
+            "products": list(e.ints or ()),
+            "title": e.text or "",
+        }
     if k in (EventKind.NOTE_READ, EventKind.PRODUCT_VIEWED):
         return {"channel": Channel(e.value).label}
     if k is EventKind.COMMENTED:
         return {"text": e.text}
     if k is EventKind.FEED_SERVED:
-        ad_slot, campaign = (e.value >> 8 & 0xFF) - 1, (e.value >> 16) - 1
-        return {"channel": Channel(e.value & 0xF).label, "recommender": e.value >> 4 & 0xF,
-                "notes": list(e.ints or ()), "ad_slot": ad_slot if ad_slot >= 0 else None,
-                "ad_campaign": campaign if campaign >= 0 else None}
+        channel, recommender, ad_slot, campaign = unpack_served(e.value)
+        return {
+            "channel": Channel(channel).label,
+            "recommender": recommender,
+            "notes": list(e.ints or ()),
+            "ad_slot": ad_slot if ad_slot >= 0 else None,
+            "ad_campaign": campaign if campaign >= 0 else None,
+        }
     if k is EventKind.SEARCHED:
-        return {"query": e.text, "results": list(e.ints or ()),
-                "ad_campaign": e.value - 1 if e.value > 0 else None}
+        return {
+            "query": e.text,
+            "results": list(e.ints or ()),
+            "ad_campaign": e.value - 1 if e.value > 0 else None,
+        }
     if k is EventKind.RECOMMENDER_SET:
         return {"recommender": e.text}
     if k is EventKind.PRODUCT_CREATED:
-        return {"topic": TOPICS[e.value & 0xFF], "origin": Origin(e.value >> 8 & 1).label,
-                "price_cents": (e.ints or (0, 0))[0], "stock": (e.ints or (0, 0))[1], "name": e.text}
+        return {
+            "topic": TOPICS[e.value & 0xFF],
+            "origin": Origin(e.value >> 8 & 1).label,
+            "price_cents": (e.ints or (0, 0))[0],
+            "stock": (e.ints or (0, 0))[1],
+            "name": e.text,
+        }
     if k is EventKind.PRODUCT_RESTOCKED:
         return {"quantity": e.value}
     if k is EventKind.PRICE_SET:
         return {"price_cents": e.value}
     if k is EventKind.ORDER_PLACED:
         quantity, note, channel, unit_cents = e.ints or (0, -1, int(Channel.DIRECT), 0)
-        return {"product": e.value, "quantity": quantity, "note": note if note >= 0 else None,
-                "channel": Channel(channel).label, "unit_cents": unit_cents}
+        return {
+            "product": e.value,
+            "quantity": quantity,
+            "note": note if note >= 0 else None,
+            "channel": Channel(channel).label,
+            "unit_cents": unit_cents,
+        }
     if k is EventKind.ORDER_REVIEWED:
         return {"rating": e.value, "review_note": e.ints[0] if e.ints else None}
     if k is EventKind.CAMPAIGN_CREATED:
         note, budget_cents, cpm_cents = e.ints or (-1, 0, 0)
-        return {"placement": AdPlacement(e.value & 0xF).label, "topics": topic_names(e.value >> 4),
-                "note": note, "budget_cents": budget_cents, "cpm_cents": cpm_cents}
+        return {
+            "placement": AdPlacement(e.value & 0xF).label,
+            "topics": topic_names(e.value >> 4),
+            "note": note,
+            "budget_cents": budget_cents,
+            "cpm_cents": cpm_cents,
+        }
     return {}
 
 
@@ -144,8 +184,17 @@ class EventLog:
     """Append-only, columnar. ``retain=False`` keeps only rows not yet flushed to a sink."""
 
     __slots__ = (
-        "_actor", "_base", "_int_ref", "_ints", "_kind", "_obj", "_sink", "_texts",
-        "_time", "_value", "retain",
+        "_actor",
+        "_base",
+        "_int_ref",
+        "_ints",
+        "_kind",
+        "_obj",
+        "_sink",
+        "_texts",
+        "_time",
+        "_value",
+        "retain",
     )
 
     def __init__(self, *, retain: bool = True) -> None:
@@ -205,8 +254,16 @@ class EventLog:
             n = self._ints[ref]
             ints = tuple(self._ints[ref + 1 : ref + 1 + n])
         seq = self._base + i
-        return Event(seq, EventKind(self._kind[i]), self._time[i], self._actor[i], self._obj[i],
-                     self._value[i], ints, self._texts.get(seq))
+        return Event(
+            seq,
+            EventKind(self._kind[i]),
+            self._time[i],
+            self._actor[i],
+            self._obj[i],
+            self._value[i],
+            ints,
+            self._texts.get(seq),
+        )
 
     def __iter__(self) -> Iterator[Event]:
         """Events still in memory, oldest first."""
@@ -216,7 +273,9 @@ class EventLog:
     def __getitem__(self, seq: int) -> Event:
         i = seq - self._base
         if not 0 <= i < len(self._kind):
-            raise IndexError(f"event {seq} is not in memory (retained rows: {self._base}..{len(self) - 1})")
+            raise IndexError(
+                f"event {seq} is not in memory (retained rows: {self._base}..{len(self) - 1})"
+            )
         return self._row(i)
 
     def counts(self) -> dict[str, int]:
@@ -228,14 +287,20 @@ class EventLog:
 
     # ----------------------------------------------------------------- streaming
 
-    def stream_to(self, path: str | os.PathLike[str], *, meta: dict[str, Any] | None = None,
-                  batch: int = 50_000) -> SQLiteSink:
+    def stream_to(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        meta: dict[str, Any] | None = None,
+        batch: int = 50_000,
+    ) -> SQLiteSink:
         """Write every event (past and future) to a SQLite file, atomically on :meth:`close`."""
         if self._sink is not None:
             raise InvalidInput("this event log already streams to a file", field="path")
         if self._base:
-            raise InvalidInput("cannot stream a log whose early rows were already dropped",
-                               field="path")
+            raise InvalidInput(
+                "cannot stream a log whose early rows were already dropped", field="path"
+            )
         self._sink = SQLiteSink(Path(path), meta or {}, batch)
         self.flush()
         return self._sink
@@ -289,8 +354,16 @@ class SQLiteSink:
 
     def write(self, rows: Iterator[Event]) -> None:
         batch = [
-            (e.seq, e.kind.label, e.time, e.actor, e.object, e.value,
-             None if e.ints is None else json.dumps(e.ints), e.text)
+            (
+                e.seq,
+                e.kind.label,
+                e.time,
+                e.actor,
+                e.object,
+                e.value,
+                None if e.ints is None else json.dumps(e.ints),
+                e.text,
+            )
             for e in rows
         ]
         self._db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
@@ -322,8 +395,16 @@ def read_sqlite(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Iterator[
                 "SELECT seq, kind, time, actor, object, value, ints, text FROM events ORDER BY seq"
             )
             for seq, kind, time, actor, obj, value, ints, text in cur:
-                yield Event(seq, KIND_BY_LABEL[kind], time, actor, obj, value,
-                            None if ints is None else tuple(json.loads(ints)), text)
+                yield Event(
+                    seq,
+                    KIND_BY_LABEL[kind],
+                    time,
+                    actor,
+                    obj,
+                    value,
+                    None if ints is None else tuple(json.loads(ints)),
+                    text,
+                )
         finally:
             db.close()
 

@@ -37,7 +37,9 @@ TOPICS_OF_MASK: tuple[tuple[int, ...], ...] = tuple(
 )
 
 
-def topic_mask(topics: object, *, field_name: str = "topics", min_n: int = 1, max_n: int = 3) -> int:
+def topic_mask(
+    topics: object, *, field_name: str = "topics", min_n: int = 1, max_n: int = 3
+) -> int:
     """Validate a collection of topic names and return its bitmask."""
     if isinstance(topics, str) or not hasattr(topics, "__iter__"):
         raise InvalidInput(
@@ -133,14 +135,16 @@ class AdPlacement(_Named):
     SEARCH = 1
 
 
-def _check_range(name: str, value: float, lo: float, hi: float = math.inf, *,
-                 integer: bool = False) -> None:
+def _check_range(
+    name: str, value: float, lo: float, hi: float = math.inf, *, integer: bool = False
+) -> None:
     kind = int if integer else int | float
     if isinstance(value, bool) or not (isinstance(value, kind) and lo <= value <= hi):
         what = "a whole number" if integer else "a number"
         upper = "" if hi == math.inf else f" and <= {hi}"
-        raise InvalidInput(f"config {name} must be {what} >= {lo}{upper}; got {value!r}",
-                           field=name)
+        raise InvalidInput(
+            f"config {name} must be {what} >= {lo}{upper}; got {value!r}", field=name
+        )
 
 
 def _check_seq(name: str, value: object) -> None:

@@ -68,8 +68,15 @@ class Notes:
         self.topics.append(topics)
         self.format.append(fmt)
         self.sponsor.append(sponsor)
-        for col in (self.impressions, self.reads, self.likes, self.collects, self.comments,
-                    self.shares, self.follows):
+        for col in (
+            self.impressions,
+            self.reads,
+            self.likes,
+            self.collects,
+            self.comments,
+            self.shares,
+            self.follows,
+        ):
             col.append(0)
         if products:
             self.products[nid] = products
@@ -96,7 +103,11 @@ class Notes:
 
     @staticmethod
     def check_text(text: object, field: str, max_chars: int, *, allow_empty: bool) -> str:
-        if not isinstance(text, str) or len(text) > max_chars or (not allow_empty and not text.strip()):
+        if (
+            not isinstance(text, str)
+            or len(text) > max_chars
+            or (not allow_empty and not text.strip())
+        ):
             need = "a" if allow_empty else "a non-empty"
             raise InvalidInput(
                 f"{field} must be {need} string of at most {max_chars} characters",

@@ -80,10 +80,10 @@ class Recommender:
     def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
         raise NotImplementedError
 
-    def on_published(self, note: int, now: float) -> None:  # noqa: B027 - optional hook
+    def on_published(self, note: int, now: float) -> None:
         """Called once per new note (also during replay)."""
 
-    def on_served(self, notes: tuple[int, ...], now: float) -> None:  # noqa: B027
+    def on_served(self, notes: tuple[int, ...], now: float) -> None:
         """Called after this recommender's page was served (also during replay)."""
 
     # ------------------------------------------------------------ shared helpers
@@ -92,10 +92,15 @@ class Recommender:
         return TOPICS_OF_MASK[self.accounts.interests[user]] or ALL_TOPICS
 
     def fill_newest(
-        self, picked: list[int], topics: tuple[int, ...], k: int, seen: int, seen_bits: int,
+        self,
+        picked: list[int],
+        topics: tuple[int, ...],
+        k: int,
+        seen: int,
+        seen_bits: int,
         now: float,
     ) -> None:
-        """Top up ``picked`` with the newest unseen notes of ``topics`` (cold start, empty pools)."""
+        """Top up ``picked`` with the newest unseen notes of ``topics`` (cold start, dry pools)."""
         max_age = self.config.pool_max_age_hours
         created = self.notes.created_at
         for t in topics:
@@ -128,8 +133,15 @@ class EditorsPicks(Recommender):
                 picked.append(n)
                 if len(picked) == k:
                     return picked
-        if not picks:  # nothing curated yet: the community's newest notes
-            self.fill_newest(picked, ALL_TOPICS, k, seen, seen_bits, now)
+        if not picks:  # nothing curated yet: the community's newest notes, whatever the topic
+            created, max_age = self.notes.created_at, self.config.pool_max_age_hours
+            for n in range(len(created) - 1, max(-1, len(created) - 1 - 4 * k), -1):
+                if now - created[n] > max_age:
+                    break
+                if not seen >> (n * _HASH) % seen_bits & 1:
+                    picked.append(n)
+                    if len(picked) == k:
+                        break
         return picked
 
 
@@ -154,9 +166,13 @@ class Popular(Recommender):
         del created
         w = notes
         score = np.zeros(n - start)
-        for col, weight in ((w.likes, w.w_like), (w.collects, w.w_collect),
-                            (w.comments, w.w_comment), (w.shares, w.w_share),
-                            (w.follows, w.w_follow)):
+        for col, weight in (
+            (w.likes, w.w_like),
+            (w.collects, w.w_collect),
+            (w.comments, w.w_comment),
+            (w.shares, w.w_share),
+            (w.follows, w.w_follow),
+        ):
             score += weight * np.frombuffer(col, dtype=np.int32)[start:]
         score *= np.exp2(-age / cfg.decay_half_life_hours)
         top = min(cfg.popular_pool_size, len(score))
@@ -227,8 +243,10 @@ class InterestMatch(Recommender):
 
     def _quality(self, note: int, now: float) -> float:
         notes = self.notes
-        return notes.ces(note) / (notes.impressions[note] + 10) * self.decay(
-            now - notes.created_at[note]
+        return (
+            notes.ces(note)
+            / (notes.impressions[note] + 10)
+            * self.decay(now - notes.created_at[note])
         )
 
 
@@ -311,7 +329,7 @@ class CESPools(Recommender):
                 list_stage.append(s)
                 cum.append(total)
         picked: list[int] = []
-        if lists:
+        if lists and total > 0:  # all-zero stage weights: nothing to draw, fill below
             created, max_age = self.notes.created_at, self.config.pool_max_age_hours
             rand = self.rand.random
             for _ in range(3 * k):
@@ -335,8 +353,9 @@ class CESPools(Recommender):
 
     def pool_sizes(self) -> list[int]:
         """Active notes per stage (exact, from the stage column)."""
-        counts = np.bincount(np.frombuffer(self.stage, dtype=np.int8) + 1,
-                             minlength=self.n_stages + 1)
+        counts = np.bincount(
+            np.frombuffer(self.stage, dtype=np.int8) + 1, minlength=self.n_stages + 1
+        )
         return counts[1:].tolist()
 
 

@@ -35,8 +35,9 @@ class Search:
             products.update(set.intersection(*named))
         return topics, tuple(sorted(products))
 
-    def rank(self, topics: tuple[int, ...], products: tuple[int, ...], now: float,
-             limit: int) -> tuple[int, ...]:
+    def rank(
+        self, topics: tuple[int, ...], products: tuple[int, ...], now: float, limit: int
+    ) -> tuple[int, ...]:
         notes, candidates = self.notes, set()
         for p in products:
             tagged = self.shop.notes_of.get(p)

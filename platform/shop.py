@@ -66,7 +66,8 @@ class Shop:
         if isinstance(price, bool) or not isinstance(price, int | float) or not 0 < price <= 1e7:
             raise InvalidInput(
                 f"{field} must be a number > 0 and <= 10,000,000 yuan; got {price!r}",
-                field=field, value=price,
+                field=field,
+                value=price,
             )
         return round(price * 100)
 
@@ -75,12 +76,14 @@ class Shop:
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not lo <= quantity <= hi:
             raise InvalidInput(
                 f"{field} must be a whole number from {lo} to {hi}; got {quantity!r}",
-                field=field, value=quantity,
+                field=field,
+                value=quantity,
             )
         return quantity
 
-    def add_product(self, brand: int, name: str, topic: int, price_cents: int, stock: int,
-                    origin: int) -> int:
+    def add_product(
+        self, brand: int, name: str, topic: int, price_cents: int, stock: int, origin: int
+    ) -> int:
         pid = len(self.brand)
         self.brand.append(brand)
         self.topic.append(topic)
@@ -124,8 +127,9 @@ class Shop:
 
     # ------------------------------------------------------------ attribution
 
-    def touched(self, user: int, products: tuple[int, ...], note: int, channel: int,
-                now: float) -> None:
+    def touched(
+        self, user: int, products: tuple[int, ...], note: int, channel: int, now: float
+    ) -> None:
         for p in products:
             self.touch[user << 32 | p] = (note, channel, now)
 
@@ -149,7 +153,8 @@ class Shop:
             allowed = ", ".join(sorted(s.label for s in sources))
             raise InvalidTransition(
                 f"order {order} is {current.label}; {action} is allowed only from {allowed}",
-                field="order", value=order,
+                field="order",
+                value=order,
             )
         return target
 

@@ -67,7 +67,9 @@ class Accounts:
         self.check(follower, "user")
         self.check(followee, "target")
         if follower == followee:
-            raise Forbidden(f"user {follower} cannot follow themself", field="target", value=followee)
+            raise Forbidden(
+                f"user {follower} cannot follow themself", field="target", value=followee
+            )
 
     # ------------------------------------------------------------ mutation (no validation)
 

@@ -1,0 +1,251 @@
+"""End to end: ``redloop viz`` served for real, driven in headless system Chromium.
+
+Needs Debian's ``chromium`` (``apt-get install chromium``) and the ``playwright`` package;
+``playwright install`` is never used. Without them these tests skip locally and FAIL when
+the ``CI`` environment variable is set. The screenshot lands in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+CHROMIUM = Path(os.environ.get("REDLOOP_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LOAD_MS = 90_000  # first page load: Solara boots a kernel and builds a 3,000-user model
+STEP_MS = 30_000
+
+
+def unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} — CI is set, so browser tests must run, not skip")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_serving(url: str, proc: subprocess.Popen, log: Path, deadline_s: float) -> None:
+    """Poll the HTTP port until it answers, the server dies, or the deadline passes."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"the viz server exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"the viz server did not answer {url} in {deadline_s}s:\n{log.read_text()}")
+        time.sleep(0.2)  # poll interval, bounded by the deadline above
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``redloop viz baseline`` on a free port; stopped with Ctrl-C (SIGINT), which must
+    return 0."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("viz") / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "redloop.sim.cli", "viz", "baseline", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_serving(url, proc, log, 60)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            rc = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert rc == 0, log.read_text()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright package is not installed (pip install playwright)")
+    if not CHROMIUM.exists():
+        unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Problems:
+    """Console errors, page errors, failed requests and anything fetched from off the box."""
+
+    def __init__(self, page, base: str) -> None:
+        self.items: list[str] = []
+        host = urlparse(base).hostname
+        page.on(
+            "console",
+            lambda m: self.items.append(f"console {m.type}: {m.text}") if m.type == "error" else 0,
+        )
+        page.on("pageerror", lambda e: self.items.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: self.items.append(f"request failed: {r.url}"))
+        page.on(
+            "response",
+            lambda r: self.items.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else 0,
+        )
+        page.on(
+            "request",
+            lambda r: (
+                self.items.append(f"off-box request: {r.url}")
+                if r.url.startswith("http") and urlparse(r.url).hostname != host
+                else 0
+            ),
+        )
+
+    def assert_none(self) -> None:
+        assert not self.items, "\n".join(self.items)
+
+
+@pytest.fixture
+def page(browser, server):
+    # tall enough for the whole page: Solara scrolls an inner element, so a "full page"
+    # screenshot is only as tall as the viewport
+    context = browser.new_context(viewport={"width": 1600, "height": 3000})
+    pg = context.new_page()
+    pg.problems = Problems(pg, server)
+    pg.goto(server)
+    from playwright.sync_api import expect
+
+    expect(pg.locator(".rl-day")).to_have_text("Day 0", timeout=LOAD_MS)
+    yield pg
+    context.close()
+
+
+def step(page, day: int) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator(".rl-day")).to_have_text(f"Day {day}", timeout=STEP_MS)
+
+
+def test_the_page_loads_offline_with_every_panel(page):
+    from playwright.sync_api import expect
+
+    for title in (
+        "What is happening",
+        "Daily active users",
+        "Orders by channel",
+        "Follower network",
+        "Feed inspector",
+        "Brands",
+    ):
+        expect(page.locator(".v-card__title", has_text=title).first).to_be_visible()
+    expect(page.locator("svg[data-chart]")).to_have_count(11)  # 9 charts, network, brands
+    expect(page.locator("[data-brand]")).to_have_count(4)
+    expect(page.locator("svg[data-chart=network] circle").first).to_be_visible()
+    page.problems.assert_none()
+
+
+def test_step_advances_the_day_counter_and_the_charts(page):
+    from playwright.sync_api import expect
+
+    dau = page.locator('svg[data-chart="dau"]')
+    expect(dau).to_have_attribute("data-points", "0")
+    step(page, 1)
+    expect(dau).to_have_attribute("data-points", "1")
+    step(page, 2)
+    expect(dau).to_have_attribute("data-points", "2")
+    expect(page.locator('svg[data-chart="gmv"] rect')).not_to_have_count(0)
+    expect(page.locator(".rl-explain")).to_contain_text("Day 2.")
+    page.problems.assert_none()
+
+
+def test_a_slider_and_reset_rebuild_the_model_with_the_new_value(page):
+    from playwright.sync_api import expect
+
+    step(page, 1)
+    users = page.get_by_role("slider").first
+    users.focus()
+    users.press("ArrowRight")  # one step: +100 users
+    expect(page.get_by_text("Users: 3,100")).to_be_visible()
+    expect(page.get_by_text("press Reset to rebuild", exact=False)).to_be_visible()
+    expect(page.locator(".rl-running")).to_contain_text("3,000 users")  # not applied yet
+    page.get_by_role("button", name="Reset").click()
+    expect(page.locator(".rl-running")).to_contain_text("3,100 users", timeout=STEP_MS)
+    expect(page.locator(".rl-day")).to_have_text("Day 0")
+    expect(page.get_by_text("press Reset to rebuild", exact=False)).to_have_count(0)
+    step(page, 1)
+    page.problems.assert_none()
+
+
+def test_the_feed_inspector_shows_cards_and_follows_a_picked_user(page):
+    from playwright.sync_api import expect
+
+    step(page, 1)
+    inspector = page.locator(".rl-feed-inspector")
+    cards = inspector.locator(".rl-card")
+    expect(cards.first).to_be_visible()
+    assert cards.count() >= 2
+    expect(inspector).to_contain_text("last discovery page on day 1")
+    inspector.locator(".v-select").click()
+    option = page.get_by_role("option").nth(1)  # the first user after "Most recent visitor"
+    name = option.inner_text().split(" — ")[0]
+    option.click()
+    expect(inspector.locator(".v-select")).to_contain_text(name)
+    expect(inspector).to_contain_text(re.compile(r"last discovery page|not opened the discovery"))
+    page.problems.assert_none()
+
+
+def test_play_runs_days_until_pause(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Play").click()
+    expect(page.get_by_role("button", name="Step")).to_be_disabled()
+    expect(page.locator(".rl-day")).to_have_text(re.compile(r"Day ([2-9]|\d\d+)"), timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=STEP_MS)
+    expect(page.get_by_role("button", name="Step")).to_be_enabled(timeout=STEP_MS)
+    page.problems.assert_none()
+
+
+def test_screenshot_after_two_weeks(page):
+    """A picture of the page after 14 days (R_loop measured), kept as a test artifact."""
+    from playwright.sync_api import expect
+
+    for day in range(1, 15):
+        step(page, day)
+    expect(page.locator('svg[data-chart="r_loop"] polyline')).to_have_count(1)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "viz-page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 50_000
+    page.problems.assert_none()

@@ -1,0 +1,231 @@
+"""Each panel rendered with ``solara.render`` on a small model, and the whole page driven."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import ipyvuetify as v
+import pytest
+import solara
+import solara.widgets
+
+from redloop.viz.app import (
+    LATEST,
+    BrandDashboard,
+    Charts,
+    Controls,
+    Explanation,
+    FeedInspector,
+    NetworkPanel,
+    Page,
+    inline_markdown,
+)
+from redloop.viz.views import feed_snapshot, snapshot
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def render(element):
+    _box, rc = solara.render(element, handle_error=False)
+    return rc
+
+
+def html(rc) -> str:
+    """All raw-HTML blocks of a rendered tree, joined."""
+    return "\n".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+
+
+def texts(rc) -> list[str]:
+    """Every text child of every widget (``find`` stops at the first match, so walk)."""
+    out, stack = [], list(rc.find(v.VuetifyWidget).widgets)
+    while stack:
+        w = stack.pop()
+        for child in getattr(w, "children", None) or ():
+            (out if isinstance(child, str) else stack).append(child)
+    return out
+
+
+def day_shown(rc) -> str:
+    return rc.find(v.Html, class_="rl-day").widget.children[0]
+
+
+# ------------------------------------------------------------------ panels
+
+
+def test_charts_panel_draws_every_chart(young_sim):
+    snap = snapshot(young_sim)
+    rc = render(Charts(snap.charts))
+    out = html(rc)
+    for chart in snap.charts:
+        assert f'data-chart="{chart.name}"' in out
+        rc.find(v.Card, class_=f"ma-0 rl-chart-{chart.name}").assert_single()
+    assert out.count(f'data-points="{young_sim.day}"') == len(snap.charts) - 1  # all but funnel
+    assert any("Above the dashed R = 1 line" in t for t in texts(rc))
+
+
+def test_network_panel_shows_adoption_and_creators(young_sim):
+    view = snapshot(young_sim).network
+    rc = render(NetworkPanel(view))
+    out = html(rc)
+    assert f'data-nodes="{view.nodes}"' in out
+    for product in range(young_sim.model.platform.n_products):
+        assert young_sim.model.platform.product(product).name in out
+    assert "not bought yet" in out
+    assert any(f"{view.adopters} have bought" in t for t in texts(rc))
+
+
+def test_feed_inspector_shows_the_cards_with_labels(young_sim):
+    view = feed_snapshot(young_sim, None)
+    assert view.page is not None and len(view.cards) >= 5
+    picked = []
+    rc = render(FeedInspector(view, young_sim.feed_users, picked.append, None))
+    out = html(rc)
+    assert out.count('class="rl-card') == len(view.cards)
+    assert out.count("rl-opened") == view.page.opened
+    for card in view.cards:
+        assert f'data-note="{card.note}"' in out
+        for label in card.labels:
+            assert label.replace("'", "&#x27;") in out
+    intro = next(t for t in texts(rc) if "last discovery page" in t)
+    assert f"{len(view.cards)} cards" in intro and view.user_label in intro
+
+    select = rc.find(v.Select, label="User").widget
+    assert select.v_model == LATEST
+    uid, label = young_sim.feed_users[3]
+    select.v_model = label
+    assert picked == [uid]
+
+
+def test_feed_inspector_for_a_pinned_user(young_sim):
+    uid, label = young_sim.feed_users[0]
+    view = feed_snapshot(young_sim, uid)
+    rc = render(FeedInspector(view, young_sim.feed_users, lambda _: None, uid))
+    assert rc.find(v.Select, label="User").widget.v_model == label
+    assert html(rc).count('class="rl-card') == len(view.cards)
+
+
+def test_brand_dashboard_lists_every_brand(young_sim):
+    snap = snapshot(young_sim)
+    rc = render(BrandDashboard(snap.brands, snap.brand_chart))
+    out = html(rc)
+    for row in snap.brands:
+        assert f'data-brand="{row.name}"' in out
+        roi = "—" if math.isnan(row.roi) else f"{row.roi:.2f}"
+        assert f"<td>{roi}</td>" in out
+    assert 'data-chart="brand_revenue"' in out
+
+
+def test_explanation_states_the_current_r_loop(mature_sim):
+    snap = snapshot(mature_sim)
+    r = snap.latest["r_loop"]
+    rc = render(Explanation(snap.explanation))
+    out = html(rc)
+    assert f"<b>R_loop is {r:.2f}</b>" in out
+    assert f"Day {mature_sim.day}." in out
+    assert "**" not in out
+
+
+def test_inline_markdown_escapes():
+    assert inline_markdown("**a** *b* <c>") == "<b>a</b> <i>b</i> &lt;c&gt;"
+
+
+def test_controls_edit_the_pending_parameters(small_params):
+    applied = small_params()
+    params = solara.reactive(applied)
+    calls = []
+    rc = render(
+        Controls(
+            params=params,
+            applied=applied,
+            scenarios={"baseline": "the question"},
+            playing=False,
+            on_play=lambda: calls.append("play"),
+            on_step=lambda: calls.append("step"),
+            on_reset=lambda: calls.append("reset"),
+            on_scenario=calls.append,
+        )
+    )
+    rc.find(v.Alert).assert_empty()
+    rc.find(v.Slider, label=f"Users: {applied.users:,}").widget.v_model = 500
+    assert params.value == replace(applied, users=500)
+    rc.find(v.Alert).assert_not_empty()  # "press Reset to rebuild"
+    rc.find(v.Switch).widget.v_model = False
+    rc.find(v.Select, label="Recommender").widget.v_model = "interest"
+    assert (params.value.sharing, params.value.recommender) == (False, "interest")
+    for name in ("Play", "Step", "Reset"):
+        rc.find(v.Btn, children=[name]).widget.click()
+    assert calls == ["play", "step", "reset"]
+    assert "the question" in texts(rc)
+
+
+# ------------------------------------------------------------------ the page
+
+
+def test_page_step_advances_the_day_and_the_charts():
+    rc = render(Page(users=300))
+    assert day_shown(rc) == "Day 0"
+    assert 'data-chart="dau" data-points="0"' in html(rc)
+    step = rc.find(v.Btn, children=["Step"]).widget
+    step.click()
+    step.click()
+    assert day_shown(rc) == "Day 2"
+    out = html(rc)
+    assert 'data-chart="dau" data-points="2"' in out
+    assert 'class="rl-card' in out  # the feed inspector has a page to show
+
+
+def test_page_reset_rebuilds_with_the_new_values():
+    rc = render(Page(users=300))
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Slider, label="Users: 300").widget.v_model = 400
+    rc.find(v.Switch).widget.v_model = False
+    assert day_shown(rc) == "Day 1"  # nothing applied before Reset
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert day_shown(rc) == "Day 0"
+    running = rc.find(v.Html, class_="rl-muted rl-running").widget.children[0]
+    assert "400 users" in running and "sharing off" in running
+    rc.find(v.Alert).assert_empty()
+    assert 'data-nodes="300"' in html(rc)  # 400 accounts, drawn as a 300-node sample
+
+
+def test_page_play_runs_days_until_paused():
+    rc = render(Page(users=300))
+    rc.find(v.Btn, children=["Play"]).widget.click()
+    rc.find(v.Btn, children=["Step"]).assert_single()
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+    rc.find(v.Html, children=["Day 2"]).wait_for(timeout=60)
+    rc.find(v.Btn, children=["Pause"]).widget.click()
+    # the play thread may finish the day it is on, and render it, after the click
+    rc.find(v.Btn, children=["Play"]).wait_for(timeout=30)
+    rc.find(v.Btn, children=["Step"]).assert_wait(lambda w: not w.disabled, timeout=30)
+
+
+def test_picking_a_scenario_rebuilds_from_its_values(tmp_path):
+    own = tmp_path / "tiny.toml"
+    own.write_text(
+        'extends = "baseline"\ndescription = "A tiny town."\n[population]\nusers = 200\n'
+    )
+    rc = render(Page(scenario=str(own)))
+    running = rc.find(v.Html, class_="rl-muted rl-running").widget.children[0]
+    assert "200 users" in running
+    assert "A tiny town." in texts(rc)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    select = rc.find(v.Select, label="Scenario").widget
+    assert "baseline" in select.items
+    select.v_model = "baseline"
+    assert day_shown(rc) == "Day 0"
+    running = rc.find(v.Html, class_="rl-muted rl-running").widget.children[0]
+    assert "baseline · 3,000 users" in running  # the scenario's own population
+
+
+def test_play_stops_at_the_end_of_the_scenario(tmp_path):
+    short = tmp_path / "short.toml"
+    short.write_text('extends = "baseline"\ndays = 2\n[population]\nusers = 200\n')
+    rc = render(Page(scenario=str(short)))
+    assert any("Play runs to day 2" in t for t in texts(rc))
+    rc.find(v.Btn, children=["Play"]).widget.click()
+    rc.find(v.Html, children=["Day 2"]).wait_for(timeout=60)
+    rc.find(v.Btn, children=["Play"]).wait_for(timeout=30)  # stopped by itself
+    assert day_shown(rc) == "Day 2"
+    assert any("Play runs to day 4" in t for t in texts(rc))  # the next lap

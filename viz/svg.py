@@ -1,0 +1,307 @@
+"""Small SVG charts drawn as strings: fast enough to redraw every panel on every step.
+
+A matplotlib figure costs 50-90 ms to render as an image; these charts cost well under a
+millisecond, scale to any width (``viewBox``) and need nothing from a CDN. The colours and
+conventions follow ``redloop.sim.report`` (tab10 palette, stacked day-wide bars for shares,
+a dashed line at R = 1, a log-scale funnel).
+
+Every chart's root ``<svg>`` carries ``data-chart`` (its name) and ``data-points`` (how many
+days it shows), so tests and browsers can check that a chart advanced.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from html import escape
+
+#: matplotlib's tab10, the palette of the HTML reports.
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+GRID, AXIS, MUTED = "#e6e6e6", "#888", "#777"
+WIDTH, HEIGHT = 420, 210
+LEFT, RIGHT, TOP, BOTTOM = 46, 12, 26, 24
+FONT = 'font-family="system-ui, sans-serif" font-size="11"'
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def compact(value: float, *, percent: bool = False) -> str:
+    """A short tick or label: 1.2k, 35%, 0.42."""
+    if isinstance(value, float) and math.isnan(value):
+        return "—"
+    if percent:
+        return f"{value:.0%}"
+    a = abs(value)
+    if a >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if a >= 1e3:
+        return f"{value / 1e3:.3g}k"
+    if a == int(a):
+        return f"{int(value)}"
+    return f"{value:.2g}"
+
+
+def nice_ticks(top: float, n: int = 4) -> list[float]:
+    """0 and round steps up to at least ``top`` (1, 2, 2.5 or 5 times a power of ten)."""
+    if not top > 0 or math.isinf(top):
+        return [0.0, 1.0]
+    raw = top / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    count = math.ceil(top / step - 1e-9)
+    return [i * step for i in range(count + 1)]
+
+
+class _Frame:
+    """Scales and axes of one time chart: x = day, y from 0 to the top tick."""
+
+    def __init__(self, days: Sequence[int], top: float, *, percent: bool = False) -> None:
+        self.days = list(days)
+        self.lo = min(self.days, default=0) - 0.5
+        self.hi = max(self.days, default=0) + 0.5
+        self.ticks = nice_ticks(top)
+        self.percent = percent
+        self.w = WIDTH - LEFT - RIGHT
+        self.h = HEIGHT - TOP - BOTTOM
+
+    def x(self, day: float) -> float:
+        return LEFT + (day - self.lo) / (self.hi - self.lo) * self.w
+
+    def y(self, value: float) -> float:
+        top = self.ticks[-1] or 1.0
+        return TOP + self.h - min(max(value, 0.0), top) / top * self.h
+
+    def bar_width(self) -> float:
+        return self.w / (self.hi - self.lo)
+
+    def axes(self, ylabel: str) -> list[str]:
+        parts = []
+        for t in self.ticks:
+            y = self.y(t)
+            parts.append(
+                f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+                f'stroke="{GRID}"/>'
+            )
+            parts.append(
+                f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">'
+                f"{compact(t, percent=self.percent)}</text>"
+            )
+        span = max(1, len(self.days))
+        every = max(1, math.ceil(span / 8))
+        for d in self.days[::every]:
+            parts.append(
+                f'<text x="{self.x(d):.1f}" y="{HEIGHT - 8}" text-anchor="middle" '
+                f'fill="{MUTED}">{d}</text>'
+            )
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{self.y(0):.1f}" y2="{self.y(0):.1f}" '
+            f'stroke="{AXIS}"/>'
+        )
+        parts.append(
+            f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" text-anchor="end" fill="{MUTED}">'
+            "day</text>"
+        )
+        parts.append(f'<text x="4" y="12" fill="{MUTED}">{escape(ylabel)}</text>' if ylabel else "")
+        return parts
+
+
+def _legend(labels: Sequence[str], colours: Sequence[str]) -> str:
+    """One row of coloured squares and labels at the top right."""
+    items, x = [], float(WIDTH - RIGHT)
+    for label, c in reversed(list(zip(labels, colours, strict=True))):
+        x -= 7 * len(label) + 16
+        items.append(
+            f'<rect x="{x:.0f}" y="5" width="9" height="9" fill="{c}"/>'
+            f'<text x="{x + 12:.0f}" y="13" fill="#444">{escape(label)}</text>'
+        )
+    return "".join(items)
+
+
+def _svg(name: str, points: int, body: Sequence[str], title: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
+        f'role="img" aria-label="{escape(title)}" data-chart="{escape(name)}" '
+        f'data-points="{points}" {FONT}><title>{escape(title)}</title>{"".join(body)}</svg>'
+    )
+
+
+def _empty(name: str, title: str, message: str) -> str:
+    body = [
+        f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" fill="{MUTED}">'
+        f"{escape(message)}</text>"
+    ]
+    return _svg(name, 0, body, title)
+
+
+def _finite(values: Sequence[float]) -> list[float]:
+    return [v for v in values if not (isinstance(v, float) and math.isnan(v))]
+
+
+def line_chart(
+    name: str,
+    days: Sequence[int],
+    series: Mapping[str, Sequence[float]],
+    *,
+    title: str,
+    ylabel: str = "",
+    reference: float | None = None,
+    reference_label: str = "",
+    percent: bool = False,
+    empty: str = "no data yet — press Step",
+) -> str:
+    """Lines over days; NaN values leave gaps. ``reference`` draws a dashed horizontal line."""
+    if not days:
+        return _empty(name, title, empty)
+    finite = [v for vals in series.values() for v in _finite(vals)]
+    top = max([*finite, reference or 0.0, 0.0])
+    frame = _Frame(days, top * 1.05 if top else 1.0, percent=percent)
+    body = frame.axes(ylabel)
+    if reference is not None:
+        y = frame.y(reference)
+        body.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#555" '
+            'stroke-dasharray="5 4" data-reference="1"/>'
+        )
+        if reference_label:
+            body.append(
+                f'<text x="{LEFT + 4}" y="{y - 4:.1f}" fill="#555">{escape(reference_label)}</text>'
+            )
+    for i, values in enumerate(series.values()):
+        c = colour(i)
+        runs: list[list[str]] = [[]]
+        for d, v in zip(days, values, strict=True):
+            if isinstance(v, float) and math.isnan(v):
+                runs.append([])
+            else:
+                runs[-1].append(f"{frame.x(d):.1f},{frame.y(v):.1f}")
+        for run in runs:
+            if len(run) > 1:
+                body.append(
+                    f'<polyline points="{" ".join(run)}" fill="none" stroke="{c}" '
+                    'stroke-width="2"/>'
+                )
+            if len(run) == 1 or len(days) <= 20:
+                for pt in run:
+                    x, y = pt.split(",")
+                    body.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{c}"/>')
+    if len(series) > 1:
+        body.append(_legend(list(series), [colour(i) for i in range(len(series))]))
+    if not finite:
+        body.append(
+            f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" fill="{MUTED}">'
+            f"{escape(empty)}</text>"
+        )
+    return _svg(name, len(days), body, title)
+
+
+def stacked_bars(
+    name: str,
+    days: Sequence[int],
+    series: Mapping[str, Sequence[float]],
+    *,
+    title: str,
+    ylabel: str = "",
+    percent: bool = False,
+    empty: str = "no data yet — press Step",
+) -> str:
+    """Day-wide bars, one colour per series stacked bottom-up (reads as a stacked area)."""
+    if not days:
+        return _empty(name, title, empty)
+    totals = [
+        sum(0.0 if math.isnan(v) else v for v in col) for col in zip(*series.values(), strict=True)
+    ]
+    frame = _Frame(days, max(totals, default=0.0) or 1.0, percent=percent)
+    body = frame.axes(ylabel)
+    width = frame.bar_width()
+    bottoms = [0.0] * len(days)
+    for i, values in enumerate(series.values()):
+        c = colour(i)
+        for j, (d, v) in enumerate(zip(days, values, strict=True)):
+            if not v or math.isnan(v):
+                continue
+            y0, y1 = frame.y(bottoms[j]), frame.y(bottoms[j] + v)
+            body.append(
+                f'<rect x="{frame.x(d) - width / 2:.1f}" y="{y1:.1f}" width="{width:.1f}" '
+                f'height="{max(y0 - y1, 0.0):.1f}" fill="{c}"/>'
+            )
+            bottoms[j] += v
+    if len(series) > 1:
+        body.append(_legend(list(series), [colour(i) for i in range(len(series))]))
+    return _svg(name, len(days), body, title)
+
+
+def funnel(name: str, stages: Sequence[tuple[str, float]], *, title: str) -> str:
+    """Horizontal bars on a log scale, each labelled with its count and its share of the
+    stage before (the stages differ by orders of magnitude)."""
+    values = [v for _, v in stages]
+    if not values or not values[0]:
+        return _empty(name, title, "no cards served yet — press Step")
+    top = math.log10(max(values) * 1.2)
+    row = (HEIGHT - 16) / len(stages)
+    label_w = 150
+    body = []
+    for i, (label, v) in enumerate(stages):
+        y = 8 + i * row
+        w = (math.log10(v) / top if v >= 1 else 0.0) * (WIDTH - label_w - RIGHT)
+        rate = ""
+        if i and values[i - 1]:
+            rate = f"{v / values[i - 1]:.1%} of {stages[i - 1][0]}"
+        body.append(
+            f'<rect x="{label_w}" y="{y:.1f}" width="{max(w, 1.0):.1f}" height="{row - 10:.1f}" '
+            'fill="#d62728" fill-opacity="0.7"/>'
+            f'<text x="{label_w - 6}" y="{y + row / 2 - 6:.1f}" text-anchor="end" fill="#222">'
+            f"{escape(label)} {v:,.0f}</text>"
+            f'<text x="{label_w - 6}" y="{y + row / 2 + 7:.1f}" text-anchor="end" '
+            f'fill="{MUTED}">{escape(rate)}</text>'
+        )
+    return _svg(name, len(stages), body, title)
+
+
+def network(
+    xy: Sequence[tuple[float, float]],
+    edges: Sequence[tuple[int, int]],
+    fills: Sequence[str],
+    radii: Sequence[float],
+    rings: Sequence[bool],
+    *,
+    title: str,
+    size: int = 520,
+) -> str:
+    """Nodes at fixed positions (``xy`` in 0..1), edges as one path, rings around creators."""
+    pad = 12
+    span = size - 2 * pad
+
+    def px(p: tuple[float, float]) -> tuple[float, float]:
+        return pad + p[0] * span, pad + p[1] * span
+
+    pts = [px(p) for p in xy]
+    path = "".join(
+        f"M{pts[a][0]:.1f} {pts[a][1]:.1f}L{pts[b][0]:.1f} {pts[b][1]:.1f}" for a, b in edges
+    )
+    body = [f'<path d="{path}" stroke="#b8b8b8" stroke-width="0.6" stroke-opacity="0.6"/>']
+    # small nodes first, so creators are drawn on top
+    for i in sorted(range(len(pts)), key=lambda i: radii[i]):
+        x, y = pts[i]
+        ring = ' stroke="#222" stroke-width="1.4"' if rings[i] else ""
+        body.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radii[i]:.1f}" fill="{fills[i]}"{ring}/>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="100%" '
+        f'role="img" aria-label="{escape(title)}" data-chart="network" '
+        f'data-nodes="{len(pts)}" data-edges="{len(edges)}"><title>{escape(title)}</title>'
+        f"{''.join(body)}</svg>"
+    )
