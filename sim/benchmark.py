@@ -190,6 +190,12 @@ def main(
                 f"{growth:.2f} (1.0 = linear)"
             )
         report["sim"] = runs
+    if which in ("all", "viz"):
+        from redloop.viz.bench import figures as viz_figures  # viz is optional for the engine
+
+        fig = viz_figures(users=2000, days=5)
+        print_table("visualiser: baseline, 2,000 users, one Step = one day + full re-render", fig)
+        report["viz"] = fig
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2))
     return 0

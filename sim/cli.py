@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     bench = sub.add_parser("bench", help="print throughput and memory figures")
-    bench.add_argument("which", nargs="?", default="all", choices=("all", "platform", "sim"))
+    bench.add_argument("which", nargs="?", default="all", choices=("all", "platform", "sim", "viz"))
     bench.add_argument("--users", type=int, default=100_000, help="platform bench: users")
     bench.add_argument("--notes", type=int, default=1_000_000, help="platform bench: notes")
     bench.add_argument(
