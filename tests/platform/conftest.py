@@ -1,0 +1,47 @@
+"""Fixtures for the platform tests (the shared ``platform`` fixture lives in tests/conftest.py).
+
+Ids in the shared fixture: users ann=0 (consumer: beauty, skincare), bo=1 (consumer: food,
+travel), cy=2 (creator: skincare), glowco=3 (brand), editor=4 (staff); products 0 = Glow Serum
+(skincare, 199.0, stock 5) and 1 = Travel Mug (travel, 59.0, stock 0, overseas), both by glowco.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from redloop.platform.api import Platform, PlatformError
+
+Reject = Callable[..., PlatformError]
+
+
+def _reject(
+    p: Platform,
+    error: type[PlatformError],
+    field: str,
+    call: Callable[..., Any],
+    *args: Any,
+    **kwargs: Any,
+) -> PlatformError:
+    """Call ``call``; it must raise exactly ``error`` naming ``field`` and change nothing."""
+    before = (p.fingerprint(), len(p.log), p.now)
+    with pytest.raises(PlatformError) as info:
+        call(*args, **kwargs)
+    err = info.value
+    assert type(err) is error, f"expected {error.__name__}, got {type(err).__name__}: {err}"
+    assert err.field == field, f"expected field {field!r}, got {err.field!r}: {err}"
+    assert str(err), "an error must say what is wrong"
+    assert (p.fingerprint(), len(p.log), p.now) == before, "a failed operation changed state"
+    return err
+
+
+@pytest.fixture
+def reject() -> Reject:
+    """``reject(platform, ErrorClass, field, method, *args, **kwargs)`` -> the error.
+
+    Asserts the exact error class, ``err.field``, and that fingerprint, log length and the
+    platform clock are unchanged.
+    """
+    return _reject

@@ -1,0 +1,235 @@
+"""Feeds: the following feed, the discovery feed, switching recommenders, editors' picks."""
+
+from __future__ import annotations
+
+import pytest
+
+from redloop.platform.api import (
+    RECOMMENDERS,
+    Channel,
+    DiscoveryPage,
+    EventKind,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Platform,
+    PlatformConfig,
+)
+
+ANN, BO, CY, GLOWCO, EDITOR = 0, 1, 2, 3, 4
+
+
+def served_events(p: Platform) -> list:
+    return [e for e in p.log if e.kind is EventKind.FEED_SERVED]
+
+
+# ------------------------------------------------------------------ following feed
+
+
+@pytest.fixture
+def followed(platform: Platform) -> list[int]:
+    """ann follows cy and bo; cy, bo and ann (not followed by herself) publish interleaved."""
+    platform.follow(ANN, CY, now=0)
+    platform.follow(ANN, BO, now=0)
+    notes = []
+    for t in range(4):
+        notes.append(platform.publish(CY, ["skincare"], now=1 + t))
+        notes.append(platform.publish(BO, ["food"], now=1 + t))
+        platform.publish(ANN, ["beauty"], now=1 + t)  # her own: not in her following feed
+    return notes
+
+
+def test_following_feed_is_newest_first(platform: Platform, followed) -> None:
+    page = platform.following_feed(ANN, now=10)
+    assert page == sorted(followed, reverse=True)
+    times = [platform.note(n).created_at for n in page]
+    assert times == sorted(times, reverse=True)
+
+
+def test_following_feed_paginates_with_before(platform: Platform, followed) -> None:
+    """Pages of ``limit`` notes chained by the last id cover every note once, in order."""
+    seen: list[int] = []
+    before = None
+    while True:
+        page = platform.following_feed(ANN, now=10, before=before, limit=3)
+        if not page:
+            break
+        assert len(page) <= 3
+        seen += page
+        before = page[-1]
+    assert seen == sorted(followed, reverse=True)
+
+
+def test_following_feed_counts_impressions_once_per_page(platform: Platform, followed) -> None:
+    n = len(platform.log)
+    page = platform.following_feed(ANN, now=10, limit=3)
+    assert len(platform.log) == n + 1
+    event = platform.log[n]
+    assert event.kind is EventKind.FEED_SERVED and event.actor == ANN
+    assert event.fields["channel"] == "following" and event.fields["notes"] == page
+    for nid in followed:
+        assert platform.note(nid).impressions == (1 if nid in page else 0)
+        assert platform.note(nid).reads == 0  # served is not read
+
+
+def test_following_feed_without_follows_is_empty_and_silent(platform: Platform, followed) -> None:
+    n = len(platform.log)
+    assert platform.following_feed(CY, now=10) == []
+    assert len(platform.log) == n
+
+
+def test_unfollow_removes_notes_from_following_feed(platform: Platform, followed) -> None:
+    platform.unfollow(ANN, BO, now=10)
+    page = platform.following_feed(ANN, now=11)
+    assert page and all(platform.note(n).author == CY for n in page)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "field"),
+    [
+        ({"user": 99}, NotFound, "user"),
+        ({"before": 999}, NotFound, "before"),
+        ({"limit": 0}, InvalidInput, "limit"),
+        ({"limit": 101}, InvalidInput, "limit"),
+        ({"limit": 2.0}, InvalidInput, "limit"),
+    ],
+)
+def test_following_feed_rejects_bad_input(
+    platform: Platform, followed, reject, kwargs, error, field
+) -> None:
+    args = {"user": ANN, **kwargs}
+    reject(platform, error, field, platform.following_feed, args.pop("user"), now=10, **args)
+
+
+# ------------------------------------------------------------------ discovery feed
+
+
+@pytest.fixture
+def community(platform: Platform) -> list[int]:
+    """40 notes over four topics, written by cy at t=1."""
+    topics = (["skincare"], ["beauty"], ["food"], ["travel", "food"])
+    return [platform.publish(CY, topics[i % 4], now=1) for i in range(40)]
+
+
+@pytest.mark.parametrize("name", sorted(RECOMMENDERS))
+def test_discovery_page_records_impressions_not_reads(platform: Platform, community, name) -> None:
+    platform.set_recommender(name, now=1)
+    if name == "manual":
+        for nid in community[:15]:
+            platform.pick_note(EDITOR, nid, now=1)
+    n = len(platform.log)
+    page = platform.discovery_feed(ANN, now=2)
+    assert isinstance(page, DiscoveryPage)
+    assert 0 < len(page.notes) <= platform.config.page_size
+    assert len(set(page.notes)) == len(page.notes), "a page repeats a card"
+    assert len(platform.log) == n + 1
+    event = platform.log[n]
+    assert event.kind is EventKind.FEED_SERVED and event.actor == ANN
+    assert event.fields["channel"] == "discovery" and event.fields["notes"] == list(page.notes)
+    for nid in community:
+        note = platform.note(nid)
+        assert note.impressions == (1 if nid in page.notes else 0)
+        assert note.reads == 0
+
+
+def test_discovery_pages_never_repeat_a_card(platform: Platform, community) -> None:
+    """Over many pages for many users, no page holds the same note twice, and k is respected."""
+    for t in range(30):
+        for user in (ANN, BO, CY):
+            page = platform.discovery_feed(user, now=2 + t, k=7)
+            assert len(page.notes) <= 7
+            assert len(set(page.notes)) == len(page.notes)
+            assert page.ad_slots == ()
+            assert all(page.channel_of(i) is Channel.DISCOVERY for i in range(len(page.notes)))
+
+
+def test_discovery_feed_on_an_empty_platform_is_empty_and_silent(platform: Platform) -> None:
+    n = len(platform.log)
+    assert platform.discovery_feed(ANN, now=1) == DiscoveryPage(())
+    assert len(platform.log) == n
+
+
+@pytest.mark.parametrize(
+    ("user", "k", "error", "field"),
+    [
+        (99, None, NotFound, "user"),
+        (ANN, 0, InvalidInput, "k"),
+        (ANN, 101, InvalidInput, "k"),
+        (ANN, True, InvalidInput, "k"),
+    ],
+)
+def test_discovery_feed_rejects_bad_input(
+    platform: Platform, community, reject, user, k, error, field
+) -> None:
+    reject(platform, error, field, platform.discovery_feed, user, now=2, k=k)
+
+
+def test_discovery_impressions_add_up_to_cards_served(platform: Platform, community) -> None:
+    total = 0
+    for t in range(10):
+        total += len(platform.discovery_feed(BO, now=2 + t).notes)
+    assert sum(platform.note(n).impressions for n in community) == total
+
+
+# ------------------------------------------------------------------ recommenders & picks
+
+
+def test_set_recommender_switches_and_logs(platform: Platform) -> None:
+    assert platform.recommender == "ces_pools"
+    n = len(platform.log)
+    platform.set_recommender("manual", now=1)
+    assert platform.recommender == "manual"
+    assert platform.log[n].kind is EventKind.RECOMMENDER_SET
+    assert platform.log[n].fields == {"recommender": "manual"}
+
+
+def test_set_recommender_rejects_unknown_names(platform: Platform, reject) -> None:
+    err = reject(platform, InvalidInput, "recommender", platform.set_recommender, "magic", now=1)
+    assert "ces_pools" in str(err)  # says what is allowed
+
+
+def test_unknown_recommender_in_config_is_rejected() -> None:
+    with pytest.raises(InvalidInput) as info:
+        Platform(PlatformConfig(recommender="magic"))
+    assert info.value.field == "recommender"
+
+
+def test_pick_note_needs_a_staff_account(platform: Platform, community, reject) -> None:
+    reject(platform, Forbidden, "editor", platform.pick_note, ANN, community[0], now=2)
+    reject(platform, Forbidden, "editor", platform.pick_note, GLOWCO, community[0], now=2)
+    reject(platform, NotFound, "editor", platform.pick_note, 99, community[0], now=2)
+    reject(platform, NotFound, "note", platform.pick_note, EDITOR, 999, now=2)
+    assert platform.editors_picks() == ()
+
+
+def test_manual_serves_picks_newest_pick_first(platform: Platform, community) -> None:
+    """Editors' picks come out in reverse pick order, whatever their topics or ids."""
+    picks = [community[7], community[2], community[30], community[11]]
+    for t, nid in enumerate(picks):
+        platform.pick_note(EDITOR, nid, now=2 + t)
+    assert platform.editors_picks() == tuple(picks)
+    platform.set_recommender("manual", now=10)
+    page = platform.discovery_feed(BO, now=10)
+    assert page.notes == tuple(reversed(picks))
+    assert platform.log[len(platform.log) - 1].fields["recommender"] == RECOMMENDERS["manual"].code
+
+
+def test_manual_does_not_reserve_seen_picks(platform: Platform, community) -> None:
+    """A second page skips picks already served to this user (so it is empty here)."""
+    for nid in community[:3]:
+        platform.pick_note(EDITOR, nid, now=2)
+    platform.set_recommender("manual", now=2)
+    first = platform.discovery_feed(ANN, now=3)
+    assert set(first.notes) == set(community[:3])
+    second = platform.discovery_feed(ANN, now=4)
+    assert not set(second.notes) & set(first.notes)
+    # another user still gets them
+    assert set(platform.discovery_feed(BO, now=5).notes) == set(community[:3])
+
+
+def test_manual_without_picks_serves_the_newest_notes(platform: Platform, community) -> None:
+    platform.set_recommender("manual", now=2)
+    newest = platform.publish(BO, ["home"], now=3)
+    page = platform.discovery_feed(ANN, now=4)
+    assert page.notes[0] == newest
+    assert set(page.notes) <= {*community, newest}

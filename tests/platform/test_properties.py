@@ -1,0 +1,667 @@
+"""Property tests: random sequences of every operation, valid and invalid, keep the platform
+consistent with its event log.
+
+After every step: each counter equals what the log implies (recomputed by iterating
+``platform.log``), stock is never negative, order histories follow the lifecycle, and
+``Platform.replay(log, config)`` reproduces ``fingerprint()``. Every failed call must raise a
+``PlatformError`` naming a field and change nothing; idempotent calls repeated change nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from redloop.platform.api import (
+    RECOMMENDERS,
+    TOPICS,
+    EventKind,
+    InvalidInput,
+    Platform,
+    PlatformConfig,
+    PlatformError,
+)
+
+CONFIG = PlatformConfig(
+    page_size=5,
+    ad_slot=2,
+    seen_window=10,
+    pool_quotas=(2, 4, 8),
+    pool_thresholds=(0.3, 0.3),
+    pool_slot_weights=(0.5, 0.3, 0.2),
+    attribution_window_hours=24.0,
+    max_order_quantity=5,
+    trending_window_hours=24,
+    pool_max_age_hours=200.0,
+)
+K = EventKind
+FAILED = object()
+
+# An id is drawn as a reference: -1 stays -1 (an unknown id), any other value picks one of
+# the existing entities (or one of the right kind), so most calls get past the NotFound checks.
+ref = st.integers(-1, 40)
+valid_topics = st.lists(st.sampled_from(TOPICS[:6]), min_size=1, max_size=3)
+any_topics = st.lists(st.sampled_from([*TOPICS[:6], "knitting"]), max_size=4)
+channels = st.sampled_from(["discovery", "following", "search", "ad", "direct", "radio"])
+
+# Legal order transitions: event kind -> (statuses it may start from, resulting status).
+TRANSITIONS = {
+    K.ORDER_PAID: ({"placed"}, "paid"),
+    K.ORDER_SHIPPED: ({"paid"}, "shipped"),
+    K.ORDER_DELIVERED: ({"shipped"}, "delivered"),
+    K.ORDER_REVIEWED: ({"delivered"}, "reviewed"),
+    K.ORDER_CANCELLED: ({"placed", "paid"}, "cancelled"),
+    K.ORDER_REFUNDED: ({"delivered", "reviewed"}, "refunded"),
+}
+
+
+def implied_state(p: Platform) -> dict[str, Any]:
+    """Everything the counters should say, recomputed from the event log alone."""
+    note_counts: dict[int, Counter] = defaultdict(Counter)
+    liked: set[tuple[int, int]] = set()
+    collected: set[tuple[int, int]] = set()
+    edges: set[tuple[int, int]] = set()
+    notes_by: Counter = Counter()
+    stock: dict[int, int] = {}
+    sold: Counter = Counter()
+    ratings: dict[int, list[int]] = defaultdict(list)
+    order_product: dict[int, tuple[int, int]] = {}
+    status: dict[int, str] = {}
+    campaign: dict[int, dict[str, int]] = {}
+
+    def charge(cid: int) -> None:
+        c = campaign[cid]
+        c["impressions"] += 1
+        c["spent"] += c["cpm"]
+        if c["budget"] - c["spent"] < c["cpm"]:
+            c["active"] = 0
+
+    for e in p.log:
+        k, actor, obj = e.kind, e.actor, e.object
+        if k is K.FOLLOWED:
+            edges.add((actor, obj))
+            if e.value >= 0:
+                note_counts[e.value]["follows"] += 1
+        elif k is K.UNFOLLOWED:
+            edges.discard((actor, obj))
+        elif k is K.NOTE_PUBLISHED:
+            notes_by[actor] += 1
+            note_counts.setdefault(obj, Counter())  # every note gets an entry
+        elif k is K.NOTE_READ:
+            note_counts[obj]["reads"] += 1
+        elif k in (K.LIKED, K.UNLIKED, K.COLLECTED, K.UNCOLLECTED):
+            counter = "likes" if k in (K.LIKED, K.UNLIKED) else "collects"
+            pairs = liked if counter == "likes" else collected
+            on = k in (K.LIKED, K.COLLECTED)
+            assert ((actor, obj) in pairs) != on, f"{k.label} event that changes nothing"
+            (pairs.add if on else pairs.discard)((actor, obj))
+            note_counts[obj][counter] += 1 if on else -1
+        elif k is K.COMMENTED:
+            note_counts[obj]["comments"] += 1
+        elif k is K.SHARED:
+            note_counts[obj]["shares"] += 1
+        elif k is K.FEED_SERVED:
+            for n in e.ints or ():
+                note_counts[n]["impressions"] += 1
+            if (cid := (e.value >> 16) - 1) >= 0:
+                charge(cid)
+        elif k is K.SEARCHED:
+            for n in e.ints or ():
+                note_counts[n]["impressions"] += 1
+            if e.value > 0:
+                note_counts[campaign[e.value - 1]["note"]]["impressions"] += 1
+                charge(e.value - 1)
+        elif k is K.PRODUCT_CREATED:
+            stock[obj] = e.fields["stock"]
+        elif k is K.PRODUCT_RESTOCKED:
+            stock[obj] += e.value
+        elif k is K.ORDER_PLACED:
+            quantity = e.fields["quantity"]
+            order_product[obj] = (e.value, quantity)
+            stock[e.value] -= quantity
+            sold[e.value] += quantity
+            status[obj] = "placed"
+        elif k in TRANSITIONS:
+            sources, target = TRANSITIONS[k]
+            assert status[obj] in sources, f"{k.label} from {status[obj]}"
+            status[obj] = target
+            product, quantity = order_product[obj]
+            if k is K.ORDER_CANCELLED:
+                stock[product] += quantity
+            if k in (K.ORDER_CANCELLED, K.ORDER_REFUNDED):
+                sold[product] -= quantity
+            if k is K.ORDER_REVIEWED:
+                ratings[product].append(e.value)
+        elif k is K.CAMPAIGN_CREATED:
+            f = e.fields
+            campaign[obj] = {
+                "note": f["note"],
+                "budget": f["budget_cents"] * 1000,
+                "cpm": f["cpm_cents"],
+                "spent": 0,
+                "impressions": 0,
+                "active": 1,
+            }
+        elif k is K.CAMPAIGN_STOPPED:
+            campaign[obj]["active"] = 0
+    return {
+        "notes": note_counts,
+        "liked": liked,
+        "collected": collected,
+        "edges": edges,
+        "notes_by": notes_by,
+        "stock": stock,
+        "sold": sold,
+        "ratings": ratings,
+        "status": status,
+        "order_product": order_product,
+        "campaign": campaign,
+    }
+
+
+class PlatformMachine(RuleBasedStateMachine):
+    """Drives one platform through random calls; the clock only moves forward by ``advance``.
+
+    A replica fed the same events (as replay does) is compared after every step.
+    """
+
+    config = CONFIG
+
+    def __init__(self) -> None:
+        super().__init__()
+        p = self.p = Platform(self.config, rng=1)
+        self.replica = Platform(self.config, rng=2)
+        self.t = 0.0
+        self.n_campaigns = 0
+        for name, kind, interests in (
+            ("ann", "consumer", ["beauty", "skincare"]),
+            ("bo", "consumer", ["food"]),
+            ("cy", "creator", []),
+            ("glowco", "brand", []),
+            ("acme", "brand", []),
+            ("editor", "staff", []),
+        ):
+            p.create_user(name, kind, interests, now=0)
+        p.create_product(3, "Glow Serum", "skincare", 19.9, 20, now=0)
+        p.create_product(4, "Acme Boots", "outdoor", 99.0, 4, now=0)
+
+    # ---------------------------------------------------------------- helpers
+
+    @staticmethod
+    def pick(ref: int, ids: range | list[int]) -> int:
+        return -1 if ref < 0 or not ids else ids[ref % len(ids)]
+
+    def user(self, ref: int) -> int:
+        return self.pick(ref, range(self.p.n_users))
+
+    def note(self, ref: int) -> int:
+        return self.pick(ref, range(self.p.n_notes))
+
+    def product(self, ref: int) -> int:
+        return self.pick(ref, range(self.p.n_products))
+
+    def order(self, ref: int) -> int:
+        return self.pick(ref, range(self.p.n_orders))
+
+    def of_kind(self, kind: str, ref: int) -> int:
+        return self.pick(ref, [u for u in range(self.p.n_users) if self.p.user(u).kind == kind])
+
+    def state(self) -> tuple[str, int, float]:
+        return self.p.fingerprint(), len(self.p.log), self.p.now
+
+    def attempt(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a platform method at the current time; failures must change nothing."""
+        before = self.state()
+        try:
+            return getattr(self.p, method)(*args, now=self.t, **kwargs)
+        except PlatformError as err:
+            assert isinstance(err.field, str) and err.field, f"{method}: {err} names no field"
+            assert str(err)
+            assert self.state() == before, f"failed {method} changed the platform: {err}"
+            return FAILED
+
+    # ---------------------------------------------------------------- rules
+
+    @rule(dt=st.sampled_from([0.0, 0.5, 3.0, 30.0, 300.0]))
+    def advance(self, dt: float) -> None:
+        self.t += dt
+
+    @rule(op=st.sampled_from(["share", "create_user", "discovery_feed", "view_product"]))
+    def time_goes_backwards(self, op: str) -> None:
+        if self.p.now <= 0 or not self.p.n_notes:
+            return
+        before = self.state()
+        args = {
+            "share": (0, 0),
+            "create_user": ("newcomer",),
+            "discovery_feed": (0,),
+            "view_product": (0, 0),
+        }[op]
+        try:
+            getattr(self.p, op)(*args, now=self.p.now - 1)
+        except InvalidInput as err:
+            assert err.field == "now"
+        else:
+            raise AssertionError(f"{op} accepted a time in the past")
+        assert self.state() == before
+
+    @rule(
+        name=st.integers(0, 30) | st.sampled_from(["", "  ", "x" * 41]),
+        kind=st.sampled_from(["consumer", "consumer", "creator", "brand", "staff", "robot"]),
+        interests=valid_topics | any_topics,
+    )
+    def create_user(self, name: int | str, kind: str, interests: list[str]) -> None:
+        self.attempt(
+            "create_user", f"user{name}" if isinstance(name, int) else name, kind, interests
+        )
+
+    @rule(user=ref, followee=ref, via=st.sampled_from([None, "theirs", "any"]), note=ref)
+    def follow(self, user: int, followee: int, via: str | None, note: int) -> None:
+        followee = self.user(followee)
+        if via == "theirs" and 0 <= followee < self.p.n_users:
+            note = self.pick(note, self.p.notes_by(followee))
+        else:
+            note = self.note(note)
+        self.attempt("follow", self.user(user), followee, via_note=None if via is None else note)
+
+    @rule(
+        ops=st.sampled_from([("follow",), ("unfollow",), ("follow", "unfollow")]),
+        user=ref,
+        followee=ref,
+    )
+    def toggle_follow(self, ops: tuple[str, ...], user: int, followee: int) -> None:
+        for op in ops:
+            self.idempotent(op, self.user(user), self.user(followee))
+
+    @rule(
+        ops=st.sampled_from(
+            [
+                ("like",),
+                ("unlike",),
+                ("like", "unlike"),
+                ("collect",),
+                ("uncollect",),
+                ("collect", "uncollect"),
+            ]
+        ),
+        user=ref,
+        note=ref,
+    )
+    def toggle_engagement(self, ops: tuple[str, ...], user: int, note: int) -> None:
+        for op in ops:
+            self.idempotent(op, self.user(user), self.note(note))
+
+    def idempotent(self, op: str, a: int, b: int) -> None:
+        """The first call may change something; an immediate repeat must change nothing."""
+        n = len(self.p.log)
+        first = self.attempt(op, a, b)
+        if first is FAILED:
+            return
+        assert len(self.p.log) == n + (1 if first else 0)
+        before = self.state()
+        assert self.attempt(op, a, b) is False
+        assert self.state() == before
+
+    @rule(
+        by_brand=st.booleans(),
+        author=ref,
+        topics=valid_topics | any_topics,
+        fmt=st.sampled_from(["image", "video", "image", "gif"]),
+        tagged=st.lists(ref, max_size=2),
+        sponsor=st.sampled_from([None, None, "brand", "any"]),
+        sponsor_ref=ref,
+        title=st.sampled_from(["", "", "my haul", "t" * 201]),
+    )
+    def publish(self, by_brand, author, topics, fmt, tagged, sponsor, sponsor_ref, title) -> None:
+        sp = {
+            None: None,
+            "brand": self.of_kind("brand", sponsor_ref),
+            "any": self.user(sponsor_ref),
+        }[sponsor]
+        author = self.of_kind("brand", author) if by_brand else self.user(author)
+        self.attempt(
+            "publish",
+            author,
+            topics,
+            format=fmt,
+            products=[self.product(r) for r in tagged],
+            sponsor=sp,
+            title=title,
+        )
+
+    @rule(user=ref, note=ref, channel=channels)
+    def read(self, user: int, note: int, channel: str) -> None:
+        self.attempt("read", self.user(user), self.note(note), channel=channel)
+
+    @rule(user=ref, note=ref, text=st.sampled_from(["nice!", "nice!", "", "   ", "y" * 1001]))
+    def comment(self, user: int, note: int, text: str) -> None:
+        note = self.note(note)
+        n = self.p.note(note).comments if note >= 0 else None
+        if self.attempt("comment", self.user(user), note, text) is not FAILED:
+            assert self.p.note(note).comments == n + 1
+
+    @rule(user=ref, note=ref)
+    def share(self, user: int, note: int) -> None:
+        note = self.note(note)
+        n = self.p.note(note).shares if note >= 0 else None
+        if self.attempt("share", self.user(user), note) is not FAILED:
+            assert self.p.note(note).shares == n + 1
+
+    @rule(user=ref, before=st.none() | ref, limit=st.sampled_from([1, 3, 20, 0]))
+    def following_feed(self, user: int, before: int | None, limit: int) -> None:
+        user = self.user(user)
+        before = None if before is None else self.note(before)
+        page = self.attempt("following_feed", user, before=before, limit=limit)
+        if page is not FAILED:
+            assert page == sorted(page, reverse=True) and len(page) <= limit
+            assert all(self.p.is_following(user, self.p.note(n).author) for n in page)
+
+    @rule(user=ref, k=st.sampled_from([None, None, 1, 2, 4, 0]))
+    def discovery_feed(self, user: int, k: int | None) -> None:
+        page = self.attempt("discovery_feed", self.user(user), k=k)
+        if page is not FAILED:
+            assert len(set(page.notes)) == len(page.notes) <= (k or CONFIG.page_size)
+            assert all(0 <= n < self.p.n_notes for n in page.notes)
+
+    @rule(author=ref, n=st.integers(1, 4), topics=valid_topics)
+    def publish_burst(self, author: int, n: int, topics: list[str]) -> None:
+        for _ in range(n):
+            self.attempt("publish", self.user(author), topics)
+
+    @rule(user=ref, pages=st.integers(1, 3), engage=st.sampled_from(["none", "like", "all"]))
+    def browse(self, user: int, pages: int, engage: str) -> None:
+        """A session: discovery pages, open the first card, maybe engage with it."""
+        user = self.user(user)
+        for _ in range(pages):
+            page = self.attempt("discovery_feed", user)
+            if page is FAILED or not page.notes:
+                return
+            card = page.notes[0]
+            self.attempt("read", user, card, channel=page.channel_of(0))
+            if engage != "none":
+                self.attempt("like", user, card)
+            if engage == "all":
+                self.attempt("collect", user, card)
+                self.attempt("comment", user, card, "so good")
+                self.attempt("share", user, card)
+                self.attempt("follow", user, self.p.note(card).author, via_note=card)
+
+    @rule(name=st.sampled_from([*sorted(RECOMMENDERS), "magic"]))
+    def set_recommender(self, name: str) -> None:
+        self.attempt("set_recommender", name)
+
+    @rule(staff=st.booleans(), editor=ref, note=ref)
+    def pick_note(self, staff: bool, editor: int, note: int) -> None:
+        editor = self.of_kind("staff", editor) if staff else self.user(editor)
+        self.attempt("pick_note", editor, self.note(note))
+
+    @rule(
+        user=ref,
+        query=st.sampled_from(
+            ["skincare", "glow serum", "acme", "boots food", "glowco beauty", "zzz", "", "q" * 201]
+        ),
+    )
+    def search(self, user: int, query: str) -> None:
+        result = self.attempt("search", self.user(user), query)
+        if result is not FAILED:
+            assert len(set(result.notes)) == len(result.notes)
+
+    @rule(
+        is_brand=st.booleans(),
+        brand=ref,
+        name=st.sampled_from(["Night Cream", "Trail", ""]),
+        topic=st.sampled_from([*TOPICS[:6], "knitting"]),
+        price=st.sampled_from([9.9, 9.9, 0.0, -1.0]),
+        stock=st.sampled_from([0, 2, 2, -1]),
+        origin=st.sampled_from(["domestic", "overseas", "x"]),
+    )
+    def create_product(self, is_brand, brand, name, topic, price, stock, origin) -> None:
+        brand = self.of_kind("brand", brand) if is_brand else self.user(brand)
+        self.attempt("create_product", brand, name, topic, price, stock, origin=origin)
+
+    def seller(self, role: str, product: int, ref: int) -> int:
+        if role == "brand" and product >= 0:
+            return self.p.product(product).brand
+        return self.of_kind("staff", ref) if role == "staff" else self.user(ref)
+
+    @rule(
+        role=st.sampled_from(["brand", "staff", "any"]),
+        actor=ref,
+        product=ref,
+        quantity=st.sampled_from([1, 4, 4, 0, 10**9, 2**31 - 1]),
+    )
+    def restock(self, role: str, actor: int, product: int, quantity: int) -> None:
+        product = self.product(product)
+        self.attempt("restock", self.seller(role, product, actor), product, quantity)
+
+    @rule(
+        role=st.sampled_from(["brand", "staff", "any"]),
+        actor=ref,
+        product=ref,
+        price=st.sampled_from([5.0, 12.34, 0.0, 2e7]),
+    )
+    def set_price(self, role: str, actor: int, product: int, price: float) -> None:
+        product = self.product(product)
+        self.attempt("set_price", self.seller(role, product, actor), product, price)
+
+    @rule(user=ref, product=ref, channel=channels)
+    def view_product(self, user: int, product: int, channel: str) -> None:
+        self.attempt("view_product", self.user(user), self.product(product), channel=channel)
+
+    @rule(user=ref, product=ref, quantity=st.sampled_from([1, 1, 2, 5, 6, 0]))
+    def place_order(self, user: int, product: int, quantity: int) -> None:
+        product = self.product(product)
+        stock = self.p.product(product).stock if product >= 0 else None
+        oid = self.attempt("place_order", self.user(user), product, quantity)
+        if oid is not FAILED:
+            assert self.p.product(product).stock == stock - quantity
+            assert self.p.order(oid).status == "placed"
+
+    def order_actor(self, role: str, order: int, ref: int) -> int:
+        if order >= 0 and role == "buyer":
+            return self.p.order(order).buyer
+        if order >= 0 and role == "seller":
+            return self.p.product(self.p.order(order).product).brand
+        return self.user(ref)
+
+    @rule(
+        action=st.sampled_from(["pay", "ship", "deliver", "cancel", "refund"]),
+        role=st.sampled_from(["buyer", "seller", "any"]),
+        actor=ref,
+        order=ref,
+    )
+    def order_step(self, action: str, role: str, actor: int, order: int) -> None:
+        order = self.order(order)
+        self.attempt(action, self.order_actor(role, order, actor), order)
+
+    @rule(
+        role=st.sampled_from(["buyer", "buyer", "any"]),
+        user=ref,
+        order=ref,
+        rating=st.sampled_from([1, 4, 5, 0, 6]),
+        note=st.sampled_from([None, "theirs", "any"]),
+        note_ref=ref,
+    )
+    def review(
+        self, role: str, user: int, order: int, rating: int, note: str | None, note_ref: int
+    ) -> None:
+        order = self.order(order)
+        user = self.order_actor(role, order, user)
+        if note == "theirs" and user >= 0:
+            nid = self.pick(note_ref, self.p.notes_by(user))
+        else:
+            nid = self.note(note_ref)
+        self.attempt("review", user, order, rating, note=None if note is None else nid)
+
+    @rule(
+        role=st.sampled_from(["author", "brand", "any"]),
+        brand=ref,
+        note=ref,
+        budget=st.sampled_from([0.1, 5.0, 5.0, 0.0]),
+        placement=st.sampled_from(["feed", "search", "feed", "tv"]),
+        topics=st.none() | valid_topics | any_topics,
+        cpm=st.sampled_from([50.0, 1000.0]),
+    )
+    def create_campaign(self, role, brand, note, budget, placement, topics, cpm) -> None:
+        note = self.note(note)
+        if role == "author" and note >= 0:
+            brand = self.p.note(note).author
+        else:
+            brand = self.of_kind("brand", brand) if role == "brand" else self.user(brand)
+        if (
+            self.attempt(
+                "create_campaign", brand, note, budget, placement=placement, topics=topics, cpm=cpm
+            )
+            is not FAILED
+        ):
+            self.n_campaigns += 1
+
+    @rule(
+        brand=ref,
+        topics=valid_topics,
+        placement=st.sampled_from(["feed", "search"]),
+        impressions=st.integers(1, 4),
+    )
+    def campaign_flow(
+        self, brand: int, topics: list[str], placement: str, impressions: int
+    ) -> None:
+        """A brand promotes a fresh note with a budget for a few impressions at 50 yuan CPM."""
+        brand = self.of_kind("brand", brand)
+        note = self.attempt("publish", brand, topics)
+        if note is not FAILED:
+            cid = self.attempt(
+                "create_campaign", brand, note, 0.05 * impressions, placement=placement
+            )
+            assert cid == self.n_campaigns
+            self.n_campaigns += 1
+            assert self.p.campaign(cid).active
+
+    @rule(
+        user=ref,
+        product=ref,
+        steps=st.integers(0, 4),
+        end=st.sampled_from([None, "cancel", "refund", "pay"]),
+        rating=st.integers(1, 5),
+        with_note=st.booleans(),
+    )
+    def order_flow(
+        self, user: int, product: int, steps: int, end: str | None, rating: int, with_note: bool
+    ) -> None:
+        """Place an order and take it ``steps`` steps along placed → ... → reviewed."""
+        user, product = self.user(user), self.product(product)
+        oid = self.attempt("place_order", user, product, 1)
+        if oid is FAILED:
+            return
+        brand = self.p.product(product).brand
+        for action, actor in (("pay", user), ("ship", brand), ("deliver", brand))[:steps]:
+            assert self.attempt(action, actor, oid) is not FAILED, action
+        if steps == 4:
+            note = None
+            if with_note:
+                topic = self.p.product(product).topic
+                note = self.attempt("publish", user, [topic], products=[product])
+            assert self.attempt("review", user, oid, rating, note=note) is not FAILED
+            assert self.p.order(oid).rating == rating
+        if end is not None:
+            self.attempt(end, user, oid)  # may not be allowed from here: then nothing changes
+
+    @rule(owner=st.booleans(), brand=ref, campaign=ref)
+    def stop_campaign(self, owner: bool, brand: int, campaign: int) -> None:
+        campaign = self.pick(campaign, range(self.n_campaigns))
+        owner_id = self.p.campaign(campaign).brand if campaign >= 0 else -1
+        self.attempt("stop_campaign", owner_id if owner else self.user(brand), campaign)
+
+    # ---------------------------------------------------------------- invariants
+
+    @invariant()
+    def counters_equal_what_the_log_implies(self) -> None:
+        p, want = self.p, implied_state(self.p)
+        assert p.n_notes == len(want["notes"])
+        for n in range(p.n_notes):
+            note, counts = p.note(n), want["notes"][n]
+            for name in (
+                "likes",
+                "collects",
+                "comments",
+                "shares",
+                "reads",
+                "follows",
+                "impressions",
+            ):
+                assert getattr(note, name) == counts[name], f"note {n} {name}"
+        for u in range(p.n_users):
+            view = p.user(u)
+            assert set(p.followers(u)) == {a for a, b in want["edges"] if b == u}
+            assert set(p.following(u)) == {b for a, b in want["edges"] if a == u}
+            assert (view.followers, view.following) == (len(p.followers(u)), len(p.following(u)))
+            assert view.notes == want["notes_by"][u]
+        for u, n in want["liked"]:
+            assert p.has_liked(u, n)
+        for u, n in want["collected"]:
+            assert p.has_collected(u, n)
+        assert p.n_products == len(want["stock"])
+        for pid, stock in want["stock"].items():
+            product = p.product(pid)
+            assert product.stock == stock >= 0, f"product {pid} stock"
+            assert product.units_sold == want["sold"][pid]
+            ratings = want["ratings"][pid]
+            assert product.reviews == len(ratings)
+            assert product.rating == (sum(ratings) / len(ratings) if ratings else None)
+        assert p.n_orders == len(want["status"])
+        for oid, status in want["status"].items():
+            order = p.order(oid)
+            assert order.status == status
+            assert (order.product, order.quantity) == want["order_product"][oid]
+            assert order.placed_at <= p.now
+        for cid, c in want["campaign"].items():
+            view = p.campaign(cid)
+            assert (view.impressions, view.active) == (c["impressions"], bool(c["active"]))
+            assert round(view.spent * 100_000) == c["spent"]
+            assert view.spent <= view.budget
+
+    @invariant()
+    def a_replica_fed_the_log_is_identical(self) -> None:
+        """Apply the new events to the replica (what replay does, incrementally)."""
+        for seq in range(len(self.replica.log), len(self.p.log)):
+            self.replica.apply(self.p.log[seq])
+        assert self.replica.fingerprint() == self.p.fingerprint()
+
+    def teardown(self) -> None:
+        replayed = Platform.replay(self.p.log, self.p.config)
+        assert replayed.fingerprint() == self.p.fingerprint()
+
+
+class OtherConfigMachine(PlatformMachine):
+    """The same rules under another configuration: interest recommender, no seen filter,
+    single-stage pools, a one-hour attribution window."""
+
+    config = PlatformConfig(
+        recommender="interest",
+        page_size=3,
+        ad_slot=0,
+        seen_window=0,
+        pool_quotas=(3,),
+        pool_thresholds=(),
+        pool_slot_weights=(1.0,),
+        pool_targeted_stages=0,
+        attribution_window_hours=1.0,
+        max_order_quantity=5,
+        ces_weights=(1, 2, 3, 4, 5),
+    )
+
+
+SETTINGS = settings(
+    max_examples=75,
+    stateful_step_count=50,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+PlatformMachine.TestCase.settings = OtherConfigMachine.TestCase.settings = SETTINGS
+test_platform_state_machine = PlatformMachine.TestCase
+test_platform_state_machine_other_config = OtherConfigMachine.TestCase
