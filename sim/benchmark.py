@@ -100,17 +100,24 @@ def platform_figures(
         for i in range(n):
             f(us[i], now=now)
 
+    # Readers who follow 50 accounts each, drawn like real follows: towards prolific authors.
+    note_authors = platform.tables()["notes"]["author"]
+    readers = rng.choice(users, size=2_000, replace=False).tolist()
+    for reader in readers:
+        for author in set(rng.choice(note_authors, size=50).tolist()) - {reader}:
+            platform.follow(reader, author, now=now)
+
     def following(n: int) -> None:
         f = platform.following_feed
         for i in range(n):
-            f(us[i], now=now)
+            f(readers[i % len(readers)], now=now, limit=20)
 
     figures["like_ops_s"] = _rate(ops, like)
     figures["collect_ops_s"] = _rate(ops, collect)
     figures["read_ops_s"] = _rate(ops, read)
     figures["follow_ops_s"] = _rate(ops, follow)
     figures["discovery_pages_s_ces_pools"] = _rate(pages, discovery)
-    figures["following_pages_s"] = _rate(pages // 5, following)
+    figures["following_pages_s_50_followees"] = _rate(pages // 5, following)
     for name in ("interest", "popular", "manual"):
         platform.set_recommender(name, now=now)
         figures[f"discovery_pages_s_{name}"] = _rate(pages // 5, discovery)
