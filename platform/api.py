@@ -13,6 +13,7 @@ from .errors import (
     NotFound,
     OutOfStock,
     PlatformError,
+    Unauthorized,
 )
 from .eventlog import Event, EventKind, EventLog, read_sqlite, unpack_served
 from .model import (
@@ -67,6 +68,7 @@ __all__ = [
     "ProductPage",
     "Recommender",
     "SearchResult",
+    "Unauthorized",
     "User",
     "read_sqlite",
     "register",

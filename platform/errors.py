@@ -6,7 +6,8 @@
     │   ├── OutOfStock    not enough stock for the ordered quantity
     │   └── InvalidTransition   an order (or campaign) is not in a state that allows the action
     ├── InvalidInput      a field is malformed or out of its allowed range
-    └── Forbidden         the actor may not do this (self-follow, not the buyer, not the seller...)
+    ├── Forbidden         the actor may not do this (self-follow, not the buyer, not the seller...)
+    └── Unauthorized      no bearer token, or one the server did not issue (HTTP layer only)
 
 Every error names the offending field or id and what is allowed. An operation that raises
 has changed nothing. The HTTP layer maps the four branches to 404 / 409 / 422 / 403.
@@ -22,6 +23,7 @@ __all__ = [
     "NotFound",
     "OutOfStock",
     "PlatformError",
+    "Unauthorized",
 ]
 
 
@@ -57,3 +59,8 @@ class InvalidInput(PlatformError):
 
 class Forbidden(PlatformError):
     """The actor is not allowed to perform the action."""
+
+
+class Unauthorized(PlatformError):
+    """401: no bearer token, or one this server did not issue (raised by the HTTP layer and
+    by the client when it has no token for the acting user)."""

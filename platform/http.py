@@ -66,7 +66,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .core import Platform
-from .errors import Conflict, Forbidden, InvalidInput, NotFound, PlatformError
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, PlatformError, Unauthorized
 from .model import TOPICS, AdPlacement, Channel, NoteFormat, Origin, PlatformConfig
 
 __all__ = ["TokenStore", "Unauthorized", "create_app", "main", "serve"]
@@ -78,10 +78,6 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-
-
-class Unauthorized(PlatformError):
-    """No bearer token, or one this server did not issue (raised by the HTTP layer only)."""
 
 
 # ================================================================ errors: the one mapping

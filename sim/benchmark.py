@@ -203,8 +203,14 @@ def main(
         fig = viz_figures(users=2000, days=5)
         print_table("visualiser: baseline, 2,000 users, one Step = one day + full re-render", fig)
         report["viz"] = fig
+    if which in ("all", "loadtest"):
+        from redloop.sim.loadtest import bench_figures, print_figures
+
+        fig = bench_figures()
+        print_figures(fig)
+        report["loadtest"] = fig
     if json_path is not None:
-        json_path.write_text(json.dumps(report, indent=2))
+        json_path.write_text(json.dumps(report, indent=2, default=str))
     return 0
 
 

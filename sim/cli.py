@@ -150,6 +150,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, recommender=args.recommender)
 
 
+def cmd_loadtest(args: argparse.Namespace) -> int:
+    from redloop.sim.loadtest import LoadTestConfig, LoadTestError, main_loadtest, parse_duration
+
+    try:
+        cfg = LoadTestConfig(
+            target=args.target,
+            users=args.users,
+            duration=parse_duration(args.duration),
+            shape=args.shape,
+            scenario=args.scenario,
+            rate=args.rate,
+            seed=args.seed,
+            out=Path(args.out) if args.out else None,
+            max_p99_ms=args.max_p99_ms,
+            max_error_rate=args.max_error_rate,
+            max_outstanding=args.max_outstanding,
+            connections=args.connections,
+            http_client=args.http_client,
+            quiet=args.quiet,
+        )
+        return main_loadtest(cfg)
+    except LoadTestError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_viz(args: argparse.Namespace) -> int:
     from redloop.viz.app import serve
 
@@ -173,7 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     bench = sub.add_parser("bench", help="print throughput and memory figures")
-    bench.add_argument("which", nargs="?", default="all", choices=("all", "platform", "sim", "viz"))
+    bench.add_argument(
+        "which", nargs="?", default="all", choices=("all", "platform", "sim", "viz", "loadtest")
+    )
     bench.add_argument("--users", type=int, default=100_000, help="platform bench: users")
     bench.add_argument("--notes", type=int, default=1_000_000, help="platform bench: notes")
     bench.add_argument(
@@ -230,6 +257,51 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--recommender", default="ces_pools", help="discovery recommender")
     serve.set_defaults(func=cmd_serve)
+
+    load = sub.add_parser(
+        "loadtest",
+        help="drive the simulated crowd at a platform (in-process or `redloop serve`)",
+        description="Build a scenario's crowd on the target, then generate its sessions as an "
+        "open model: Poisson arrivals at --rate x shape(t); each arrival runs one session "
+        "without waiting for earlier ones. Writes loadtest.csv, timeline.csv, loadtest.html "
+        "and summary.json; exits 1 when a --max-* threshold is breached.",
+    )
+    load.add_argument(
+        "--target",
+        default="inproc",
+        help="'inproc' (a fresh in-process platform) or the URL of a fresh `redloop serve`",
+    )
+    load.add_argument("--users", type=int, default=500, help="crowd size (default 500)")
+    load.add_argument("--duration", default="30s", help="run length: 90, 90s, 2m... (30s)")
+    load.add_argument(
+        "--shape",
+        default="constant",
+        help="arrival-rate shape: constant, diurnal, spike (5x in the middle tenth) or "
+        "scenario (the scenario's days and festivals compressed into the run)",
+    )
+    load.add_argument("--scenario", help="scenario for the crowd and the scenario shape")
+    load.add_argument("--rate", type=float, help="base sessions per second (default users x 0.05)")
+    load.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    load.add_argument("--out", help="results folder (default results/loadtest-<shape>)")
+    load.add_argument("--max-p99-ms", type=float, help="exit 1 if overall p99 exceeds this")
+    load.add_argument(
+        "--max-error-rate", type=float, help="exit 1 if the error rate (0..1) exceeds this"
+    )
+    load.add_argument(
+        "--max-outstanding",
+        type=int,
+        default=2000,
+        help="sessions in flight before arrivals are dropped (and counted)",
+    )
+    load.add_argument("--connections", type=int, default=100, help="HTTP connection pool size")
+    load.add_argument(
+        "--http-client",
+        default="lean",
+        help="lean (a minimal keep-alive HTTP/1.1 pool, ~0.1 ms CPU per request; default) "
+        "or httpx (httpx.AsyncClient, ~1 ms+)",
+    )
+    load.add_argument("--quiet", action="store_true", help="no progress lines or table")
+    load.set_defaults(func=cmd_loadtest)
 
     viz = sub.add_parser("viz", help="start the browser visualiser")
     viz.add_argument("scenario", nargs="?", default="baseline", help="scenario to open")

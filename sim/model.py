@@ -229,12 +229,12 @@ class RedloopModel(mesa.Model):
 
     def _follow_edges(self, graph: nx.Graph, degree: np.ndarray) -> None:
         """Orient each friendship: the less connected follows the more connected; some mutual."""
-        p, rand = self.platform, self.rand.random
+        p, rand, uid = self.platform, self.rand.random, [a.uid for a in self.people]
         for a, b in sorted(graph.edges()):
             lo, hi = (a, b) if (degree[a], a) < (degree[b], b) else (b, a)
-            p.follow(lo, hi, now=0.0)
+            p.follow(uid[lo], uid[hi], now=0.0)
             if rand() < 0.3:
-                p.follow(hi, lo, now=0.0)
+                p.follow(uid[hi], uid[lo], now=0.0)
 
     def _build_staff(self, sc: Scenario) -> None:
         p = self.platform

@@ -107,11 +107,11 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, A
 def _cell(value: Any) -> str:
     """A summary value as HTML: a list of records becomes a small table."""
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-        return _frame_html(pd.DataFrame(value))
+        return frame_html(pd.DataFrame(value))
     return html.escape(_num(value) if isinstance(value, float) else str(value))
 
 
-def _summary_html(summary: Mapping[str, Any]) -> str:
+def summary_html(summary: Mapping[str, Any]) -> str:
     rows = "".join(
         f"<tr><th>{html.escape(key)}</th><td>{_cell(value)}</td></tr>"
         for key, value in _flatten(summary)
@@ -119,14 +119,14 @@ def _summary_html(summary: Mapping[str, Any]) -> str:
     return f'<table class="summary">{rows}</table>'
 
 
-def _frame_html(frame: pd.DataFrame, *, index: bool = False) -> str:
+def frame_html(frame: pd.DataFrame, *, index: bool = False) -> str:
     table = frame.to_html(
         index=index, classes="data", border=0, float_format=_num, na_rep="—", escape=True
     )
     return f'<div class="scroll">{table}</div>'
 
 
-def _page(title: str, parts: Sequence[str]) -> str:
+def page(title: str, parts: Sequence[str]) -> str:
     head = html.escape(title)
     return "\n".join(
         [
@@ -151,7 +151,7 @@ def _page(title: str, parts: Sequence[str]) -> str:
 # ------------------------------------------------------------------ figures
 
 
-def _figure_html(fig: Figure, caption: str) -> str:
+def figure_html(fig: Figure, caption: str) -> str:
     """Render to PNG (no software tag, so the bytes depend only on the drawing) and embed."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
@@ -175,11 +175,11 @@ def _section(title: str, plots: Sequence[_Plot], frame: pd.DataFrame) -> str:
             continue
         fig = Figure(figsize=FIGSIZE, layout="constrained")
         plot.draw(fig, frame)
-        parts.append(_figure_html(fig, plot.caption))
+        parts.append(figure_html(fig, plot.caption))
     return "\n".join(parts)
 
 
-def _legend(ax: Axes) -> None:
+def legend(ax: Axes) -> None:
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small", frameon=False)
 
 
@@ -203,7 +203,7 @@ def _lines(
         ax.plot(frame["day"], frame[column], marker=marker, label=label(column))
     _span_days(ax, frame["day"])
     if len(columns) > 1:
-        _legend(ax)
+        legend(ax)
 
 
 def _bars(ax: Axes, frame: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -215,7 +215,7 @@ def _bars(ax: Axes, frame: pd.DataFrame, columns: Sequence[str]) -> None:
         bottom += values
     ax.set_xlabel("day")
     if len(columns) > 1:
-        _legend(ax)
+        legend(ax)
 
 
 def _draw_loop(fig: Figure, m: pd.DataFrame) -> None:
@@ -406,7 +406,7 @@ def _brand_section(brands: pd.DataFrame) -> str:
         [
             _section("Brand sales", (BRAND_PLOT,), brands),
             "<h3>At the end of the run</h3>",
-            _frame_html(final),
+            frame_html(final),
         ]
     )
 
@@ -419,14 +419,14 @@ def render_run_report(
 ) -> str:
     """The HTML report of one run: summary, the loop's figures, brands, the daily table."""
     parts = [
-        _summary_html(summary),
+        summary_html(summary),
         *(_section(name, plots, metrics) for name, plots in LOOP_SECTIONS),
         _brand_section(brands),
         _section(*HEALTH_SECTION, metrics),
         "<h2>Daily metrics</h2>",
-        _frame_html(metrics),
+        frame_html(metrics),
     ]
-    return _page(title, parts)
+    return page(title, parts)
 
 
 def t975(dof: int) -> float:
@@ -477,8 +477,8 @@ def _band_figure(runs: Mapping[str, Sequence[pd.DataFrame]], column: str, axis_l
         ax.fill_between(ci.index, ci["low"], ci["high"], color=colour, alpha=0.2, linewidth=0)
     _span_days(ax, days)
     ax.set_ylabel(axis_label)
-    _legend(ax)
-    return _figure_html(
+    legend(ax)
+    return figure_html(
         fig,
         f"{axis_label}: mean over seeds per day; the shaded band is the 95% confidence interval, "
         "so where two scenarios' bands do not overlap the gap is unlikely to be seed noise.",
@@ -492,7 +492,7 @@ def render_comparison_report(
     with a 95% band, one colour per scenario (the same colour in every figure)."""
     parts = [
         "<h2>Outcomes</h2>",
-        _frame_html(table, index=not isinstance(table.index, pd.RangeIndex)),
+        frame_html(table, index=not isinstance(table.index, pd.RangeIndex)),
         "<h2>Over time</h2>",
     ]
     for column, axis_label in COMPARED.items():
@@ -502,4 +502,4 @@ def render_comparison_report(
             parts.append(_band_figure(having, column, axis_label))
         else:
             parts.append(f'<p class="note">Skipped: no column {html.escape(column)}.</p>')
-    return _page(title, parts)
+    return page(title, parts)
