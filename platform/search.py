@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .model import TOPIC_ID, AccountKind
 from .notes import Notes
 from .shop import Shop, tokens
@@ -38,16 +40,32 @@ class Search:
     def rank(
         self, topics: tuple[int, ...], products: tuple[int, ...], now: float, limit: int
     ) -> tuple[int, ...]:
-        notes, candidates = self.notes, set()
-        for p in products:
-            tagged = self.shop.notes_of.get(p)
-            if tagged:
-                candidates.update(tagged[-200:])
-        for t in topics:
-            candidates.update(notes.by_topic[t][-500:])
-        created, hl = notes.created_at, self.half_life
-        scored = sorted(
-            candidates,
-            key=lambda n: (-(notes.ces(n) + 1) * 0.5 ** ((now - created[n]) / hl), -n),
-        )
-        return tuple(scored[:limit])
+        """The best ``limit`` of the recent notes tagging ``products`` or in ``topics``:
+        (CES + 1) decayed by age, newest first on ties. Vectorised: a search scores hundreds
+        of candidates."""
+        notes, notes_of = self.notes, self.shop.notes_of
+        parts = [
+            np.frombuffer(notes_of[p], dtype=np.int32)[-200:] for p in products if notes_of.get(p)
+        ]
+        parts += [
+            np.frombuffer(notes.by_topic[t], dtype=np.int32)[-500:]
+            for t in topics
+            if notes.by_topic[t]
+        ]
+        if not parts:
+            return ()
+        candidates = np.unique(np.concatenate(parts))
+        del parts  # release the views: the columns must stay free to grow
+        score = np.ones(candidates.size)
+        for column, weight in (
+            (notes.likes, notes.w_like),
+            (notes.collects, notes.w_collect),
+            (notes.comments, notes.w_comment),
+            (notes.shares, notes.w_share),
+            (notes.follows, notes.w_follow),
+        ):
+            score += weight * np.frombuffer(column, dtype=np.int32)[candidates]
+        age = now - np.frombuffer(notes.created_at, dtype=np.float64)[candidates]
+        score *= np.exp2(-age / self.half_life)
+        best = np.lexsort((-candidates, -score))[:limit]
+        return tuple(candidates[best].tolist())
