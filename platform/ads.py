@@ -5,7 +5,7 @@ from __future__ import annotations
 from array import array
 
 from .errors import NotFound
-from .model import TOPICS_OF_MASK, AdCampaign, AdPlacement, topic_names
+from .model import AdCampaign, AdPlacement, topic_names
 
 
 class Ads:
@@ -93,6 +93,3 @@ class Ads:
             impressions=self.impressions[campaign],
             active=bool(self.active[campaign]),
         )
-
-    def topic_ids(self, campaign: int) -> tuple[int, ...]:
-        return TOPICS_OF_MASK[self.topics[campaign]]

@@ -863,11 +863,10 @@ class Platform:
             ),
             {},
         )
-        note_cols["n_products"] = np.fromiter(
-            (len(notes.products.get(i, ())) for i in range(len(notes))),
-            dtype=np.int32,
-            count=len(notes),
-        )
+        tagged = np.zeros(len(notes), dtype=np.int32)  # only tagged notes are in the dict
+        for note, products in notes.products.items():
+            tagged[note] = len(products)
+        note_cols["n_products"] = tagged
         if isinstance(pools, CESPools):
             note_cols["pool_stage"] = np.array(pools.stage, dtype=np.int8)
         return {

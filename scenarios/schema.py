@@ -357,9 +357,11 @@ def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         return data
     if not isinstance(parent, str):
         raise ScenarioError(source, "extends", f"expected a scenario name or path, got {parent!r}")
-    parent_path = resolve(parent) if not Path(parent).is_absolute() else Path(parent)
-    if not parent_path.is_absolute() and not parent_path.exists():
+    # a name means a named scenario; a path is relative to the file that extends it
+    if parent.endswith(".toml") or Path(parent).is_absolute():
         parent_path = path.parent / parent
+    else:
+        parent_path = SCENARIO_DIR / f"{parent}.toml"
     if parent_path.resolve() in seen:
         raise ScenarioError(source, "extends", f"circular extends through {parent_path}")
     base = _read_toml(parent_path, (*seen, path.resolve()))
@@ -385,10 +387,6 @@ def set_key(data: dict[str, Any], dotted: str, value: Any) -> None:
         if not isinstance(node, dict):
             raise ScenarioError("--set", dotted, f"{part!r} is not a table")
     node[last] = value
-
-
-def default() -> Scenario:
-    return Scenario()
 
 
 def field_docs(cls: type = Scenario, prefix: str = "") -> list[tuple[str, str, str, str]]:

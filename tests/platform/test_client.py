@@ -15,15 +15,12 @@ import asyncio
 import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from redloop.platform.api import (
     Conflict,
@@ -356,34 +353,9 @@ def test_the_client_imports_nothing_from_sim_or_agents() -> None:
 
 
 @pytest.fixture
-def server(app: Any) -> Iterator[str]:
-    """A real uvicorn server for the app on a free loopback port; yields its URL."""
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto is TCP,
-    # and accepted sockets inherit proto 0 from socket.socket(); without it every response
-    # waits ~40 ms for a delayed ACK (Nagle).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    deadline = time.monotonic() + 30
-    while True:  # readiness: poll /health
-        assert thread.is_alive(), "the server died during start-up"
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not answer /health"
-        time.sleep(0.02)
-    try:
-        yield url
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+def server(app: Any, live_server: Callable[[Any], str]) -> str:
+    """A real uvicorn server for the app on a free loopback port: its URL."""
+    return live_server(app)
 
 
 def test_sync_client_over_tcp_shares_its_book(server: str, book: TokenBook, platform) -> None:

@@ -16,15 +16,14 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from redloop.platform.api import Platform
 from redloop.platform.http import create_app
@@ -71,28 +70,9 @@ def _wait_until_healthy(base: str, alive: Callable[[], bool], seconds: float = 3
 
 
 @pytest.fixture
-def server(world) -> Iterator[str]:
-    """A real uvicorn server for the world's platform; yields its base URL."""
-    platform = world[0]
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # a free port, held by us: no race with other processes
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(platform, max_body_bytes=4_000), log_level="warning", backlog=256
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(base, thread.is_alive)
-        yield base
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
-        assert not thread.is_alive(), "the server did not shut down"
+def server(world, live_server: Callable[[Any], str]) -> str:
+    """A real uvicorn server for the world's platform: its base URL."""
+    return live_server(create_app(world[0], max_body_bytes=4_000))
 
 
 async def _client(i: int, base: str, notes: list[int], products: list[int]) -> Counter:

@@ -15,17 +15,14 @@ import os
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 
 from redloop.platform.api import Platform
 from redloop.platform.client import AsyncClient, Call, Calls, Client, TokenBook
@@ -248,36 +245,10 @@ def test_cli_unreachable_target_exits_2(capsys) -> None:
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[str, Platform]]:
+def served(live_server: Callable[[Any], str]) -> tuple[str, Platform]:
     """`redloop serve` equivalent: a fresh platform on uvicorn, loopback, background thread."""
-    scenario = load("baseline")
-    platform = Platform(scenario.platform_config(), rng=5)
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto is TCP,
-    # and accepted sockets inherit proto 0 from socket.socket(); without it every response
-    # waits ~40 ms for a delayed ACK (Nagle).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    srv = uvicorn.Server(uvicorn.Config(create_app(platform), log_level="warning", backlog=512))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    deadline = time.monotonic() + 30
-    while True:  # readiness: poll /health
-        assert thread.is_alive(), "the server died during start-up"
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not answer /health"
-        time.sleep(0.02)
-    try:
-        yield url, platform
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+    platform = Platform(load("baseline").platform_config(), rng=5)
+    return live_server(create_app(platform)), platform
 
 
 class CountingClient(AsyncClient):
