@@ -159,7 +159,8 @@ class Consumer(mesa.Agent):
         return value * 0.5 ** ((now - since) / self.model.intent_half_life_hours)
 
     def _max_intent(self, now: float) -> float:
-        return max(self._intent(p, now) for p in self.intent)
+        half_life = self.model.intent_half_life_hours
+        return max(v * 0.5 ** ((now - since) / half_life) for v, since in self.intent.values())
 
     def hear(self, product: int, valence: float, now: float) -> None:
         """Word of mouth about a product: positive raises intent, negative lowers it."""

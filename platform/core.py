@@ -14,7 +14,7 @@ import math
 import os
 import random
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -68,6 +68,8 @@ _DISCOVERY, _FOLLOWING, _SEARCH = (
     int(Channel.FOLLOWING),
     int(Channel.SEARCH),
 )
+_FOLLOWING_SERVED = pack_served(_FOLLOWING, 0)
+_NUMBER = (int, float)
 
 
 class Platform:
@@ -118,7 +120,7 @@ class Platform:
 
     def _check_now(self, now: float) -> float:
         """Validate ``now`` without advancing the clock (for calls that may log nothing)."""
-        if not (isinstance(now, int | float) and now >= self._now and now == now):
+        if not (isinstance(now, _NUMBER) and now >= self._now and now == now):
             raise InvalidInput(
                 f"now must be a number >= the platform's current time {self._now}; got {now!r}",
                 field="now",
@@ -184,7 +186,7 @@ class Platform:
     def _apply_follow(self, user: int, target: int, via: int, now: float) -> None:
         self._accounts.follow(user, target)
         if via >= 0:
-            self._notes.follows[via] += 1
+            self._notes.engage(self._notes.follows, self._notes.w_follow, via)
             self._trending.record(now, self._notes.topics[via], (), self._notes.w_follow)
 
     def unfollow(self, user: int, target: int, *, now: float) -> bool:
@@ -302,7 +304,7 @@ class Platform:
     def _apply_like(self, user: int, note: int, now: float) -> None:
         notes = self._notes
         notes.liked.add(user << 32 | note)
-        notes.likes[note] += 1
+        notes.engage(notes.likes, notes.w_like, note)
         self._engaged(user, note, notes.w_like, now)
 
     def unlike(self, user: int, note: int, *, now: float) -> bool:
@@ -317,7 +319,7 @@ class Platform:
 
     def _apply_unlike(self, user: int, note: int) -> None:
         self._notes.liked.discard(user << 32 | note)
-        self._notes.likes[note] -= 1
+        self._notes.engage(self._notes.likes, self._notes.w_like, note, -1)
 
     def collect(self, user: int, note: int, *, now: float) -> bool:
         """Save a note to the user's collection; False if already collected."""
@@ -333,7 +335,7 @@ class Platform:
     def _apply_collect(self, user: int, note: int, now: float) -> None:
         notes = self._notes
         notes.collected.add(user << 32 | note)
-        notes.collects[note] += 1
+        notes.engage(notes.collects, notes.w_collect, note)
         self._engaged(user, note, notes.w_collect, now)
 
     def uncollect(self, user: int, note: int, *, now: float) -> bool:
@@ -348,7 +350,7 @@ class Platform:
 
     def _apply_uncollect(self, user: int, note: int) -> None:
         self._notes.collected.discard(user << 32 | note)
-        self._notes.collects[note] -= 1
+        self._notes.engage(self._notes.collects, self._notes.w_collect, note, -1)
 
     def comment(self, user: int, note: int, text: str, *, now: float) -> None:
         self._accounts.check(user)
@@ -371,7 +373,7 @@ class Platform:
         self._apply_share(user, note, now)
 
     def _apply_share(self, user: int, note: int, now: float) -> None:
-        self._notes.shares[note] += 1
+        self._notes.engage(self._notes.shares, self._notes.w_share, note)
         self._engaged(user, note, self._notes.w_share, now)
 
     # ================================================================ feeds
@@ -393,8 +395,8 @@ class Platform:
         page = self._notes.newest_by(self._accounts.following.get(user, ()), cursor, limit)
         if page:
             now = self._tick(now)
-            self.log.append(E.FEED_SERVED, now, user, -1, pack_served(_FOLLOWING, 0), page)
-            self._apply_served(user, pack_served(_FOLLOWING, 0), page, now)
+            self.log.append(E.FEED_SERVED, now, user, -1, _FOLLOWING_SERVED, page)
+            self._apply_served(user, page, _FOLLOWING, 0, -1, -1, now)
         return page
 
     def discovery_feed(self, user: int, *, now: float, k: int | None = None) -> DiscoveryPage:
@@ -425,24 +427,28 @@ class Platform:
         now = self._tick(now)
         value = pack_served(_DISCOVERY, rec.code, ad_slot, campaign)
         self.log.append(E.FEED_SERVED, now, user, -1, value, cards)
-        self._apply_served(user, value, cards, now)
+        self._apply_served(user, cards, _DISCOVERY, rec.code, ad_slot, campaign, now)
         return DiscoveryPage(tuple(cards), (ad_slot,) if ad_slot >= 0 else ())
 
     def _apply_served(
-        self, user: int, value: int, cards: list[int] | tuple[int, ...], now: float
+        self,
+        user: int,
+        cards: Sequence[int],
+        channel: int,
+        recommender: int,
+        ad_slot: int,
+        campaign: int,
+        now: float,
     ) -> None:
         impressions = self._notes.impressions
         for n in cards:
             impressions[n] += 1
         self._seen.add(user, cards)
-        channel, recommender, ad_slot, campaign = unpack_served(value)
         if channel != _DISCOVERY:
             return
         if ad_slot >= 0:
             self._ads.charge(campaign)
-            cards = tuple(cards[:ad_slot]) + tuple(cards[ad_slot + 1 :])
-        else:
-            cards = tuple(cards)
+            cards = [*cards[:ad_slot], *cards[ad_slot + 1 :]]
         self._by_code[recommender].on_served(cards, now)
 
     def set_recommender(self, name: str, *, now: float) -> None:
@@ -974,7 +980,9 @@ class Platform:
             E.UNCOLLECTED: lambda e: self._apply_uncollect(e.actor, e.object),
             E.COMMENTED: lambda e: self._apply_comment(e.actor, e.object, e.text or "", e.time),
             E.SHARED: lambda e: self._apply_share(e.actor, e.object, e.time),
-            E.FEED_SERVED: lambda e: self._apply_served(e.actor, e.value, e.ints or (), e.time),
+            E.FEED_SERVED: lambda e: self._apply_served(
+                e.actor, e.ints or (), *unpack_served(e.value), e.time
+            ),
             E.SEARCHED: lambda e: self._apply_searched(e.actor, e.ints or (), e.value - 1),
             E.NOTE_PICKED: lambda e: notes.editors_picks.append(e.object),
             E.RECOMMENDER_SET: recommender_set,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from array import array
 from bisect import bisect_left
 
@@ -25,6 +26,8 @@ class Notes:
         self.comments = array("i")
         self.shares = array("i")
         self.follows = array("i")  # follows of the author made from this note
+        #: CES, kept up to date by :meth:`engage` so rankers read one column, not five.
+        self.ces_score = array("d")
         self.titles: dict[int, str] = {}
         self.products: dict[int, tuple[int, ...]] = {}
         self.comment_threads: dict[int, list[Comment]] = {}
@@ -44,13 +47,12 @@ class Notes:
 
     def ces(self, note: int) -> float:
         """Community engagement score: weighted likes, collects, comments, shares, follows."""
-        return (
-            self.w_like * self.likes[note]
-            + self.w_collect * self.collects[note]
-            + self.w_comment * self.comments[note]
-            + self.w_share * self.shares[note]
-            + self.w_follow * self.follows[note]
-        )
+        return self.ces_score[note]
+
+    def engage(self, counter: array, weight: float, note: int, delta: int = 1) -> None:
+        """Move one engagement counter of ``note`` and its CES with it."""
+        counter[note] += delta
+        self.ces_score[note] += weight * delta
 
     def add(
         self,
@@ -78,6 +80,7 @@ class Notes:
             self.follows,
         ):
             col.append(0)
+        self.ces_score.append(0.0)
         if products:
             self.products[nid] = products
         if title:
@@ -91,7 +94,7 @@ class Notes:
         return nid
 
     def add_comment(self, user: int, note: int, now: float, text: str) -> None:
-        self.comments[note] += 1
+        self.engage(self.comments, self.w_comment, note)
         thread = self.comment_threads.get(note)
         if thread is None:
             thread = self.comment_threads[note] = []
@@ -118,8 +121,6 @@ class Notes:
 
     def newest_by(self, authors: tuple[int, ...] | list[int], before: int, limit: int) -> list[int]:
         """Newest notes (id < ``before``) by any of ``authors``, newest first: a k-way merge."""
-        import heapq
-
         heads: list[tuple[int, int, int]] = []  # (-note, author, position)
         for a in authors:
             mine = self.by_author.get(a)

@@ -14,6 +14,7 @@ import math
 import random
 from array import array
 from bisect import bisect_right
+from collections.abc import Sequence
 from itertools import accumulate
 from typing import ClassVar
 
@@ -48,13 +49,18 @@ class SeenFilter:
     def bit(self, note: int) -> int:
         return 1 << (note * _HASH) % self.bits
 
-    def add(self, user: int, notes: tuple[int, ...] | list[int]) -> None:
+    def add(self, user: int, notes: Sequence[int]) -> None:
         if not self.window:
             return
         st = self._state.get(user)
         if st is None:
             st = self._state[user] = [0, 0, 0]
         cur, count, bits = st[0], st[2], self.bits
+        if count + len(notes) < self._per_gen:  # the usual case: no new generation starts
+            for n in notes:
+                cur |= 1 << (n * _HASH) % bits
+            st[0], st[2] = cur, count + len(notes)
+            return
         for n in notes:
             cur |= 1 << (n * _HASH) % bits
             count += 1
@@ -83,7 +89,7 @@ class Recommender:
     def on_published(self, note: int, now: float) -> None:
         """Called once per new note (also during replay)."""
 
-    def on_served(self, notes: tuple[int, ...], now: float) -> None:
+    def on_served(self, notes: Sequence[int], now: float) -> None:
         """Called after this recommender's page was served (also during replay)."""
 
     # ------------------------------------------------------------ shared helpers
@@ -164,16 +170,7 @@ class Popular(Recommender):
         start = int(np.searchsorted(created, now - cfg.popular_lookback_hours, side="left"))
         age = now - created[start:]
         del created
-        w = notes
-        score = np.zeros(n - start)
-        for col, weight in (
-            (w.likes, w.w_like),
-            (w.collects, w.w_collect),
-            (w.comments, w.w_comment),
-            (w.shares, w.w_share),
-            (w.follows, w.w_follow),
-        ):
-            score += weight * np.frombuffer(col, dtype=np.int32)[start:]
+        score = np.frombuffer(notes.ces_score, dtype=np.float64)[start:].copy()
         score *= np.exp2(-age / cfg.decay_half_life_hours)
         top = min(cfg.popular_pool_size, len(score))
         if top:
@@ -278,18 +275,16 @@ class CESPools(Recommender):
     def _enter(self, note: int, stage: int) -> None:
         self.stage[note] = stage
         self.quota[note] = self.config.pool_quotas[stage]
-        if stage < self.targeted:
-            for t in TOPICS_OF_MASK[self.notes.topics[note]]:
-                self.pools[stage][t].append(note)
-        else:
-            self.pools[stage][0].append(note)
+        pools = self.pools[stage]
+        for t in TOPICS_OF_MASK[self.notes.topics[note]] if stage < self.targeted else (0,):
+            pools[t].append(note)
 
     def on_published(self, note: int, now: float) -> None:
         self.stage.append(0)
         self.quota.append(0)
         self._enter(note, 0)
 
-    def on_served(self, notes: tuple[int, ...], now: float) -> None:
+    def on_served(self, notes: Sequence[int], now: float) -> None:
         stage, quota = self.stage, self.quota
         for n in notes:
             if stage[n] < 0:
@@ -312,35 +307,35 @@ class CESPools(Recommender):
 
     def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
         topics = self.user_topics(user)
-        pools, stage, weights = self.pools, self.stage, self._weights
+        pools, weights, targeted = self.pools, self._weights, self.targeted
         # The non-empty pools this user can draw from, each stage's weight split over them.
-        lists: list[array] = []
-        list_stage: list[int] = []
+        # Pools are small and turn empty and non-empty all the time: built per page.
+        sources: list[tuple[array, int]] = []
         cum: list[float] = []
         total = 0.0
         for s in range(self.n_stages):
-            if s < self.targeted:
-                mine = [lst for lst in (pools[s][t] for t in topics) if lst]
-            else:
-                mine = [pools[s][0]] if pools[s][0] else []
-            for lst in mine:
-                total += weights[s] / len(mine)
-                lists.append(lst)
-                list_stage.append(s)
-                cum.append(total)
+            stage_pools = pools[s]
+            mine = [stage_pools[t] for t in topics if stage_pools[t]] if s < targeted else None
+            if mine is None:
+                mine = stage_pools if stage_pools[0] else ()
+            if mine:
+                share = weights[s] / len(mine)
+                for lst in mine:
+                    total += share
+                    sources.append((lst, s))
+                    cum.append(total)
         picked: list[int] = []
-        if lists and total > 0:  # all-zero stage weights: nothing to draw, fill below
+        if sources and total > 0:  # all-zero stage weights: nothing to draw, fill below
             created, max_age = self.notes.created_at, self.config.pool_max_age_hours
-            rand = self.rand.random
+            stage, rand = self.stage, self.rand.random
             for _ in range(3 * k):
-                j = bisect_right(cum, rand() * total)  # < len(cum): rand() < 1
-                lst = lists[j]
+                lst, s = sources[bisect_right(cum, rand() * total)]  # rand() < 1: in range
                 size = len(lst)
                 if not size:
                     continue
                 i = int(size * rand())
                 n = lst[i]
-                if stage[n] != list_stage[j] or now - created[n] > max_age:
+                if stage[n] != s or now - created[n] > max_age:
                     lst[i] = lst[-1]  # stale index entry (promoted, retired or expired): drop it
                     lst.pop()
                     continue

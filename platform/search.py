@@ -18,6 +18,10 @@ class Search:
         self.accounts, self.notes, self.shop = accounts, notes, shop
         self.half_life = half_life
         self.brand_by_token: dict[str, set[int]] = {}
+        #: query -> match, valid until a product is added (a new brand has none yet, and
+        #: nothing is ever renamed)
+        self._matches: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._matches_for = 0
 
     def index_account(self, user: int) -> None:
         if self.accounts.kind[user] == AccountKind.BRAND:
@@ -26,6 +30,16 @@ class Search:
 
     def match(self, query: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(topic ids, product ids) the query names. Product tokens must all match."""
+        products = len(self.shop.brand)
+        if products != self._matches_for or len(self._matches) >= 10_000:
+            self._matches.clear()
+            self._matches_for = products
+        found = self._matches.get(query)
+        if found is None:
+            found = self._matches[query] = self._match(query)
+        return found
+
+    def _match(self, query: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         toks = tokens(query)
         topics = tuple(sorted({TOPIC_ID[t] for t in toks if t in TOPIC_ID}))
         products: set[int] = set()
@@ -54,17 +68,9 @@ class Search:
         ]
         if not parts:
             return ()
-        candidates = np.unique(np.concatenate(parts))
-        del parts  # release the views: the columns must stay free to grow
-        score = np.ones(candidates.size)
-        for column, weight in (
-            (notes.likes, notes.w_like),
-            (notes.collects, notes.w_collect),
-            (notes.comments, notes.w_comment),
-            (notes.shares, notes.w_share),
-            (notes.follows, notes.w_follow),
-        ):
-            score += weight * np.frombuffer(column, dtype=np.int32)[candidates]
+        # One index list holds each note once; only a union of several needs de-duplicating.
+        candidates = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+        score = np.frombuffer(notes.ces_score, dtype=np.float64)[candidates] + 1.0
         age = now - np.frombuffer(notes.created_at, dtype=np.float64)[candidates]
         score *= np.exp2(-age / self.half_life)
         best = np.lexsort((-candidates, -score))[:limit]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -593,6 +594,10 @@ class PlatformMachine(RuleBasedStateMachine):
                 "impressions",
             ):
                 assert getattr(note, name) == counts[name], f"note {n} {name}"
+            weights = p.config.ces_weights
+            engaged = [counts[k] for k in ("likes", "collects", "comments", "shares", "follows")]
+            ces = sum(w * c for w, c in zip(weights, engaged, strict=True))
+            assert note.ces == pytest.approx(ces), f"note {n} ces"
         for u in range(p.n_users):
             view = p.user(u)
             assert set(p.followers(u)) == {a for a, b in want["edges"] if b == u}

@@ -121,3 +121,15 @@ def test_search_ad_for_a_brand_query_uses_its_products_topics(platform: Platform
     platform.create_campaign(brand, ad, 10.0, now=1, placement="search")
     assert platform.search(ANN, "acme", now=2).ad_note == ad
     assert platform.search(ANN, "cream", now=2).ad_note == ad
+
+
+def test_search_sees_brands_and_products_added_after_a_query(platform: Platform) -> None:
+    """Matches are remembered per query, but never past a change to the catalogue."""
+    assert platform.search(ANN, "serum", now=2).products == (SERUM,)
+    assert platform.search(ANN, "dewlab", now=2).products == ()
+    night = platform.create_product(GLOWCO, "Night Serum", "skincare", 99.0, 5, now=3)
+    assert platform.search(ANN, "serum", now=3).products == (SERUM, night)
+    dewlab = platform.create_user("DewLab", "brand", [], now=4)
+    assert platform.search(ANN, "dewlab", now=4).products == ()  # a brand with no products yet
+    mist = platform.create_product(dewlab, "Face Mist", "skincare", 49.0, 5, now=5)
+    assert platform.search(ANN, "dewlab", now=5).products == (mist,)
