@@ -118,7 +118,7 @@ class Consumer(mesa.Agent):
         product = max(self.intent, key=lambda p: (self._intent(p, now), -p))
         result = yield m.platform.search(self.uid, m.catalogue.name[product], now=now, limit=10)
         if product in result.products and m.catalogue.stock_hint[product]:
-            yield m.platform.view_product(self.uid, product, now=now, channel="search")
+            yield m.platform.view_product(self.uid, product, now=now, channel=SEARCH)
         return list(result.notes)
 
     def open_note(self, note: int, channel: int, now: float) -> Steps:

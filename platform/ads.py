@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 
-from .errors import NotFound
+from .errors import check_id
 from .model import AdCampaign, AdPlacement, topic_names
 
 
@@ -32,10 +32,7 @@ class Ads:
         return len(self.brand)
 
     def check(self, campaign: int) -> None:
-        if not 0 <= campaign < len(self.brand):
-            raise NotFound(
-                f"campaign {campaign!r} does not exist", field="campaign", value=campaign
-            )
+        check_id(campaign, len(self.brand), "campaign")
 
     def add(
         self, brand: int, note: int, placement: int, topics: int, budget_cents: int, cpm_cents: int

@@ -63,13 +63,22 @@ from .trending import Trending
 E = EventKind
 #: How much each action teaches the interest profile about the note's topics.
 LEARN_READ, LEARN_ENGAGE = 0.1, 0.5
-_DISCOVERY, _FOLLOWING, _SEARCH = (
+_DISCOVERY, _FOLLOWING, _SEARCH, _DIRECT = (
     int(Channel.DISCOVERY),
     int(Channel.FOLLOWING),
     int(Channel.SEARCH),
+    int(Channel.DIRECT),
 )
+_N_CHANNELS = len(Channel)
 _FOLLOWING_SERVED = pack_served(_FOLLOWING, 0)
 _NUMBER = (int, float)
+
+
+def _channel(value: object) -> int:
+    """A channel given as its code (the simulation's fast path), its enum or its name."""
+    if type(value) is int and 0 <= value < _N_CHANNELS:
+        return value
+    return int(Channel.parse(value, "channel"))
 
 
 class Platform:
@@ -176,6 +185,7 @@ class Platform:
                     value=via_note,
                 )
             via = via_note
+        now = self._check_now(now)  # a bad time is an error even when nothing would change
         if acc.is_following(user, target):
             return False
         now = self._tick(now)
@@ -192,6 +202,7 @@ class Platform:
     def unfollow(self, user: int, target: int, *, now: float) -> bool:
         acc = self._accounts
         acc.check_follow(user, target)
+        now = self._check_now(now)
         if not acc.is_following(user, target):
             return False
         now = self._tick(now)
@@ -267,11 +278,7 @@ class Platform:
         """Open a note's card. ``channel`` says where the card was: it drives attribution."""
         self._accounts.check(user)
         self._notes.check(note)
-        ch = (
-            channel
-            if type(channel) is int and 0 <= channel < 5
-            else int(Channel.parse(channel, "channel"))
-        )
+        ch = _channel(channel)
         now = self._tick(now)
         self.log.append(E.NOTE_READ, now, user, note, ch)
         self._apply_read(user, note, ch, now)
@@ -294,6 +301,7 @@ class Platform:
         """Like a note; False (and no event) if already liked."""
         self._accounts.check(user)
         self._notes.check(note)
+        now = self._check_now(now)
         if (user << 32 | note) in self._notes.liked:
             return False
         now = self._tick(now)
@@ -310,6 +318,7 @@ class Platform:
     def unlike(self, user: int, note: int, *, now: float) -> bool:
         self._accounts.check(user)
         self._notes.check(note)
+        now = self._check_now(now)
         if (user << 32 | note) not in self._notes.liked:
             return False
         now = self._tick(now)
@@ -325,6 +334,7 @@ class Platform:
         """Save a note to the user's collection; False if already collected."""
         self._accounts.check(user)
         self._notes.check(note)
+        now = self._check_now(now)
         if (user << 32 | note) in self._notes.collected:
             return False
         now = self._tick(now)
@@ -341,6 +351,7 @@ class Platform:
     def uncollect(self, user: int, note: int, *, now: float) -> bool:
         self._accounts.check(user)
         self._notes.check(note)
+        now = self._check_now(now)
         if (user << 32 | note) not in self._notes.collected:
             return False
         now = self._tick(now)
@@ -565,15 +576,15 @@ class Platform:
         self._shop.price_cents[product] = cents
 
     def view_product(
-        self, user: int, product: int, *, now: float, channel: str | Channel = Channel.DIRECT
+        self, user: int, product: int, *, now: float, channel: str | int = Channel.DIRECT
     ) -> Product:
         """Open a product page: the product with its word-of-mouth aggregates (notes, reviews,
         rating). A visit from search or an ad is a touch for attribution."""
         self._accounts.check(user)
         self._shop.check(product)
-        ch = int(Channel.parse(channel, "channel"))
+        ch = _channel(channel)
         now = self._check_now(now)
-        if ch != Channel.DIRECT:
+        if ch != _DIRECT:
             now = self._tick(now)
             self.log.append(E.PRODUCT_VIEWED, now, user, product, ch)
             self._shop.touched(user, (product,), -1, ch, now)
@@ -706,7 +717,9 @@ class Platform:
         self._ads.add(brand, note, plc, mask, budget_cents, cpm_cents)
         return cid
 
-    def stop_campaign(self, brand: int, campaign: int, *, now: float) -> None:
+    def stop_campaign(self, brand: int, campaign: int, *, now: float) -> bool:
+        """Stop a campaign (its brand only); False (and no event) if it is no longer running:
+        stopped already, or its budget spent."""
         self._ads.check(campaign)
         self._accounts.check(brand, "brand")
         if self._ads.brand[campaign] != brand:
@@ -715,9 +728,13 @@ class Platform:
                 field="brand",
                 value=brand,
             )
+        now = self._check_now(now)
+        if not self._ads.active[campaign]:
+            return False
         now = self._tick(now)
         self.log.append(E.CAMPAIGN_STOPPED, now, brand, campaign)
         self._ads.stop(campaign)
+        return True
 
     # ================================================================ reading
 

@@ -15,6 +15,8 @@ has changed nothing. The HTTP layer maps the four branches to 404 / 409 / 422 / 
 
 from __future__ import annotations
 
+from numbers import Integral
+
 __all__ = [
     "Conflict",
     "Forbidden",
@@ -64,3 +66,16 @@ class Forbidden(PlatformError):
 class Unauthorized(PlatformError):
     """401: no bearer token, or one this server did not issue (raised by the HTTP layer and
     by the client when it has no token for the acting user)."""
+
+
+def check_id(value: object, count: int, field: str) -> None:
+    """``value`` must name one of ``count`` dense ids: a whole number (not a bool; numpy
+    integers are fine), else InvalidInput; below ``count`` and not negative, else NotFound."""
+    if type(value) is int and 0 <= value < count:
+        return
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise InvalidInput(
+            f"{field} must be a whole-number id; got {value!r}", field=field, value=value
+        )
+    if not 0 <= value < count:
+        raise NotFound(f"{field} {value!r} does not exist", field=field, value=value)

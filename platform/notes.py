@@ -6,7 +6,7 @@ import heapq
 from array import array
 from bisect import bisect_left
 
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, check_id
 from .model import N_TOPICS, TOPICS_OF_MASK, Comment, NoteFormat
 
 
@@ -42,8 +42,7 @@ class Notes:
         return len(self.author)
 
     def check(self, note: int, field: str = "note") -> None:
-        if not 0 <= note < len(self.author):
-            raise NotFound(f"{field} {note!r} does not exist", field=field, value=note)
+        check_id(note, len(self.author), field)
 
     def ces(self, note: int) -> float:
         """Community engagement score: weighted likes, collects, comments, shares, follows."""
@@ -122,11 +121,12 @@ class Notes:
     def newest_by(self, authors: tuple[int, ...] | list[int], before: int, limit: int) -> list[int]:
         """Newest notes (id < ``before``) by any of ``authors``, newest first: a k-way merge."""
         heads: list[tuple[int, int, int]] = []  # (-note, author, position)
+        by_author, newest = self.by_author, before >= len(self.author)
         for a in authors:
-            mine = self.by_author.get(a)
+            mine = by_author.get(a)
             if not mine:
                 continue
-            pos = bisect_left(mine, before) - 1
+            pos = len(mine) - 1 if newest else bisect_left(mine, before) - 1
             if pos >= 0:
                 heads.append((-mine[pos], a, pos))
         heapq.heapify(heads)

@@ -70,8 +70,9 @@ class Search:
             return ()
         # One index list holds each note once; only a union of several needs de-duplicating.
         candidates = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+        candidates = candidates[::-1]  # newest first, so a stable sort breaks ties by recency
         score = np.frombuffer(notes.ces_score, dtype=np.float64)[candidates] + 1.0
-        age = now - np.frombuffer(notes.created_at, dtype=np.float64)[candidates]
-        score *= np.exp2(-age / self.half_life)
-        best = np.lexsort((-candidates, -score))[:limit]
+        created = np.frombuffer(notes.created_at, dtype=np.float64)[candidates]
+        score *= np.exp2((created - now) / self.half_life)
+        best = np.argsort(-score, kind="stable")[:limit]
         return tuple(candidates[best].tolist())

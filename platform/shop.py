@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from array import array
 
-from .errors import InvalidInput, InvalidTransition, NotFound
+from .errors import InvalidInput, InvalidTransition, check_id
 from .model import TOPICS, Channel, Order, OrderStatus, Origin, Product
 
 S = OrderStatus
@@ -58,8 +58,7 @@ class Shop:
     # ------------------------------------------------------------ products
 
     def check(self, product: int, field: str = "product") -> None:
-        if not 0 <= product < len(self.brand):
-            raise NotFound(f"{field} {product!r} does not exist", field=field, value=product)
+        check_id(product, len(self.brand), field)
 
     @staticmethod
     def check_price(price: object, field: str = "price") -> int:
@@ -143,8 +142,7 @@ class Shop:
     # ------------------------------------------------------------ orders
 
     def check_order(self, order: int) -> None:
-        if not 0 <= order < len(self.buyer):
-            raise NotFound(f"order {order!r} does not exist", field="order", value=order)
+        check_id(order, len(self.buyer), "order")
 
     def check_transition(self, order: int, action: str) -> OrderStatus:
         sources, target = TRANSITIONS[action]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 
-from .errors import Forbidden, InvalidInput, NotFound
+from .errors import Forbidden, InvalidInput, check_id
 from .model import N_TOPICS, TOPICS_OF_MASK, AccountKind, User, topic_names
 
 
@@ -36,8 +36,7 @@ class Accounts:
     # ------------------------------------------------------------ validation
 
     def check(self, user: int, field: str = "user") -> None:
-        if not 0 <= user < len(self.kind):
-            raise NotFound(f"{field} {user!r} does not exist", field=field, value=user)
+        check_id(user, len(self.kind), field)
 
     def check_kind(self, user: int, kinds: tuple[AccountKind, ...], field: str) -> None:
         self.check(user, field)

@@ -171,9 +171,13 @@ def test_stop_campaign(platform: Platform, organic, ad_note, reject) -> None:
     reject(platform, Forbidden, "brand", platform.stop_campaign, other_brand, cid, now=3)
     reject(platform, NotFound, "campaign", platform.stop_campaign, GLOWCO, 9, now=3)
     reject(platform, NotFound, "brand", platform.stop_campaign, 99, cid, now=3)
-    platform.stop_campaign(GLOWCO, cid, now=3)
+    assert platform.stop_campaign(GLOWCO, cid, now=3) is True
     assert not platform.campaign(cid).active
     assert platform.log[len(platform.log) - 1].kind is EventKind.CAMPAIGN_STOPPED
+    events = len(platform.log)
+    assert platform.stop_campaign(GLOWCO, cid, now=3) is False  # already stopped: no event
+    assert len(platform.log) == events
+    reject(platform, InvalidInput, "now", platform.stop_campaign, GLOWCO, cid, now=2)
     assert platform.discovery_feed(ANN, now=4).ad_slots == ()
 
 

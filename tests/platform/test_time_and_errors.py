@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from redloop.platform.api import (
@@ -84,6 +85,13 @@ OPS: dict[str, Callable[[Platform, dict[str, int], float], object]] = {
     "review": lambda p, ids, t: p.review(ANN, ids["delivered"], 4, now=t),
     "create_campaign": lambda p, ids, t: p.create_campaign(GLOWCO, ids["note"] + 1, 5.0, now=t),
     "stop_campaign": lambda p, ids, t: p.stop_campaign(GLOWCO, ids["campaign"], now=t),
+    # Calls that would change nothing still check the time.
+    "follow_again": lambda p, ids, t: p.follow(ANN, CY, now=t),
+    "unfollow_not_following": lambda p, ids, t: p.unfollow(BO, CY, now=t),
+    "like_again": lambda p, ids, t: p.like(ANN, ids["note"], now=t),
+    "unlike_not_liked": lambda p, ids, t: p.unlike(BO, ids["note"], now=t),
+    "collect_again": lambda p, ids, t: p.collect(ANN, ids["note"], now=t),
+    "uncollect_not_collected": lambda p, ids, t: p.uncollect(BO, ids["note"], now=t),
 }
 
 
@@ -144,3 +152,27 @@ def test_read_views_raise_not_found(platform: Platform, call, error, field) -> N
     with pytest.raises(error) as info:
         call(platform)
     assert info.value.field == field
+
+
+@pytest.mark.parametrize("bad", ["0", 1.0, True, None])
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda p, ids, bad: p.like(bad, ids["note"], now=10), "user"),
+        (lambda p, ids, bad: p.like(ANN, bad, now=10), "note"),
+        (lambda p, ids, bad: p.follow(ANN, bad, now=10), "target"),
+        (lambda p, ids, bad: p.place_order(ANN, bad, now=10), "product"),
+        (lambda p, ids, bad: p.pay(ANN, bad, now=10), "order"),
+        (lambda p, ids, bad: p.stop_campaign(GLOWCO, bad, now=10), "campaign"),
+        (lambda p, ids, bad: p.note(bad), "note"),
+    ],
+)
+def test_ids_must_be_whole_numbers(platform: Platform, busy, reject, call, field, bad) -> None:
+    """A malformed id is InvalidInput naming the field (not a TypeError, not NotFound)."""
+    err = reject(platform, InvalidInput, field, call, platform, busy, bad)
+    assert "whole-number id" in str(err)
+
+
+def test_numpy_integer_ids_are_fine(platform: Platform, busy) -> None:
+    assert platform.like(np.int64(BO), np.int32(busy["note"]), now=10) is True
+    assert platform.note(np.int64(busy["note"])).likes == 2
