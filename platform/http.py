@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import hashlib
 import json
 import math
@@ -1181,12 +1182,22 @@ def create_app(
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, recommender: str = "ces_pools") -> int:
-    """Serve a fresh platform with uvicorn until Ctrl-C or SIGTERM; 0 on a clean shutdown."""
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    recommender: str | None = None,
+    config: PlatformConfig | None = None,
+) -> int:
+    """Serve a fresh platform (``config``, default settings if None; ``recommender``
+    overrides its recommender) with uvicorn until Ctrl-C or SIGTERM; 0 on a clean shutdown,
+    2 for a bad setting."""
     import uvicorn
 
     try:
-        platform = Platform(PlatformConfig(recommender=recommender))
+        config = config or PlatformConfig()
+        if recommender is not None:
+            config = dataclasses.replace(config, recommender=recommender)
+        platform = Platform(config)
     except InvalidInput as exc:
         print(f"redloop serve: error: {exc}", file=sys.stderr)
         return 2

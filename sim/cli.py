@@ -147,7 +147,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from redloop.platform.http import serve
 
-    return serve(host=args.host, port=args.port, recommender=args.recommender)
+    # A scenario's platform settings make a load test comparable to an in-process run of it.
+    config = schema.load(args.scenario).platform_config() if args.scenario else None
+    return serve(host=args.host, port=args.port, recommender=args.recommender, config=config)
 
 
 def cmd_loadtest(args: argparse.Namespace) -> int:
@@ -255,7 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the platform over HTTP (ASGI)")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    serve.add_argument("--recommender", default="ces_pools", help="discovery recommender")
+    serve.add_argument(
+        "--scenario",
+        help="take the platform settings (recommender, pools, seen filter...) of this scenario "
+        "name or TOML file (default: the platform's defaults)",
+    )
+    serve.add_argument(
+        "--recommender", help="discovery recommender (default: the scenario's, else ces_pools)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     load = sub.add_parser(

@@ -984,21 +984,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def spawned_server(recommender: str = "ces_pools", *, startup: float = 30.0) -> Iterator[str]:
-    """``redloop serve`` in a subprocess on a free loopback port (one uvicorn worker, a fresh
-    platform); yields its URL once ``/health`` answers, and stops it afterwards."""
+def spawned_server(*options: str, startup: float = 30.0) -> Iterator[str]:
+    """``redloop serve [options]`` in a subprocess on a free loopback port (one uvicorn
+    worker, a fresh platform); yields its URL once ``/health`` answers, and stops it
+    afterwards."""
     import httpx
 
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "redloop.platform.http",
-        "--port",
-        str(port),
-        "--recommender",
-        recommender,
-    ]
+    cmd = [sys.executable, "-m", "redloop.sim.cli", "serve", "--port", str(port), *options]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:

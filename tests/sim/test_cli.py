@@ -147,3 +147,25 @@ def test_same_seed_same_results_across_processes_and_hash_seeds(tmp_path: Path) 
         )
         db.close()
     assert outputs[0] == outputs[1]
+
+
+def test_serve_takes_a_scenarios_platform_settings() -> None:
+    """`redloop serve --scenario` serves the scenario's recommender; --recommender wins."""
+    import httpx
+
+    from redloop.sim.loadtest import spawned_server
+
+    for options, expected in (
+        ((), "ces_pools"),
+        (("--scenario", "editors_only"), "manual"),
+        (("--scenario", "editors_only", "--recommender", "popular"), "popular"),
+    ):
+        with spawned_server(*options) as url:
+            assert httpx.get(f"{url}/health").json()["recommender"] == expected, options
+
+
+def test_serve_with_a_bad_scenario_or_recommender_is_a_usage_error() -> None:
+    bad = redloop("serve", "--scenario", "no_such_scenario", "--port", "1")
+    assert bad.returncode == 2 and "no_such_scenario" in bad.stderr
+    bad = redloop("serve", "--scenario", "baseline", "--recommender", "astrology", "--port", "1")
+    assert bad.returncode == 2 and "astrology" in bad.stderr
