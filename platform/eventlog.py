@@ -13,6 +13,7 @@ identical platform.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -277,6 +278,26 @@ class EventLog:
                 f"event {seq} is not in memory (retained rows: {self._base}..{len(self) - 1})"
             )
         return self._row(i)
+
+    def digest(self) -> str:
+        """A digest of the events still in memory: equal digests mean identical histories (on
+        one kind of machine: columns are hashed in native byte order). A pure speed-up of the
+        platform or the agents must leave a fixed run's digest unchanged."""
+        h = hashlib.blake2b(digest_size=16)
+        h.update(self._base.to_bytes(8, "little"))
+        for column in (
+            self._kind,
+            self._time,
+            self._actor,
+            self._obj,
+            self._value,
+            self._int_ref,
+            self._ints,
+        ):
+            h.update(column.tobytes())
+            h.update(b"|")
+        h.update(repr(sorted(self._texts.items())).encode())
+        return h.hexdigest()
 
     def counts(self) -> dict[str, int]:
         """Number of in-memory events per kind label."""

@@ -125,7 +125,7 @@ def platform_figures(
     return figures
 
 
-def sim_figures(users: int, days: int, seed: int = 1) -> dict[str, float]:
+def sim_figures(users: int, days: int, seed: int = 1) -> dict[str, float | str]:
     """Run the baseline scenario headless (in-memory log) and time it."""
     import resource
 
@@ -149,10 +149,12 @@ def sim_figures(users: int, days: int, seed: int = 1) -> dict[str, float]:
         "wall_s_per_day": (end - built) / days,
         "events": len(model.platform.log),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # Same digest before and after a change: the change altered no simulated event.
+        "event_log_digest": model.platform.log.digest(),
     }
 
 
-def _sim_in_child(users: int, days: int) -> dict[str, float]:
+def _sim_in_child(users: int, days: int) -> dict[str, float | str]:
     """Each size in a fresh process, so peak memory is that run's own."""
     out = subprocess.run(
         [sys.executable, "-m", "redloop.sim.benchmark", str(users), str(days)],
@@ -163,10 +165,11 @@ def _sim_in_child(users: int, days: int) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def print_table(title: str, figures: dict[str, float]) -> None:
+def print_table(title: str, figures: dict[str, float | str]) -> None:
     print(title)
     for key, value in figures.items():
-        print(f"  {key:<34} {value:>14,.1f}")
+        shown = value if isinstance(value, str) else f"{value:>14,.1f}"
+        print(f"  {key:<34} {shown}")
 
 
 def main(

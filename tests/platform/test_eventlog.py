@@ -186,6 +186,28 @@ def test_fingerprint_tells_platforms_apart(platform: Platform) -> None:
     assert platform.fingerprint() != before
 
 
+def test_digest_tells_histories_apart(platform: Platform) -> None:
+    """Equal histories digest alike (a replay's log too); any difference in an event's
+    time, actor, value, ids or text changes the digest."""
+    every_kind(platform)
+    digest = platform.log.digest()
+    assert Platform.replay(platform.log, platform.config).log.digest() == digest
+    for change in (
+        lambda p: p.share(ANN, 0, now=p.now),
+        lambda p: p.share(BO, 0, now=p.now),
+        lambda p: p.share(ANN, 0, now=p.now + 1),
+        lambda p: p.comment(ANN, 0, "a", now=p.now),
+        lambda p: p.comment(ANN, 0, "b", now=p.now),
+    ):
+        other = Platform.replay(platform.log, platform.config)
+        change(other)
+        assert other.log.digest() not in (digest, platform.log.digest()), change
+    twins = [Platform.replay(platform.log, platform.config) for _ in range(2)]
+    for p in twins:
+        p.comment(ANN, 0, "same", now=p.now)
+    assert twins[0].log.digest() == twins[1].log.digest() != digest
+
+
 def test_apply_refuses_events_from_the_past(platform: Platform) -> None:
     platform.publish(CY, ["skincare"], now=5)
     old = Event(0, EventKind.SHARED, 1.0, ANN, 0, 0, None, None)

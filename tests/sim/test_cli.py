@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from redloop.platform.api import Platform
 from redloop.scenarios.schema import load
@@ -169,3 +170,22 @@ def test_serve_with_a_bad_scenario_or_recommender_is_a_usage_error() -> None:
     assert bad.returncode == 2 and "no_such_scenario" in bad.stderr
     bad = redloop("serve", "--scenario", "baseline", "--recommender", "astrology", "--port", "1")
     assert bad.returncode == 2 and "astrology" in bad.stderr
+
+
+def test_bench_sim_reports_rates_and_a_history_digest(tmp_path: Path, capsys) -> None:
+    """The figures issue #3 asks for, plus the event-log digest that shows whether a speed-up
+    changed any simulated event (runs in fresh processes: the digest is the same each time)."""
+    out = tmp_path / "bench.json"
+    args = ["bench", "sim", "--sim-users", "200", "400", "--sim-days", "2", "--json", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "sessions_per_s" in printed and "cost growth per user" in printed
+    first = json.loads(out.read_text())["sim"]
+    assert [r["users"] for r in first] == [200, 400]
+    for run in first:
+        assert run["sessions"] > 0 and run["sessions_per_s"] > 0 and run["peak_rss_mb"] > 0
+        assert run["wall_s_per_day"] == pytest.approx(run["run_s"] / 2)
+    assert main(args) == 0
+    again = json.loads(out.read_text())["sim"]
+    assert [r["event_log_digest"] for r in again] == [r["event_log_digest"] for r in first]
+    assert first[0]["event_log_digest"] != first[1]["event_log_digest"]

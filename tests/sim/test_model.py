@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,10 +11,7 @@ from redloop.sim.model import RedloopModel
 
 
 def log_digest(model: RedloopModel) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for e in model.platform.log:
-        h.update(repr((e.kind, e.time, e.actor, e.object, e.value, e.ints, e.text)).encode())
-    return h.hexdigest()
+    return model.platform.log.digest()
 
 
 def run(scenario: Scenario) -> RedloopModel:
