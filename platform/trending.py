@@ -8,6 +8,9 @@ from .model import TOPICS, TOPICS_OF_MASK
 
 
 class Trending:
+    """Counts per whole hour: the window at time ``now`` is ``now``'s hour and the
+    ``window_hours - 1`` hours before it, whatever has been recorded since."""
+
     def __init__(self, window_hours: int) -> None:
         self.window = window_hours
         self._hours: deque[tuple[int, Counter[int], Counter[int]]] = deque()
@@ -33,8 +36,9 @@ class Trending:
 
     def _window(self, now: float, which: int) -> Counter[int]:
         total: Counter[int] = Counter()
+        first = int(now // 1) - self.window + 1
         for hour, *counts in self._hours:
-            if hour > now - self.window - 1:
+            if hour >= first:
                 total.update(counts[which])
         return total
 

@@ -50,11 +50,24 @@ def test_follow_via_note_trends_with_follow_weight(platform: Platform) -> None:
 
 
 def test_old_engagement_leaves_the_window(platform: Platform, engaged) -> None:
-    """Engagement from more than ``trending_window_hours`` (+1 bucket) ago no longer counts."""
+    """The window is the current hour and the ``trending_window_hours - 1`` before it:
+    engagement in hour 1 counts until hour ``1 + window`` begins."""
     window = platform.config.trending_window_hours
-    assert platform.trending_topics(now=1 + window - 1)
-    assert platform.trending_topics(now=1 + window + 2) == []
+    assert platform.trending_topics(now=1 + window - 0.01)
+    assert platform.trending_topics(now=1 + window) == []
     note = platform.publish(CY, ["tech"], now=1 + window + 2)
     platform.like(ANN, note, now=1 + window + 2)
     assert platform.trending_topics(now=1 + window + 2) == [("tech", 1.0)]
     assert platform.trending_products(now=1 + window + 2) == []
+
+
+@pytest.mark.parametrize("later_activity", [False, True])
+def test_the_window_does_not_depend_on_later_activity(platform: Platform, later_activity) -> None:
+    """Whether or not anything was recorded since, the same hours count at the same time."""
+    window = platform.config.trending_window_hours
+    note = platform.publish(CY, ["tech"], now=1.5)
+    platform.like(ANN, note, now=1.5)
+    if later_activity:  # opens a new hourly bucket, which drops the ones out of the window
+        platform.like(BO, platform.publish(CY, ["food"], now=window), now=window)
+    assert ("tech", 1.0) in platform.trending_topics(now=window + 0.99, k=10)
+    assert ("tech", 1.0) not in platform.trending_topics(now=window + 1, k=10)
