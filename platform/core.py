@@ -856,9 +856,10 @@ class Platform:
         return self._trending.products(now, k)
 
     def pool_sizes(self) -> list[int]:
-        """Active notes per CES traffic-pool stage."""
+        """Notes in each CES traffic-pool stage at the platform's time (neither retired nor
+        too old to be served)."""
         pools = self._recommenders["ces_pools"]
-        return pools.pool_sizes() if isinstance(pools, CESPools) else []
+        return pools.pool_sizes(self._now) if isinstance(pools, CESPools) else []
 
     def tables(self) -> dict[str, dict[str, np.ndarray]]:
         """Copies of the state columns as numpy arrays, for vectorised metrics and exports."""

@@ -346,12 +346,12 @@ class CESPools(Recommender):
         self.fill_newest(picked, topics, k, seen, seen_bits, now)
         return picked
 
-    def pool_sizes(self) -> list[int]:
-        """Active notes per stage (exact, from the stage column)."""
-        counts = np.bincount(
-            np.frombuffer(self.stage, dtype=np.int8) + 1, minlength=self.n_stages + 1
-        )
-        return counts[1:].tolist()
+    def pool_sizes(self, now: float) -> list[int]:
+        """Notes in each stage at ``now``: not retired, and not past ``pool_max_age_hours``."""
+        stage = np.frombuffer(self.stage, dtype=np.int8)
+        created = np.frombuffer(self.notes.created_at, dtype=np.float64)
+        live = stage[now - created <= self.config.pool_max_age_hours]
+        return np.bincount(live + 1, minlength=self.n_stages + 1)[1:].tolist()
 
 
 REGISTRY: dict[str, type[Recommender]] = {

@@ -147,10 +147,14 @@ def test_notes_past_max_age_are_not_served(recommender) -> None:
     a, b, c = users(p, 3, ["food"], "u")
     old = p.publish(creator, ["food"], now=0)
     assert p.discovery_feed(a, now=10).notes == (old,)  # exactly max age: still in
+    if recommender == "ces_pools":
+        assert p.pool_sizes() == [1, 0, 0]
     assert p.discovery_feed(b, now=10.5) == DiscoveryPage(())
     new = p.publish(creator, ["food"], now=10.5)
     assert p.discovery_feed(c, now=11).notes == (new,)
     assert p.note(old).impressions == 1
+    if recommender == "ces_pools":
+        assert p.pool_sizes() == [1, 0, 0]  # the old note is past its age, not in a pool
 
 
 # ------------------------------------------------------------------ statistics
