@@ -105,8 +105,11 @@ class Recommender:
         seen: int,
         seen_bits: int,
         now: float,
+        stage: array | None = None,
     ) -> None:
-        """Top up ``picked`` with the newest unseen notes of ``topics`` (cold start, dry pools)."""
+        """Top up ``picked`` with the newest unseen notes of ``topics`` (cold start, dry pools);
+        with a ``stage`` column, not those retired (stage -1): a note that failed its pool's
+        review gets no more recommendation traffic."""
         max_age = self.config.pool_max_age_hours
         created = self.notes.created_at
         for t in topics:
@@ -115,7 +118,11 @@ class Recommender:
                 n = lst[pos]
                 if now - created[n] > max_age or len(picked) >= k:
                     break
-                if n not in picked and not seen >> (n * _HASH) % seen_bits & 1:
+                if (
+                    n not in picked
+                    and not seen >> (n * _HASH) % seen_bits & 1
+                    and (stage is None or stage[n] >= 0)
+                ):
                     picked.append(n)
             if len(picked) >= k:
                 return
@@ -343,7 +350,7 @@ class CESPools(Recommender):
                     picked.append(n)
                     if len(picked) == k:
                         return picked
-        self.fill_newest(picked, topics, k, seen, seen_bits, now)
+        self.fill_newest(picked, topics, k, seen, seen_bits, now, self.stage)
         return picked
 
     def pool_sizes(self, now: float) -> list[int]:
