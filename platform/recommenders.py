@@ -105,11 +105,8 @@ class Recommender:
         seen: int,
         seen_bits: int,
         now: float,
-        stage: array | None = None,
     ) -> None:
-        """Top up ``picked`` with the newest unseen notes of ``topics`` (cold start, dry pools);
-        with a ``stage`` column, not those retired (stage -1): a note that failed its pool's
-        review gets no more recommendation traffic."""
+        """Top up ``picked`` with the newest unseen notes of ``topics`` (cold start, dry pools)."""
         max_age = self.config.pool_max_age_hours
         created = self.notes.created_at
         for t in topics:
@@ -118,11 +115,7 @@ class Recommender:
                 n = lst[pos]
                 if now - created[n] > max_age or len(picked) >= k:
                     break
-                if (
-                    n not in picked
-                    and not seen >> (n * _HASH) % seen_bits & 1
-                    and (stage is None or stage[n] >= 0)
-                ):
+                if n not in picked and not seen >> (n * _HASH) % seen_bits & 1:
                     picked.append(n)
             if len(picked) >= k:
                 return
@@ -350,7 +343,7 @@ class CESPools(Recommender):
                     picked.append(n)
                     if len(picked) == k:
                         return picked
-        self.fill_newest(picked, topics, k, seen, seen_bits, now, self.stage)
+        self.fill_newest(picked, topics, k, seen, seen_bits, now)
         return picked
 
     def pool_sizes(self, now: float) -> list[int]:
