@@ -170,8 +170,9 @@ class Popular(Recommender):
         start = int(np.searchsorted(created, now - cfg.popular_lookback_hours, side="left"))
         age = now - created[start:]
         del created
-        score = np.frombuffer(notes.ces_score, dtype=np.float64)[start:].copy()
-        score *= np.exp2(-age / cfg.decay_half_life_hours)
+        ces = np.frombuffer(notes.ces_score, dtype=np.float64)[start:]
+        score = ces * np.exp2(-age / cfg.decay_half_life_hours)
+        del ces  # release the view: the column must stay free to grow
         top = min(cfg.popular_pool_size, len(score))
         if top:
             idx = np.argpartition(-score, top - 1)[:top]
@@ -315,9 +316,10 @@ class CESPools(Recommender):
         total = 0.0
         for s in range(self.n_stages):
             stage_pools = pools[s]
-            mine = [stage_pools[t] for t in topics if stage_pools[t]] if s < targeted else None
-            if mine is None:
-                mine = stage_pools if stage_pools[0] else ()
+            if s < targeted:
+                mine = [stage_pools[t] for t in topics if stage_pools[t]]
+            else:
+                mine = stage_pools if stage_pools[0] else []
             if mine:
                 share = weights[s] / len(mine)
                 for lst in mine:
