@@ -419,9 +419,8 @@ class Platform:
         acc.check(user)
         k = self.config.page_size if k is None else Shop.check_quantity(k, "k", 1, 100)
         now = self._check_now(now)
-        seen = self._seen
         rec = self._active
-        cards = rec.page(user, now, k, seen.mask(user), seen.bits)
+        cards = rec.page(user, now, k, self._seen)
         ad_slot = campaign = -1
         if self._ads.placement:
             campaign = self._ads.due(AdPlacement.FEED, acc.interests[user] or 0xFFFF)
@@ -958,7 +957,10 @@ class Platform:
         if isinstance(pools, CESPools):
             put(pools.stage)
             put(pools.quota)
-        put(self._seen._state)
+        seen = self._seen
+        put(seen.rows)
+        put(seen.tables[: len(seen.rows)].tobytes())
+        put(seen.state[: len(seen.rows)].tobytes())
         put(self._trending.topics(self._now, 100) if self._now > -math.inf else [])
         put(self._trending.products(self._now, 1000) if self._now > -math.inf else [])
         put(self._active.name)

@@ -20,19 +20,22 @@ from typing import ClassVar
 
 import numpy as np
 
+from . import kernels
 from .model import N_TOPICS, TOPICS_OF_MASK, PlatformConfig
 from .notes import Notes
 from .social import Accounts
 
 ALL_TOPICS = tuple(range(N_TOPICS))
+ALL_TOPICS_MASK = (1 << N_TOPICS) - 1
 _HASH = 2654435761  # Knuth's multiplicative hash, spreads note ids over the filter's bits
 
 
 class SeenFilter:
     """Remembers roughly the last ``window`` cards served to each user, in ~2 bits per card.
 
-    Two generations of a Bloom-style bitmask (a Python int) per user; a false positive only
-    means a card is skipped once, never that a seen card is shown again within the window.
+    Two generations of a Bloom-style bit table per user; a false positive only means a card is
+    skipped once, never that a seen card is shown again within the window. Users get a row of
+    ``tables`` when first served; ``state[row]`` is (current generation, cards in it).
     """
 
     def __init__(self, window: int) -> None:
@@ -40,33 +43,33 @@ class SeenFilter:
         half = max(1, window // 2)
         self.bits = 1 << max(6, (half * 16 - 1).bit_length())
         self._per_gen = half
-        self._state: dict[int, list[int]] = {}  # user -> [current, previous, count]
+        self.rows: dict[int, int] = {}  # user -> row
+        self.tables = np.zeros((0, 2, self.bits >> 3), dtype=np.uint8)
+        self.state = np.zeros((0, 2), dtype=np.int64)
+
+    def row(self, user: int) -> int:
+        """The user's row, or -1 if nothing was served to them yet."""
+        return self.rows.get(user, -1)
 
     def mask(self, user: int) -> int:
-        st = self._state.get(user)
-        return 0 if st is None else st[0] | st[1]
-
-    def bit(self, note: int) -> int:
-        return 1 << (note * _HASH) % self.bits
+        """Both generations as one int: bit ``(note * _HASH) % bits`` is set for seen notes."""
+        row = self.rows.get(user)
+        if row is None:
+            return 0
+        return int.from_bytes((self.tables[row, 0] | self.tables[row, 1]).tobytes(), "little")
 
     def add(self, user: int, notes: Sequence[int]) -> None:
         if not self.window:
             return
-        st = self._state.get(user)
-        if st is None:
-            st = self._state[user] = [0, 0, 0]
-        cur, count, bits = st[0], st[2], self.bits
-        if count + len(notes) < self._per_gen:  # the usual case: no new generation starts
-            for n in notes:
-                cur |= 1 << (n * _HASH) % bits
-            st[0], st[2] = cur, count + len(notes)
-            return
-        for n in notes:
-            cur |= 1 << (n * _HASH) % bits
-            count += 1
-            if count >= self._per_gen:
-                st[1], cur, count = cur, 0, 0
-        st[0], st[2] = cur, count
+        row = self.rows.get(user)
+        if row is None:
+            row = self.rows[user] = len(self.rows)
+            if row == len(self.tables):  # full: double the capacity
+                grow = max(64, row)
+                new_rows = np.zeros((grow, 2, self.bits >> 3), dtype=np.uint8)
+                self.tables = np.concatenate([self.tables, new_rows])
+                self.state = np.concatenate([self.state, np.zeros((grow, 2), dtype=np.int64)])
+        kernels.mark_seen(self.tables, self.state, row, array("q", notes), self._per_gen)
 
 
 class Recommender:
@@ -83,7 +86,8 @@ class Recommender:
         self.config = config
         self.rand = rand
 
-    def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
+    def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
+        """Up to ``k`` note ids for ``user``, skipping what ``seen`` remembers for them."""
         raise NotImplementedError
 
     def on_published(self, note: int, now: float) -> None:
@@ -130,7 +134,8 @@ class EditorsPicks(Recommender):
     name = "manual"
     code = 0
 
-    def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
+    def page(self, user: int, now: float, k: int, seen_filter: SeenFilter) -> list[int]:
+        seen, seen_bits = seen_filter.mask(user), seen_filter.bits
         picks = self.notes.editors_picks
         picked: list[int] = []
         for pos in range(len(picks) - 1, max(-1, len(picks) - 1 - 50 * k), -1):
@@ -182,7 +187,8 @@ class Popular(Recommender):
             self._ranked = []
         self._ranked_at, self._ranked_n = now, n
 
-    def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
+    def page(self, user: int, now: float, k: int, seen_filter: SeenFilter) -> list[int]:
+        seen, seen_bits = seen_filter.mask(user), seen_filter.bits
         if now - self._ranked_at >= self.config.popular_refresh_hours or (
             not self._ranked and self._ranked_n != len(self.notes)
         ):
@@ -208,7 +214,8 @@ class InterestMatch(Recommender):
     name = "interest"
     code = 3
 
-    def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
+    def page(self, user: int, now: float, k: int, seen_filter: SeenFilter) -> list[int]:
+        seen, seen_bits = seen_filter.mask(user), seen_filter.bits
         base = user * N_TOPICS
         cum = list(accumulate(self.accounts.affinity[base : base + N_TOPICS]))
         total = cum[-1]
@@ -267,18 +274,30 @@ class CESPools(Recommender):
         self.quota = array("i")  # impressions left in the current stage
         self.n_stages = len(cfg.pool_quotas)
         self.targeted = cfg.pool_targeted_stages
-        self.pools: list[list[array]] = [
-            [array("i") for _ in range(N_TOPICS if s < self.targeted else 1)]
-            for s in range(self.n_stages)
-        ]
-        self._weights = list(cfg.pool_slot_weights)
+        # Pool s * N_TOPICS + t: stage s notes of topic t (targeted stages); then one pool per
+        # later stage. Row p holds pool p's note ids in its first pool_len[p] columns.
+        n_pools = self.targeted * N_TOPICS + self.n_stages - self.targeted
+        self.pool_notes = np.zeros((n_pools, 64), dtype=np.int32)
+        self.pool_len = np.zeros(n_pools, dtype=np.int64)
+        self._weights = np.array(cfg.pool_slot_weights, dtype=np.float64)
+        self._stream = kernels.new_stream(self.rand.getrandbits(64))
+        self._out = np.empty(100, dtype=np.int64)  # k <= 100
 
     def _enter(self, note: int, stage: int) -> None:
         self.stage[note] = stage
         self.quota[note] = self.config.pool_quotas[stage]
-        pools = self.pools[stage]
-        for t in TOPICS_OF_MASK[self.notes.topics[note]] if stage < self.targeted else (0,):
-            pools[t].append(note)
+        if stage < self.targeted:
+            pools = [stage * N_TOPICS + t for t in TOPICS_OF_MASK[self.notes.topics[note]]]
+        else:
+            pools = [self.targeted * N_TOPICS + stage - self.targeted]
+        for p in pools:
+            size = int(self.pool_len[p])
+            if size == self.pool_notes.shape[1]:
+                grown = np.zeros((len(self.pool_len), 2 * size), dtype=np.int32)
+                grown[:, :size] = self.pool_notes
+                self.pool_notes = grown
+            self.pool_notes[p, size] = note
+            self.pool_len[p] = size + 1
 
     def on_published(self, note: int, now: float) -> None:
         self.stage.append(0)
@@ -306,46 +325,28 @@ class CESPools(Recommender):
                 return
         self.stage[note] = -1  # retired: failed to promote, or finished the last pool
 
-    def page(self, user: int, now: float, k: int, seen: int, seen_bits: int) -> list[int]:
-        topics = self.user_topics(user)
-        pools, weights, targeted = self.pools, self._weights, self.targeted
-        # The non-empty pools this user can draw from, each stage's weight split over them.
-        # Pools are small and turn empty and non-empty all the time: built per page.
-        sources: list[tuple[array, int]] = []
-        cum: list[float] = []
-        total = 0.0
-        for s in range(self.n_stages):
-            stage_pools = pools[s]
-            if s < targeted:
-                mine = [stage_pools[t] for t in topics if stage_pools[t]]
-            else:
-                mine = stage_pools if stage_pools[0] else []
-            if mine:
-                share = weights[s] / len(mine)
-                for lst in mine:
-                    total += share
-                    sources.append((lst, s))
-                    cum.append(total)
-        picked: list[int] = []
-        if sources and total > 0:  # all-zero stage weights: nothing to draw, fill below
-            created, max_age = self.notes.created_at, self.config.pool_max_age_hours
-            stage, rand = self.stage, self.rand.random
-            for _ in range(3 * k):
-                lst, s = sources[bisect_right(cum, rand() * total)]  # rand() < 1: in range
-                size = len(lst)
-                if not size:
-                    continue
-                i = int(size * rand())
-                n = lst[i]
-                if stage[n] != s or now - created[n] > max_age:
-                    lst[i] = lst[-1]  # stale index entry (promoted, retired or expired): drop it
-                    lst.pop()
-                    continue
-                if n not in picked and not seen >> (n * _HASH) % seen_bits & 1:
-                    picked.append(n)
-                    if len(picked) == k:
-                        return picked
-        self.fill_newest(picked, topics, k, seen, seen_bits, now)
+    def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
+        count = kernels.draw_pool_page(
+            self.pool_notes,
+            self.pool_len,
+            self._weights,
+            self.targeted,
+            N_TOPICS,
+            self.accounts.interests[user] or ALL_TOPICS_MASK,
+            self.stage,
+            self.notes.created_at,
+            seen.tables,
+            seen.row(user),
+            now,
+            self.config.pool_max_age_hours,
+            k,
+            self._stream,
+            self._out,
+        )
+        picked = self._out[:count].tolist()
+        if count < k:
+            topics = self.user_topics(user)
+            self.fill_newest(picked, topics, k, seen.mask(user), seen.bits, now)
         return picked
 
     def pool_sizes(self, now: float) -> list[int]:

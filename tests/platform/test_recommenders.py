@@ -191,7 +191,7 @@ class Newest(Recommender):
     name = "test_newest"
     code = 9
 
-    def page(self, user, now, k, seen, seen_bits):
+    def page(self, user, now, k, seen):
         return list(range(len(self.notes) - 1, max(-1, len(self.notes) - 1 - k), -1))
 
 

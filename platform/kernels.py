@@ -1,0 +1,152 @@
+"""Compiled inner loops of the recommenders (numba), for the pages a crowd requests.
+
+A discovery page is drawn card by card with rejection (seen, duplicate, stale entries); in
+the interpreter that loop was a fifth of a simulated session. Here it runs as machine code,
+called once per page. The functions stay plain Python over arrays, readable and testable
+like the rest of the platform; numba compiles them on first use and caches the result in
+``__pycache__`` next to this file.
+
+Random numbers come from a SplitMix64 stream whose state is a one-element ``uint64`` array
+owned by the caller, so each platform has its own seeded, reproducible stream.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+_HASH = 2654435761  # as recommenders._HASH: where a note's bit sits in a seen filter
+
+
+def new_stream(seed: int) -> np.ndarray:
+    """State of a random stream for :func:`uniform`, from a 64-bit seed."""
+    return np.array([seed & (2**64 - 1)], dtype=np.uint64)
+
+
+@njit(cache=True)
+def uniform(state: np.ndarray) -> float:
+    """Next float in [0, 1) of the SplitMix64 stream ``state`` (advanced in place)."""
+    state[0] += _GOLDEN
+    z = state[0]
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z ^= z >> np.uint64(31)
+    return float(z >> np.uint64(11)) * _TO_UNIT
+
+
+@njit(cache=True)
+def draw_pool_page(
+    pool_notes: np.ndarray,
+    pool_len: np.ndarray,
+    stage_weights: np.ndarray,
+    targeted: int,
+    n_topics: int,
+    topic_mask: int,
+    stage: np.ndarray,
+    created: np.ndarray,
+    seen: np.ndarray,
+    seen_row: int,
+    now: float,
+    max_age: float,
+    k: int,
+    state: np.ndarray,
+    out: np.ndarray,
+) -> int:
+    """Draw up to ``k`` cards from the CES traffic pools into ``out``; returns how many.
+
+    Pool ``s * n_topics + t`` holds stage ``s`` notes of topic ``t`` for the targeted stages;
+    each later stage has one pool, after them. Each stage's slot weight is split over the
+    user's non-empty pools. A draw picks a pool by weight, then a note uniformly; a note that
+    has since left that stage (promoted, retired) or aged out is dropped from the pool; a note
+    already on the page or in row ``seen_row`` of the ``seen`` tables (see :func:`mark_seen`;
+    -1: nothing seen yet) is skipped. At most
+    ``3 * k`` draws, so a page of exhausted pools ends short and the caller tops it up.
+    """
+    n_stages = len(stage_weights)
+    n_pools = len(pool_len)
+    seen_bits = seen.shape[2] * 8
+    src = np.empty(n_pools, dtype=np.int64)
+    src_stage = np.empty(n_pools, dtype=np.int64)
+    cum = np.empty(n_pools, dtype=np.float64)
+    n_src = 0
+    total = 0.0
+    for s in range(n_stages):
+        first = n_src
+        if s < targeted:
+            for t in range(n_topics):
+                p = s * n_topics + t
+                if topic_mask >> t & 1 and pool_len[p] > 0:
+                    src[n_src] = p
+                    n_src += 1
+        else:
+            p = targeted * n_topics + s - targeted
+            if pool_len[p] > 0:
+                src[n_src] = p
+                n_src += 1
+        if n_src > first:
+            share = stage_weights[s] / (n_src - first)
+            for j in range(first, n_src):
+                total += share
+                src_stage[j] = s
+                cum[j] = total
+    count = 0
+    if n_src == 0 or total <= 0.0:
+        return count
+    for _ in range(3 * k):
+        r = uniform(state) * total
+        j = 0
+        while j < n_src - 1 and cum[j] <= r:
+            j += 1
+        p = src[j]
+        size = pool_len[p]
+        if size == 0:
+            continue
+        i = int(size * uniform(state))
+        n = pool_notes[p, i]
+        if stage[n] != src_stage[j] or now - created[n] > max_age:
+            pool_notes[p, i] = pool_notes[p, size - 1]  # stale entry: drop it
+            pool_len[p] = size - 1
+            continue
+        if seen_row >= 0:
+            h = (n * _HASH) % seen_bits
+            if (seen[seen_row, 0, h >> 3] | seen[seen_row, 1, h >> 3]) >> (h & 7) & 1:
+                continue
+        duplicate = False
+        for q in range(count):
+            if out[q] == n:
+                duplicate = True
+                break
+        if duplicate:
+            continue
+        out[count] = n
+        count += 1
+        if count == k:
+            break
+    return count
+
+
+@njit(cache=True)
+def mark_seen(
+    tables: np.ndarray, state: np.ndarray, row: int, notes: np.ndarray, per_gen: int
+) -> None:
+    """Set the bits of ``notes`` in the current generation of ``row`` of a seen filter.
+
+    ``tables[row, g]`` is generation ``g``'s bit table and ``state[row]`` holds (current
+    generation, cards in it). After ``per_gen`` cards the other generation is cleared and
+    becomes current, so a card stays remembered for between one and two generations.
+    """
+    bits = tables.shape[2] * 8
+    current, count = state[row, 0], state[row, 1]
+    for n in notes:
+        h = (n * _HASH) % bits
+        tables[row, current, h >> 3] |= np.uint8(1 << (h & 7))
+        count += 1
+        if count >= per_gen:
+            current = 1 - current
+            tables[row, current, :] = 0
+            count = 0
+    state[row, 0], state[row, 1] = current, count
