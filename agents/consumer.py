@@ -103,10 +103,11 @@ class Consumer(mesa.Agent):
         if cards:
             notes.cover(max(cards))
         open_rate, rand = m.behaviour.open_rate, m.rand.random
-        off_interest = m.behaviour.off_interest
+        off_interest, interests = m.behaviour.off_interest, self.interests
+        appeal_of, topics_of = notes.appeal, notes.topics
         for slot, n in enumerate(cards):
-            appeal = notes.appeal[n]
-            if not notes.topics[n] & self.interests:
+            appeal = appeal_of[n]
+            if not topics_of[n] & interests:
                 appeal *= off_interest
             if rand() < open_rate * appeal:
                 yield from self.open_note(n, AD if slot == ad_slot else channel, now)

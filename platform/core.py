@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from . import kernels
 from .ads import Ads
 from .errors import Forbidden, InvalidInput, NotFound, OutOfStock
 from .eventlog import (
@@ -119,6 +120,7 @@ class Platform:
         self._by_code = {r.code: r for r in self._recommenders.values()}
         self._active: Recommender = self._recommenders[config.recommender]
         self._appliers: dict[EventKind, Callable[[Event], None]] = self._replay_table()
+        kernels.warm_up()
 
     # ================================================================ time & helpers
 

@@ -12,6 +12,8 @@ owned by the caller, so each platform has its own seeded, reproducible stream.
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 from numba import njit
 
@@ -106,7 +108,7 @@ def draw_pool_page(
         if size == 0:
             continue
         i = int(size * uniform(state))
-        n = pool_notes[p, i]
+        n = int(pool_notes[p, i])
         if stage[n] != src_stage[j] or now - created[n] > max_age:
             pool_notes[p, i] = pool_notes[p, size - 1]  # stale entry: drop it
             pool_len[p] = size - 1
@@ -150,3 +152,16 @@ def mark_seen(
             tables[row, current, :] = 0
             count = 0
     state[row, 0], state[row, 1] = current, count
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) every kernel now, with the argument types the platform
+    passes, so that the first page served is not the slow one."""
+    seen, seen_state = np.zeros((1, 2, 8), dtype=np.uint8), np.zeros((1, 2), dtype=np.int64)
+    pool_notes, pool_len = np.zeros((1, 1), dtype=np.int32), np.zeros(1, dtype=np.int64)
+    out = np.empty(1, dtype=np.int64)
+    draw_pool_page(
+        pool_notes, pool_len, np.zeros(1), 0, 1, 0, array("b"), array("d"), seen, -1, 0.0, 0.0,
+        1, new_stream(0), out,
+    )  # fmt: skip
+    mark_seen(seen, seen_state, 0, array("q"), 1)

@@ -338,7 +338,7 @@ class CESPools(Recommender):
             seen.tables,
             seen.row(user),
             now,
-            self.config.pool_max_age_hours,
+            float(self.config.pool_max_age_hours),
             k,
             self._stream,
             self._out,

@@ -8,6 +8,10 @@ removal and the reproducibility of the random stream.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -134,3 +138,56 @@ def test_one_seed_one_page_and_the_stream_moves_on() -> None:
     assert all(0.0 <= x < 1.0 for x in first)
     assert abs(np.mean(first) - 0.5) < 0.03
     assert first == [uniform(s) for s in [new_stream(9)] for _ in range(1000)]
+
+
+WORKLOAD = """
+from redloop.platform.api import Platform, PlatformConfig, TOPICS
+p = Platform(PlatformConfig(pool_quotas=(5, 20, 80), pool_thresholds=(0.1, 0.1),
+                            pool_slot_weights=(0.5, 0.3, 0.2), seen_window=20), rng=3)
+users = [p.create_user(f"u{i}", "consumer", [TOPICS[i % 4], TOPICS[i % 7]], now=0)
+         for i in range(60)]
+for hour in range(1, 40):
+    for i in range(8):
+        p.publish(users[(hour * 8 + i) % 60], [TOPICS[(hour + i) % 7]], now=hour)
+    for u in users[hour % 3 :: 3]:
+        for n in p.discovery_feed(u, now=hour + 0.5).notes:
+            if (n * 7 + u) % 5 == 0:
+                p.like(u, n, now=hour + 0.5)
+print(p.log.digest(), p.fingerprint())
+"""
+
+
+def test_compiled_kernels_do_what_their_python_says() -> None:
+    """The same workload interpreted (NUMBA_DISABLE_JIT=1) and compiled logs the same events:
+    no numba-only type rule (integer promotion, wrap-around) changes a page."""
+    runs = []
+    for jit_off in ("1", "0"):
+        env = {**os.environ, "NUMBA_DISABLE_JIT": jit_off}
+        done = subprocess.run(
+            [sys.executable, "-W", "ignore", "-c", WORKLOAD],
+            env=env, capture_output=True, text=True, check=True, timeout=300,
+        )  # fmt: skip
+        runs.append(done.stdout.split())
+    assert runs[0] == runs[1]
+    assert len(runs[0][0]) >= 32  # a digest was printed
+
+
+def test_a_new_platform_has_its_kernels_ready_for_the_first_page() -> None:
+    """Platform() compiles or loads each kernel for the argument types it passes, so serving
+    pages (even with an integer max age in the config) never compiles another variant."""
+    script = """
+from redloop.platform import kernels
+from redloop.platform.api import Platform, PlatformConfig
+p = Platform(PlatformConfig(pool_max_age_hours=720), rng=1)
+before = (kernels.draw_pool_page.signatures, kernels.mark_seen.signatures)
+u = p.create_user("u", "consumer", ["food"], now=0)
+for i in range(30):
+    p.publish(u, ["food"], now=i)
+    p.discovery_feed(u, now=i)
+after = (kernels.draw_pool_page.signatures, kernels.mark_seen.signatures)
+print(len(before[0]), len(before[1]), before == after)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert done.stdout.split() == ["1", "1", "True"]
