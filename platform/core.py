@@ -941,6 +941,9 @@ class Platform:
             if isinstance(x, array):
                 h.update(x.typecode.encode())
                 h.update(x.tobytes())
+            elif isinstance(x, np.ndarray):
+                h.update(f"{x.dtype}{x.shape}".encode())
+                h.update(x.tobytes())
             elif isinstance(x, set):
                 h.update(array("q", sorted(x)).tobytes())
             elif isinstance(x, dict):
@@ -961,8 +964,8 @@ class Platform:
             put(pools.quota)
         seen = self._seen
         put(seen.rows)
-        put(seen.tables[: len(seen.rows)].tobytes())
-        put(seen.state[: len(seen.rows)].tobytes())
+        put(seen.tables[: len(seen.rows)])
+        put(seen.state[: len(seen.rows)])
         put(self._trending.topics(self._now, 100) if self._now > -math.inf else [])
         put(self._trending.products(self._now, 1000) if self._now > -math.inf else [])
         put(self._active.name)

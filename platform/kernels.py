@@ -50,6 +50,8 @@ def draw_pool_page(
     topic_mask: int,
     stage: np.ndarray,
     created: np.ndarray,
+    recent: np.ndarray,
+    recent_len: np.ndarray,
     seen: np.ndarray,
     seen_row: int,
     now: float,
@@ -66,11 +68,10 @@ def draw_pool_page(
     has since left that stage (promoted, retired) or aged out is dropped from the pool; a note
     already on the page or in row ``seen_row`` of the ``seen`` tables (see :func:`mark_seen`;
     -1: nothing seen yet) is skipped. At most
-    ``3 * k`` draws, so a page of exhausted pools ends short and the caller tops it up.
+    ``3 * k`` draws; a page of exhausted pools is then topped up by :func:`top_up`.
     """
     n_stages = len(stage_weights)
     n_pools = len(pool_len)
-    seen_bits = seen.shape[2] * 8
     src = np.empty(n_pools, dtype=np.int64)
     src_stage = np.empty(n_pools, dtype=np.int64)
     cum = np.empty(n_pools, dtype=np.float64)
@@ -96,9 +97,7 @@ def draw_pool_page(
                 src_stage[j] = s
                 cum[j] = total
     count = 0
-    if n_src == 0 or total <= 0.0:
-        return count
-    for _ in range(3 * k):
+    for _ in range(3 * k if n_src and total > 0.0 else 0):
         r = uniform(state) * total
         j = 0
         while j < n_src - 1 and cum[j] <= r:
@@ -113,22 +112,70 @@ def draw_pool_page(
             pool_notes[p, i] = pool_notes[p, size - 1]  # stale entry: drop it
             pool_len[p] = size - 1
             continue
-        if seen_row >= 0:
-            h = (n * _HASH) % seen_bits
-            if (seen[seen_row, 0, h >> 3] | seen[seen_row, 1, h >> 3]) >> (h & 7) & 1:
-                continue
-        duplicate = False
-        for q in range(count):
-            if out[q] == n:
-                duplicate = True
-                break
-        if duplicate:
+        if _is_seen(seen, seen_row, n) or _is_picked(out, count, n):
             continue
         out[count] = n
         count += 1
         if count == k:
-            break
+            return count
+    return top_up(
+        recent, recent_len, topic_mask, created, seen, seen_row, now, max_age, k, out, count
+    )
+
+
+@njit(cache=True)
+def top_up(
+    recent: np.ndarray,
+    recent_len: np.ndarray,
+    topic_mask: int,
+    created: np.ndarray,
+    seen: np.ndarray,
+    seen_row: int,
+    now: float,
+    max_age: float,
+    k: int,
+    out: np.ndarray,
+    count: int,
+) -> int:
+    """Top up ``out[:count]`` to ``k`` cards with the newest unseen notes of the topics in
+    ``topic_mask`` (cold start, dry pools); returns the new count.
+
+    Topic by topic in id order, newest first: at most ``4 * k`` notes of each, stopping at the
+    first older than ``max_age``. ``recent[t]`` is the ring of topic ``t``'s newest ids kept by
+    ``Notes`` (``recent_len[t]`` ids so far).
+    """
+    ring = recent.shape[1]
+    for t in range(recent.shape[0]):
+        if not topic_mask >> t & 1:
+            continue
+        size = recent_len[t]
+        for j in range(min(size, 4 * k)):
+            n = int(recent[t, (size - 1 - j) % ring])
+            if now - created[n] > max_age or count >= k:
+                break
+            if not _is_seen(seen, seen_row, n) and not _is_picked(out, count, n):
+                out[count] = n
+                count += 1
+        if count >= k:
+            return count
     return count
+
+
+@njit(cache=True, inline="always")
+def _is_seen(seen: np.ndarray, row: int, note: int) -> bool:
+    """Whether ``note``'s bit is set in either generation of ``row`` (-1: no row yet)."""
+    if row < 0:
+        return False
+    h = (note * _HASH) % (seen.shape[2] * 8)
+    return (seen[row, 0, h >> 3] | seen[row, 1, h >> 3]) >> (h & 7) & 1 == 1
+
+
+@njit(cache=True, inline="always")
+def _is_picked(out: np.ndarray, count: int, note: int) -> bool:
+    for q in range(count):  # noqa: SIM110 (a plain loop: numba compiles no generators here)
+        if out[q] == note:
+            return True
+    return False
 
 
 @njit(cache=True)
@@ -158,10 +205,11 @@ def warm_up() -> None:
     """Compile (or load from the cache) every kernel now, with the argument types the platform
     passes, so that the first page served is not the slow one."""
     seen, seen_state = np.zeros((1, 2, 8), dtype=np.uint8), np.zeros((1, 2), dtype=np.int64)
-    pool_notes, pool_len = np.zeros((1, 1), dtype=np.int32), np.zeros(1, dtype=np.int64)
+    table, lengths = np.zeros((1, 1), dtype=np.int32), np.zeros(1, dtype=np.int64)
     out = np.empty(1, dtype=np.int64)
     draw_pool_page(
-        pool_notes, pool_len, np.zeros(1), 0, 1, 0, array("b"), array("d"), seen, -1, 0.0, 0.0,
-        1, new_stream(0), out,
+        table, lengths, np.zeros(1), 0, 1, 0, array("b"), array("d"), table, lengths, seen, -1,
+        0.0, 0.0, 1, new_stream(0), out,
     )  # fmt: skip
+    top_up(table, lengths, 0, array("d"), seen, -1, 0.0, 0.0, 1, out, 0)
     mark_seen(seen, seen_state, 0, array("q"), 1)

@@ -6,8 +6,13 @@ import heapq
 from array import array
 from bisect import bisect_left
 
+import numpy as np
+
 from .errors import InvalidInput, check_id
 from .model import N_TOPICS, TOPICS_OF_MASK, Comment, NoteFormat
+
+#: Newest notes kept per topic for topping up pages: 4 per card of the largest page (100).
+RECENT = 512
 
 
 class Notes:
@@ -35,6 +40,10 @@ class Notes:
         self.collected: set[int] = set()
         self.by_author: dict[int, array] = {}
         self.by_topic: list[array] = [array("i") for _ in range(N_TOPICS)]
+        #: The newest RECENT ids of each topic as rings, for the compiled top-up of a page:
+        #: note ``by_topic[t][i]`` sits at ``recent[t, i % RECENT]``; ``recent_len[t]`` counts all.
+        self.recent = np.zeros((N_TOPICS, RECENT), dtype=np.int32)
+        self.recent_len = np.zeros(N_TOPICS, dtype=np.int64)
         self.editors_picks = array("i")
         self.w_like, self.w_collect, self.w_comment, self.w_share, self.w_follow = ces_weights
 
@@ -90,6 +99,9 @@ class Notes:
         mine.append(nid)
         for t in TOPICS_OF_MASK[topics]:
             self.by_topic[t].append(nid)
+            size = int(self.recent_len[t])
+            self.recent[t, size % RECENT] = nid
+            self.recent_len[t] = size + 1
         return nid
 
     def add_comment(self, user: int, note: int, now: float, text: str) -> None:

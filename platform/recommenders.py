@@ -25,7 +25,6 @@ from .model import N_TOPICS, TOPICS_OF_MASK, PlatformConfig
 from .notes import Notes
 from .social import Accounts
 
-ALL_TOPICS = tuple(range(N_TOPICS))
 ALL_TOPICS_MASK = (1 << N_TOPICS) - 1
 _HASH = 2654435761  # Knuth's multiplicative hash, spreads note ids over the filter's bits
 
@@ -85,6 +84,7 @@ class Recommender:
         self.notes = notes
         self.config = config
         self.rand = rand
+        self._out = np.empty(100, dtype=np.int64)  # page buffer for the kernels; k <= 100
 
     def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
         """Up to ``k`` note ids for ``user``, skipping what ``seen`` remembers for them."""
@@ -98,31 +98,30 @@ class Recommender:
 
     # ------------------------------------------------------------ shared helpers
 
-    def user_topics(self, user: int) -> tuple[int, ...]:
-        return TOPICS_OF_MASK[self.accounts.interests[user]] or ALL_TOPICS
-
     def fill_newest(
-        self,
-        picked: list[int],
-        topics: tuple[int, ...],
-        k: int,
-        seen: int,
-        seen_bits: int,
-        now: float,
-    ) -> None:
-        """Top up ``picked`` with the newest unseen notes of ``topics`` (cold start, dry pools)."""
-        max_age = self.config.pool_max_age_hours
-        created = self.notes.created_at
-        for t in topics:
-            lst = self.notes.by_topic[t]
-            for pos in range(len(lst) - 1, max(-1, len(lst) - 1 - 4 * k), -1):
-                n = lst[pos]
-                if now - created[n] > max_age or len(picked) >= k:
-                    break
-                if n not in picked and not seen >> (n * _HASH) % seen_bits & 1:
-                    picked.append(n)
-            if len(picked) >= k:
-                return
+        self, picked: list[int], user: int, k: int, seen: SeenFilter, now: float
+    ) -> list[int]:
+        """``picked`` topped up with the newest unseen notes of the user's topics (cold start,
+        dry pools): :func:`kernels.top_up`."""
+        if len(picked) >= k:
+            return picked
+        out = self._out
+        out[: len(picked)] = picked
+        notes = self.notes
+        count = kernels.top_up(
+            notes.recent,
+            notes.recent_len,
+            self.accounts.interests[user] or ALL_TOPICS_MASK,
+            notes.created_at,
+            seen.tables,
+            seen.row(user),
+            now,
+            float(self.config.pool_max_age_hours),
+            k,
+            out,
+            len(picked),
+        )
+        return out[:count].tolist()
 
     def decay(self, age: float) -> float:
         return 0.5 ** (age / self.config.decay_half_life_hours)
@@ -203,8 +202,7 @@ class Popular(Recommender):
                     picked.append(n)
                     if len(picked) == k:
                         return picked
-        self.fill_newest(picked, self.user_topics(user), k, seen, seen_bits, now)
-        return picked
+        return self.fill_newest(picked, user, k, seen_filter, now)
 
 
 class InterestMatch(Recommender):
@@ -243,8 +241,7 @@ class InterestMatch(Recommender):
                 picked.append(a)
                 if len(picked) == k:
                     return picked
-        self.fill_newest(picked, self.user_topics(user), k, seen, seen_bits, now)
-        return picked
+        return self.fill_newest(picked, user, k, seen_filter, now)
 
     def _quality(self, note: int, now: float) -> float:
         notes = self.notes
@@ -281,7 +278,6 @@ class CESPools(Recommender):
         self.pool_len = np.zeros(n_pools, dtype=np.int64)
         self._weights = np.array(cfg.pool_slot_weights, dtype=np.float64)
         self._stream = kernels.new_stream(self.rand.getrandbits(64))
-        self._out = np.empty(100, dtype=np.int64)  # k <= 100
 
     def _enter(self, note: int, stage: int) -> None:
         self.stage[note] = stage
@@ -335,6 +331,8 @@ class CESPools(Recommender):
             self.accounts.interests[user] or ALL_TOPICS_MASK,
             self.stage,
             self.notes.created_at,
+            self.notes.recent,
+            self.notes.recent_len,
             seen.tables,
             seen.row(user),
             now,
@@ -343,11 +341,7 @@ class CESPools(Recommender):
             self._stream,
             self._out,
         )
-        picked = self._out[:count].tolist()
-        if count < k:
-            topics = self.user_topics(user)
-            self.fill_newest(picked, topics, k, seen.mask(user), seen.bits, now)
-        return picked
+        return self._out[:count].tolist()
 
     def pool_sizes(self, now: float) -> list[int]:
         """Notes in each stage at ``now``: not retired, and not past ``pool_max_age_hours``."""

@@ -16,14 +16,15 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from redloop.platform.kernels import draw_pool_page, new_stream, uniform
+from redloop.platform.kernels import draw_pool_page, new_stream, top_up, uniform
 from redloop.platform.recommenders import _HASH, SeenFilter
 
 N_TOPICS = 3
 
 
 def seen_filter(notes: list[int]) -> SeenFilter:
-    """User 0 was served ``notes`` (few enough that all are still remembered)."""
+    """User 0 was served ``notes`` (few enough that all are still remembered). With 4,096 bits
+    and an odd hash multiplier, ids below 4,096 never share a bit: the filter is exact here."""
     seen = SeenFilter(window=400)
     seen.add(1, [999])  # another user first: user 0's row is not row 0
     if notes:
@@ -38,16 +39,26 @@ def pools(contents: list[list[int]], width: int = 64) -> tuple[np.ndarray, np.nd
     return table, np.array([len(c) for c in contents], dtype=np.int64)
 
 
+def rings(by_topic: list[list[int]], size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Each topic's newest ids as a ring, the way ``Notes`` keeps them."""
+    recent = np.zeros((N_TOPICS, size), dtype=np.int32)
+    for t, ids in enumerate(by_topic):
+        for i, n in enumerate(ids):
+            recent[t, i % size] = n
+    return recent, np.array([len(ids) for ids in by_topic], dtype=np.int64)
+
+
 def draw(
     table, lengths, stage, created, *, weights=(1.0, 1.0, 1.0), targeted=2, mask=0b111,
-    seen=None, now=10.0, max_age=100.0, k=4, seed=1,
+    seen=None, now=10.0, max_age=100.0, k=4, seed=1, newest=([], [], []),
 ):  # fmt: skip
+    """A page from the pools; ``newest`` lists each topic's notes for the top-up."""
     out = np.empty(100, dtype=np.int64)
     seen = seen or seen_filter([])
     count = draw_pool_page(
         table, lengths, np.array(weights), targeted, N_TOPICS, mask, np.array(stage, np.int8),
-        np.array(created, np.float64), seen.tables, seen.row(0), now, max_age, k,
-        new_stream(seed), out,
+        np.array(created, np.float64), *rings(list(newest)), seen.tables, seen.row(0), now,
+        max_age, k, new_stream(seed), out,
     )  # fmt: skip
     return out[:count].tolist()
 
@@ -97,6 +108,55 @@ def test_a_page_holds_only_fresh_unseen_cards_of_the_users_pools(state, k, mask,
         dropped = before[p] - kept  # only stale entries leave a pool
         owner = 2 if p == 6 else p // N_TOPICS
         assert all(stage[n] != owner or 10.0 - created[n] > max_age for n in dropped)
+
+
+def reference_top_up(picked, by_topic, mask, created, seen, now, max_age, k):
+    """The top-up as it was written in Python before it was compiled."""
+    picked = list(picked)
+    for t in [t for t in range(N_TOPICS) if mask >> t & 1]:
+        lst = by_topic[t]
+        for pos in range(len(lst) - 1, max(-1, len(lst) - 1 - 4 * k), -1):
+            n = lst[pos]
+            if now - created[n] > max_age or len(picked) >= k:
+                break
+            if n not in picked and n not in seen:
+                picked.append(n)
+        if len(picked) >= k:
+            break
+    return picked
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(1, 60),
+    k=st.integers(1, 4),
+    mask=st.integers(0, 7),
+    max_age=st.floats(0, 12),
+)
+def test_top_up_takes_the_newest_unseen_notes_of_the_users_topics(data, n, k, mask, max_age):
+    """Against the Python reference, on rings that have wrapped (16 slots, up to 60 notes)."""
+    created = sorted(data.draw(st.lists(st.floats(0, 10), min_size=n, max_size=n)))
+    topic_of = data.draw(st.lists(st.integers(0, N_TOPICS - 1), min_size=n, max_size=n))
+    by_topic = [[i for i in range(n) if topic_of[i] == t] for t in range(N_TOPICS)]
+    seen = set(data.draw(st.lists(st.integers(0, n - 1), max_size=n)))
+    picked = data.draw(st.lists(st.integers(0, n - 1), max_size=k - 1, unique=True))
+    remembered = seen_filter(sorted(seen))
+    out = np.empty(100, dtype=np.int64)
+    out[: len(picked)] = picked
+    count = top_up(
+        *rings(by_topic), mask, np.array(created), remembered.tables, remembered.row(0), 10.0,
+        max_age, k, out, len(picked),
+    )  # fmt: skip
+    assert out[:count].tolist() == reference_top_up(
+        picked, by_topic, mask, created, seen, 10.0, max_age, k
+    )
+
+
+def test_a_page_of_dry_pools_is_topped_up_with_the_newest_notes() -> None:
+    table, lengths = pools([[0], [], [], [], [], [], []])
+    page = draw(table, lengths, [0, 0, 0, 0, 0], [0.0] * 5, mask=0b001, newest=([1, 2, 3], [4], []))
+    assert page == [0, 3, 2, 1]  # the pool's one note, then food's newest first; not travel's
 
 
 def test_stale_entries_leave_the_pool_when_drawn() -> None:
