@@ -12,6 +12,7 @@ owned by the caller, so each platform has its own seeded, reproducible stream.
 
 from __future__ import annotations
 
+import math
 from array import array
 
 import numpy as np
@@ -201,6 +202,38 @@ def mark_seen(
     state[row, 0], state[row, 1] = current, count
 
 
+@njit(cache=True)
+def rank_notes(
+    candidates: np.ndarray,
+    merge: bool,
+    ces: np.ndarray,
+    created: np.ndarray,
+    now: float,
+    half_life: float,
+    limit: int,
+    out: np.ndarray,
+) -> int:
+    """The best ``limit`` of ``candidates`` into ``out``, by (CES + 1) halved every
+    ``half_life`` hours of age, newest first on ties; returns how many.
+
+    ``candidates`` are ascending note ids, or with ``merge`` several ascending runs that may
+    share ids. The age factor is ``math.exp2``, the C library's, so the ranking is the same
+    compiled or interpreted.
+    """
+    ids = np.unique(candidates) if merge else candidates
+    n = len(ids)
+    newest_first = ids[::-1]
+    score = np.empty(n)
+    for i in range(n):
+        c = newest_first[i]
+        score[i] = -(ces[c] + 1.0) * math.exp2((created[c] - now) / half_life)
+    best = np.argsort(score, kind="mergesort")  # stable: ties keep newest first
+    count = min(limit, n)
+    for i in range(count):
+        out[i] = newest_first[best[i]]
+    return count
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) every kernel now, with the argument types the platform
     passes, so that the first page served is not the slow one."""
@@ -212,4 +245,7 @@ def warm_up() -> None:
         0.0, 0.0, 1, new_stream(0), out,
     )  # fmt: skip
     top_up(table, lengths, 0, array("d"), seen, -1, 0.0, 0.0, 1, out, 0)
+    for merge in (False, True):
+        rank_notes(np.zeros(1, dtype=np.int32), merge, array("d", [0.0]), array("d", [0.0]),
+                   0.0, 1.0, 1, out)  # fmt: skip
     mark_seen(seen, seen_state, 0, array("q"), 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
 from .model import TOPIC_ID, AccountKind
 from .notes import Notes
 from .shop import Shop, tokens
@@ -22,6 +23,7 @@ class Search:
         #: nothing is ever renamed)
         self._matches: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._matches_for = 0
+        self._out = np.empty(100, dtype=np.int64)  # limit <= 100
 
     def index_account(self, user: int) -> None:
         if self.accounts.kind[user] == AccountKind.BRAND:
@@ -55,8 +57,8 @@ class Search:
         self, topics: tuple[int, ...], products: tuple[int, ...], now: float, limit: int
     ) -> tuple[int, ...]:
         """The best ``limit`` of the recent notes tagging ``products`` or in ``topics``:
-        (CES + 1) decayed by age, newest first on ties. Vectorised: a search scores hundreds
-        of candidates."""
+        (CES + 1) decayed by age, newest first on ties (:func:`kernels.rank_notes`): a search
+        scores hundreds of candidates."""
         notes, notes_of = self.notes, self.shop.notes_of
         parts = [
             np.frombuffer(notes_of[p], dtype=np.int32)[-200:] for p in products if notes_of.get(p)
@@ -68,11 +70,15 @@ class Search:
         ]
         if not parts:
             return ()
-        # One index list holds each note once; only a union of several needs de-duplicating.
-        candidates = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
-        candidates = candidates[::-1]  # newest first, so a stable sort breaks ties by recency
-        score = np.frombuffer(notes.ces_score, dtype=np.float64)[candidates] + 1.0
-        created = np.frombuffer(notes.created_at, dtype=np.float64)[candidates]
-        score *= np.exp2((created - now) / self.half_life)
-        best = np.argsort(-score, kind="stable")[:limit]
-        return tuple(candidates[best].tolist())
+        candidates = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        count = kernels.rank_notes(
+            candidates,
+            len(parts) > 1,  # one index list holds each note once; a union needs de-duplicating
+            notes.ces_score,
+            notes.created_at,
+            now,
+            float(self.half_life),
+            limit,
+            self._out,
+        )
+        return tuple(self._out[:count].tolist())

@@ -206,13 +206,18 @@ p = Platform(PlatformConfig(pool_quotas=(5, 20, 80), pool_thresholds=(0.1, 0.1),
                             pool_slot_weights=(0.5, 0.3, 0.2), seen_window=20), rng=3)
 users = [p.create_user(f"u{i}", "consumer", [TOPICS[i % 4], TOPICS[i % 7]], now=0)
          for i in range(60)]
+brand = p.create_user("glowco", "brand", now=0)
+serum = p.create_product(brand, "Glow Serum", TOPICS[1], price=99.0, stock=10**6, now=0)
 for hour in range(1, 40):
     for i in range(8):
-        p.publish(users[(hour * 8 + i) % 60], [TOPICS[(hour + i) % 7]], now=hour)
+        tags = [serum] if i % 3 == 0 else []
+        p.publish(users[(hour * 8 + i) % 60], [TOPICS[(hour + i) % 7]], products=tags, now=hour)
     for u in users[hour % 3 :: 3]:
         for n in p.discovery_feed(u, now=hour + 0.5).notes:
             if (n * 7 + u) % 5 == 0:
                 p.like(u, n, now=hour + 0.5)
+        query = ("glow serum", TOPICS[u % 7], f"glowco {TOPICS[u % 4]}")[u % 3]
+        print(p.search(u, query, now=hour + 0.5, limit=5).notes)
 print(p.log.digest(), p.fingerprint())
 """
 
@@ -227,9 +232,9 @@ def test_compiled_kernels_do_what_their_python_says() -> None:
             [sys.executable, "-W", "ignore", "-c", WORKLOAD],
             env=env, capture_output=True, text=True, check=True, timeout=300,
         )  # fmt: skip
-        runs.append(done.stdout.split())
+        runs.append(done.stdout.splitlines())
     assert runs[0] == runs[1]
-    assert len(runs[0][0]) >= 32  # a digest was printed
+    assert len(runs[0]) > 100 and len(runs[0][-1]) > 64  # searches and digests were printed
 
 
 def test_a_new_platform_has_its_kernels_ready_for_the_first_page() -> None:
@@ -239,15 +244,19 @@ def test_a_new_platform_has_its_kernels_ready_for_the_first_page() -> None:
 from redloop.platform import kernels
 from redloop.platform.api import Platform, PlatformConfig
 p = Platform(PlatformConfig(pool_max_age_hours=720), rng=1)
-before = (kernels.draw_pool_page.signatures, kernels.mark_seen.signatures)
+kinds = (kernels.draw_pool_page, kernels.mark_seen, kernels.top_up, kernels.rank_notes)
+before = [k.signatures for k in kinds]
 u = p.create_user("u", "consumer", ["food"], now=0)
 for i in range(30):
-    p.publish(u, ["food"], now=i)
+    p.publish(u, ["food", "travel"], now=i)
     p.discovery_feed(u, now=i)
-after = (kernels.draw_pool_page.signatures, kernels.mark_seen.signatures)
-print(len(before[0]), len(before[1]), before == after)
+    p.search(u, "food travel" if i % 2 else "food", now=i)
+p.set_recommender("popular", now=30)
+p.discovery_feed(u, now=30)
+after = [k.signatures for k in kinds]
+print(*[len(s) for s in before], before == after)
 """
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
     )
-    assert done.stdout.split() == ["1", "1", "True"]
+    assert done.stdout.split() == ["1", "1", "1", "1", "True"]
