@@ -90,7 +90,12 @@ class Consumer(mesa.Agent):
         cards: list[int] | tuple[int, ...] = ()
         ad_slot = -1
         channel = DISCOVERY
-        if self.intent and r < w[2] * (1 + self._max_intent(now)):
+        # Intent only fades, so the stored values bound it: fade them only if they could win.
+        if (
+            self.intent
+            and r < w[2] * (1 + max(self.intent.values())[0])
+            and r < w[2] * (1 + self._max_intent(now))
+        ):
             cards, channel = (yield from self._search(now)), SEARCH
         elif r < w[1] + w[2]:
             cards, channel = (yield p.following_feed(self.uid, now=now, limit=10)), FOLLOWING
