@@ -120,8 +120,9 @@ def draw_pool_page(
         if count == k:
             return count
     return top_up(
-        recent, recent_len, topic_mask, created, seen, seen_row, now, max_age, k, out, count
-    )
+        recent, recent_len, topic_mask, created, stage, True, seen, seen_row, now, max_age, k,
+        out, count,
+    )  # fmt: skip
 
 
 @njit(cache=True)
@@ -130,6 +131,8 @@ def top_up(
     recent_len: np.ndarray,
     topic_mask: int,
     created: np.ndarray,
+    stage: np.ndarray,
+    live_only: bool,
     seen: np.ndarray,
     seen_row: int,
     now: float,
@@ -142,8 +145,10 @@ def top_up(
     ``topic_mask`` (cold start, dry pools); returns the new count.
 
     Topic by topic in id order, newest first: at most ``4 * k`` notes of each, stopping at the
-    first older than ``max_age``. ``recent[t]`` is the ring of topic ``t``'s newest ids kept by
-    ``Notes`` (``recent_len[t]`` ids so far).
+    first older than ``max_age``. With ``live_only``, notes retired from the traffic pools
+    (``stage`` -1) are passed over: failing a pool's review ends a note's recommendations.
+    ``recent[t]`` is the ring of topic ``t``'s newest ids kept by ``Notes`` (``recent_len[t]``
+    ids so far).
     """
     ring = recent.shape[1]
     for t in range(recent.shape[0]):
@@ -154,6 +159,8 @@ def top_up(
             n = int(recent[t, (size - 1 - j) % ring])
             if now - created[n] > max_age or count >= k:
                 break
+            if live_only and stage[n] < 0:
+                continue
             if not _is_seen(seen, seen_row, n) and not _is_picked(out, count, n):
                 out[count] = n
                 count += 1
@@ -244,7 +251,7 @@ def warm_up() -> None:
         table, lengths, np.zeros(1), 0, 1, 0, array("b"), array("d"), table, lengths, seen, -1,
         0.0, 0.0, 1, new_stream(0), out,
     )  # fmt: skip
-    top_up(table, lengths, 0, array("d"), seen, -1, 0.0, 0.0, 1, out, 0)
+    top_up(table, lengths, 0, array("d"), array("b"), False, seen, -1, 0.0, 0.0, 1, out, 0)
     for merge in (False, True):
         rank_notes(np.zeros(1, dtype=np.int32), merge, array("d", [0.0]), array("d", [0.0]),
                    0.0, 1.0, 1, out)  # fmt: skip

@@ -26,6 +26,7 @@ from .notes import Notes
 from .social import Accounts
 
 ALL_TOPICS_MASK = (1 << N_TOPICS) - 1
+_NO_STAGES = array("b")  # the top-up of recommenders without traffic pools retires nothing
 _HASH = 2654435761  # Knuth's multiplicative hash, spreads note ids over the filter's bits
 
 
@@ -113,6 +114,8 @@ class Recommender:
             notes.recent_len,
             self.accounts.interests[user] or ALL_TOPICS_MASK,
             notes.created_at,
+            _NO_STAGES,
+            False,
             seen.tables,
             seen.row(user),
             now,

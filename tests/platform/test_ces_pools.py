@@ -45,6 +45,24 @@ def test_quota_spent_promotes_engaging_and_retires_dull_notes() -> None:
     assert p.pool_sizes() == [0, 1, 0]
 
 
+def test_a_retired_note_does_not_top_up_a_page() -> None:
+    """A note that failed its pool's review gets no more recommendation traffic, not even
+    when the pools run dry and the page is topped up with the newest notes."""
+    p = pools_platform()
+    creator = p.create_user("creator", "creator", [], now=0)
+    u1, u2, u3 = users(p, 3, ["food"], "u")
+    hit = p.publish(creator, ["food"], now=0)
+    dud = p.publish(creator, ["food"], now=0)
+    p.discovery_feed(u1, now=1)
+    for engage in (p.like, p.collect):
+        engage(u1, hit, now=1)
+    p.discovery_feed(u2, now=1)
+    assert (p.note(hit).pool_stage, p.note(dud).pool_stage) == (1, None)
+    assert p.discovery_feed(u3, now=2).notes == (hit,)
+    fresh = p.publish(creator, ["food"], now=3)  # a new note still tops up a dry page
+    assert set(p.discovery_feed(u3, now=3).notes) == {fresh}
+
+
 def test_promotion_threshold_is_on_ces_per_impression() -> None:
     """The same CES passes with few impressions and fails with many: it is a rate."""
     outcomes = []

@@ -110,7 +110,7 @@ def test_a_page_holds_only_fresh_unseen_cards_of_the_users_pools(state, k, mask,
         assert all(stage[n] != owner or 10.0 - created[n] > max_age for n in dropped)
 
 
-def reference_top_up(picked, by_topic, mask, created, seen, now, max_age, k):
+def reference_top_up(picked, by_topic, mask, created, retired, seen, now, max_age, k):
     """The top-up as it was written in Python before it was compiled."""
     picked = list(picked)
     for t in [t for t in range(N_TOPICS) if mask >> t & 1]:
@@ -119,7 +119,7 @@ def reference_top_up(picked, by_topic, mask, created, seen, now, max_age, k):
             n = lst[pos]
             if now - created[n] > max_age or len(picked) >= k:
                 break
-            if n not in picked and n not in seen:
+            if n not in picked and n not in seen and n not in retired:
                 picked.append(n)
         if len(picked) >= k:
             break
@@ -140,23 +140,27 @@ def test_top_up_takes_the_newest_unseen_notes_of_the_users_topics(data, n, k, ma
     topic_of = data.draw(st.lists(st.integers(0, N_TOPICS - 1), min_size=n, max_size=n))
     by_topic = [[i for i in range(n) if topic_of[i] == t] for t in range(N_TOPICS)]
     seen = set(data.draw(st.lists(st.integers(0, n - 1), max_size=n)))
+    stage = data.draw(st.lists(st.integers(-1, 2), min_size=n, max_size=n))
+    live_only = data.draw(st.booleans())
+    retired = {i for i in range(n) if stage[i] < 0} if live_only else set()
     picked = data.draw(st.lists(st.integers(0, n - 1), max_size=k - 1, unique=True))
     remembered = seen_filter(sorted(seen))
     out = np.empty(100, dtype=np.int64)
     out[: len(picked)] = picked
     count = top_up(
-        *rings(by_topic), mask, np.array(created), remembered.tables, remembered.row(0), 10.0,
-        max_age, k, out, len(picked),
+        *rings(by_topic), mask, np.array(created), np.array(stage, np.int8), live_only,
+        remembered.tables, remembered.row(0), 10.0, max_age, k, out, len(picked),
     )  # fmt: skip
     assert out[:count].tolist() == reference_top_up(
-        picked, by_topic, mask, created, seen, 10.0, max_age, k
+        picked, by_topic, mask, created, retired, seen, 10.0, max_age, k
     )
 
 
 def test_a_page_of_dry_pools_is_topped_up_with_the_newest_notes() -> None:
     table, lengths = pools([[0], [], [], [], [], [], []])
-    page = draw(table, lengths, [0, 0, 0, 0, 0], [0.0] * 5, mask=0b001, newest=([1, 2, 3], [4], []))
-    assert page == [0, 3, 2, 1]  # the pool's one note, then food's newest first; not travel's
+    stage = [0, 0, -1, 0, 0]  # note 2 was retired by its pool's review
+    page = draw(table, lengths, stage, [0.0] * 5, mask=0b001, newest=([1, 2, 3], [4], []))
+    assert page == [0, 3, 1]  # the pool's note, then food's newest live ones; not travel's
 
 
 def test_stale_entries_leave_the_pool_when_drawn() -> None:
