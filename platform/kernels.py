@@ -3,8 +3,8 @@
 A discovery page is drawn card by card with rejection (seen, duplicate, stale entries); in
 the interpreter that loop was a fifth of a simulated session. Here it runs as machine code,
 called once per page. The functions stay plain Python over arrays, readable and testable
-like the rest of the platform; numba compiles them on first use and caches the result in
-``__pycache__`` next to this file.
+like the rest of the platform; numba compiles them when :func:`warm_up` runs (every
+``Platform`` calls it) and caches the result in ``__pycache__`` next to this file.
 
 Random numbers come from a SplitMix64 stream whose state is a one-element ``uint64`` array
 owned by the caller, so each platform has its own seeded, reproducible stream.
@@ -22,7 +22,8 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
-_HASH = 2654435761  # as recommenders._HASH: where a note's bit sits in a seen filter
+#: Knuth's multiplicative hash: note ``n`` is bit ``n * SEEN_HASH % bits`` of a seen filter.
+SEEN_HASH = 2654435761
 
 
 def new_stream(seed: int) -> np.ndarray:
@@ -174,7 +175,7 @@ def _is_seen(seen: np.ndarray, row: int, note: int) -> bool:
     """Whether ``note``'s bit is set in either generation of ``row`` (-1: no row yet)."""
     if row < 0:
         return False
-    h = (note * _HASH) % (seen.shape[2] * 8)
+    h = (note * SEEN_HASH) % (seen.shape[2] * 8)
     return (seen[row, 0, h >> 3] | seen[row, 1, h >> 3]) >> (h & 7) & 1 == 1
 
 
@@ -199,7 +200,7 @@ def mark_seen(
     bits = tables.shape[2] * 8
     current, count = state[row, 0], state[row, 1]
     for n in notes:
-        h = (n * _HASH) % bits
+        h = (n * SEEN_HASH) % bits
         tables[row, current, h >> 3] |= np.uint8(1 << (h & 7))
         count += 1
         if count >= per_gen:

@@ -21,13 +21,13 @@ from typing import ClassVar
 import numpy as np
 
 from . import kernels
+from .kernels import SEEN_HASH
 from .model import N_TOPICS, TOPICS_OF_MASK, PlatformConfig
 from .notes import Notes
 from .social import Accounts
 
 ALL_TOPICS_MASK = (1 << N_TOPICS) - 1
 _NO_STAGES = array("b")  # the top-up of recommenders without traffic pools retires nothing
-_HASH = 2654435761  # Knuth's multiplicative hash, spreads note ids over the filter's bits
 
 
 class SeenFilter:
@@ -52,7 +52,7 @@ class SeenFilter:
         return self.rows.get(user, -1)
 
     def mask(self, user: int) -> int:
-        """Both generations as one int: bit ``(note * _HASH) % bits`` is set for seen notes."""
+        """Both generations as one int: bit ``(note * SEEN_HASH) % bits`` is set for seen notes."""
         row = self.rows.get(user)
         if row is None:
             return 0
@@ -142,7 +142,7 @@ class EditorsPicks(Recommender):
         picked: list[int] = []
         for pos in range(len(picks) - 1, max(-1, len(picks) - 1 - 50 * k), -1):
             n = picks[pos]
-            if n not in picked and not seen >> (n * _HASH) % seen_bits & 1:
+            if n not in picked and not seen >> (n * SEEN_HASH) % seen_bits & 1:
                 picked.append(n)
                 if len(picked) == k:
                     return picked
@@ -151,7 +151,7 @@ class EditorsPicks(Recommender):
             for n in range(len(created) - 1, max(-1, len(created) - 1 - 4 * k), -1):
                 if now - created[n] > max_age:
                     break
-                if not seen >> (n * _HASH) % seen_bits & 1:
+                if not seen >> (n * SEEN_HASH) % seen_bits & 1:
                     picked.append(n)
                     if len(picked) == k:
                         break
@@ -201,7 +201,7 @@ class Popular(Recommender):
             size = len(ranked)
             for _ in range(4 * k):
                 n = ranked[int(size * rand() ** 2)]
-                if n not in picked and not seen >> (n * _HASH) % seen_bits & 1:
+                if n not in picked and not seen >> (n * SEEN_HASH) % seen_bits & 1:
                     picked.append(n)
                     if len(picked) == k:
                         return picked
@@ -239,7 +239,7 @@ class InterestMatch(Recommender):
             if (
                 a not in picked
                 and now - created[a] <= max_age
-                and not seen >> (a * _HASH) % seen_bits & 1
+                and not seen >> (a * SEEN_HASH) % seen_bits & 1
             ):
                 picked.append(a)
                 if len(picked) == k:

@@ -16,8 +16,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from redloop.platform.kernels import draw_pool_page, new_stream, top_up, uniform
-from redloop.platform.recommenders import _HASH, SeenFilter
+from redloop.platform.kernels import SEEN_HASH, draw_pool_page, new_stream, top_up, uniform
+from redloop.platform.recommenders import SeenFilter
 
 N_TOPICS = 3
 
@@ -97,7 +97,7 @@ def test_a_page_holds_only_fresh_unseen_cards_of_the_users_pools(state, k, mask,
     assert len(set(page)) == len(page)
     for n in page:
         assert n not in seen
-        assert not remembered.mask(0) >> (n * _HASH) % remembered.bits & 1
+        assert not remembered.mask(0) >> (n * SEEN_HASH) % remembered.bits & 1
         assert 10.0 - created[n] <= max_age
         s = stage[n]
         home = [s * N_TOPICS + t for t in range(N_TOPICS) if mask >> t & 1] if s < 2 else [6]
