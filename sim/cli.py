@@ -131,6 +131,30 @@ def _pandas_display():
     return pd.option_context("display.width", 200, "display.max_columns", 20)
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from redloop.sim import validate
+
+    unknown = [name for name in args.fact or () if name not in validate.FACTS]
+    if unknown:
+        raise UsageError(
+            f"--fact: unknown fact {unknown[0]!r}; allowed: {', '.join(validate.FACTS)}"
+        )
+    out = Path(args.out) if args.out else Path("results") / "validation"
+    settings = validate.QUICK if args.quick else validate.FULL
+    findings = validate.validate(
+        settings,
+        out,
+        json_path=Path(args.json) if args.json else None,
+        names=args.fact,
+        progress=(lambda _line: None) if args.quiet else print,
+    )
+    failed = [f.name for f in findings if not f.passed]
+    print(f"{len(findings) - len(failed)} of {len(findings)} facts hold", end="")
+    print(f"; failing: {', '.join(failed)}" if failed else "")
+    print(f"report: {out / 'validation.html'}")
+    return 1 if failed else 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from redloop.sim import benchmark
 
@@ -215,6 +239,23 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sim-days", type=int, default=30, help="sim bench: simulated days")
     bench.add_argument("--json", help="also write the figures to this JSON file")
     bench.set_defaults(func=cmd_bench)
+
+    val = sub.add_parser(
+        "validate",
+        help="measure the stylized facts (Bass, heavy tails, cascades...) against their sources",
+        description="Run the validation battery and write validation.html; exit 1 when a fact "
+        "fails.",
+    )
+    val.add_argument(
+        "--quick", action="store_true", help="smaller crowds and fewer seeds (about 2 minutes)"
+    )
+    val.add_argument("--out", help="output folder (default results/validation)")
+    val.add_argument("--json", help="also write the facts to this JSON file")
+    val.add_argument(
+        "--fact", action="append", metavar="NAME", help="run only this fact (repeatable)"
+    )
+    val.add_argument("--quiet", action="store_true", help="no progress lines")
+    val.set_defaults(func=cmd_validate)
 
     scen = sub.add_parser("scenarios", help="list the named scenarios")
     scen.add_argument("--schema", action="store_true", help="print every scenario key instead")

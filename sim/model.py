@@ -18,6 +18,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import simpy
+from scipy import sparse
 
 from redloop.agents.brand import Brand
 from redloop.agents.consumer import Consumer, Creator, run_inline
@@ -497,31 +498,43 @@ class RedloopModel(mesa.Model):
         self.active_today[:] = False
 
     def _bass_adoption(self) -> Generator:
-        """The Bass special case: each day each non-adopter adopts with p + q·F
-        (Rand & Rust 2011), F = adopted share of the whole crowd (full mixing) or of the
-        accounts they follow (network). No feeds, one product."""
+        """The Bass special case in continuous time: each hour each non-adopter adopts with
+        probability 1 - exp(-(p + q·F)·Δt), Δt = 1/24 day, so the scenario's p and q are the
+        textbook rates per day of dF/dt = (p + qF)(1 - F) (Bass 1969; the agent version of
+        Rand & Rust 2011). F is the adopted share of the whole crowd (full mixing) or of the
+        accounts each person follows (network). No feeds, one product; adoption is a real
+        purchase on the platform."""
         env, ad = self.env, self.scenario_config.adoption
-        product = 0
+        product, dt = 0, 1.0 / 24.0
         n = len(self.people)
         adopted = np.zeros(n, dtype=bool)
-        following = None
-        if ad.mixing == "network":
-            following = [
-                np.array(self.platform.following(a.uid), dtype=np.int64) for a in self.people
-            ]
-        yield env.timeout(12.0)
+        followees = self._followee_index() if ad.mixing == "network" else None
         while True:
-            if following is None:
+            if followees is None:
                 share = np.full(n, adopted.mean())
             else:
-                share = np.array([adopted[f].mean() if f.size else 0.0 for f in following])
-            hazard = np.clip(ad.p + ad.q * share, 0.0, 1.0)
+                share = followees @ adopted.astype(np.float64)
+            hazard = -np.expm1(-(ad.p + ad.q * share) * dt)
             new = np.flatnonzero(~adopted & (self.rng.random(n) < hazard))
             for i in new.tolist():
                 if run_inline(self.people[i].buy(product, env.now)) is not None:
                     adopted[i] = True
                     self.active_today[i] = True
-            yield env.timeout(24.0)
+            yield env.timeout(1.0)
+
+    def _followee_index(self) -> sparse.csr_matrix:
+        """Row i averages over the accounts person i follows (a zero row if none)."""
+        row_of = {a.uid: i for i, a in enumerate(self.people)}
+        rows, cols = [], []
+        for i, person in enumerate(self.people):
+            for target in self.platform.following(person.uid):
+                if (j := row_of.get(target)) is not None:
+                    rows.append(i)
+                    cols.append(j)
+        n = len(self.people)
+        counts = np.bincount(np.asarray(rows, dtype=np.int64), minlength=n)
+        weights = 1.0 / np.maximum(counts, 1)[rows] if rows else np.zeros(0)
+        return sparse.csr_matrix((weights, (rows, cols)), shape=(n, n))
 
     def _timeline(self, event: TimelineEvent, now: float) -> None:
         p = self.platform

@@ -1,0 +1,115 @@
+"""`redloop validate`: the measuring functions on inputs whose answer is known, and the quick
+battery end to end through the command line (report, JSON, exit code)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from redloop.sim import validate
+
+
+def test_bass_fit_recovers_the_textbook_curve() -> None:
+    days = np.arange(1, 41, dtype=float)
+    p_hat, q_hat = validate.fit_bass(days, validate.bass_curve(days, 0.02, 0.45))
+    assert p_hat == pytest.approx(0.02, rel=1e-4)
+    assert q_hat == pytest.approx(0.45, rel=1e-4)
+
+
+def test_bass_curve_peaks_at_t_star() -> None:
+    p, q = 0.03, 0.38
+    t = np.linspace(0, 30, 30_001)
+    rate = np.gradient(validate.bass_curve(t, p, q), t)
+    assert t[rate.argmax()] == pytest.approx(math.log(q / p) / (p + q), abs=0.01)
+
+
+def test_continuous_bass_hazard_reaches_the_input_rates_in_a_network() -> None:
+    """Network mixing runs (sparse followee averages) and adopts; full mixing is checked
+    against the textbook curve in tests/sim/test_model.py."""
+    sc = validate.bass_scenario(0.02, 0.4, users=1500, days=20, seed=3)
+    sc.adoption.mixing = "network"
+    sc.population.graph = "powerlaw_cluster"
+    model = validate.RedloopModel(sc)
+    model.run_days(20)
+    adopters = model.metrics()["adopters"].to_numpy()
+    assert (np.diff(adopters) >= 0).all()
+    assert adopters[-1] > 0.5 * 1500
+
+
+def test_top_share() -> None:
+    assert validate.top_share(np.array([100] + [0] * 99)) == 1.0
+    assert validate.top_share(np.ones(1000)) == pytest.approx(0.01)
+    assert validate.top_share(np.zeros(10)) == 0.0
+
+
+def test_tail_test_tells_heavy_from_thin_tails() -> None:
+    rng = np.random.default_rng(7)
+    heavy = np.floor(rng.pareto(1.5, 5000) * 3 + 1)
+    thin = np.floor(rng.exponential(5.0, 5000) + 1)
+    assert validate._heavy(validate.tail_test(heavy))
+    assert not validate._heavy(validate.tail_test(thin))
+
+
+def test_paired_difference_removes_the_spread_between_seeds() -> None:
+    a = np.array([100.0, 1000.0, 10_000.0])
+    diff, half = validate.paired_diff_ci(a, a - 50.0)
+    assert diff == pytest.approx(-50.0)
+    assert half == pytest.approx(0.0)
+
+
+def test_a_battery_needs_the_switch_day() -> None:
+    with pytest.raises(ValueError, match="22 days"):
+        validate.Settings(quick=True, users=100, days=10, seeds=(1,), bass_users=100)
+
+
+@pytest.fixture(scope="module")
+def quick_battery(tmp_path_factory):
+    out = tmp_path_factory.mktemp("validation")
+    proc = subprocess.run(
+        [sys.executable, "-m", "redloop.sim.cli", "validate", "--quick", "--quiet",
+         "--out", str(out), "--json", str(out / "facts.json")],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    return proc, out
+
+
+def test_quick_battery_reports_every_fact(quick_battery) -> None:
+    proc, out = quick_battery
+    facts = json.loads((out / "facts.json").read_text())["facts"]
+    assert [f["name"] for f in facts] == list(validate.FACTS)
+    for fact in facts:
+        assert set(fact) >= {"name", "passed", "value", "target", "source"}
+        assert fact["source"] and fact["target"] and fact["value"]
+    failed = [f["name"] for f in facts if not f["passed"]]
+    assert proc.returncode == (1 if failed else 0), proc.stderr
+    assert f"{len(facts) - len(failed)} of {len(facts)} facts hold" in proc.stdout
+    report = (out / "validation.html").read_text()
+    assert '<img src="data:image/png;base64,' in report and "http" not in report.lower()
+    for fact in facts:
+        assert f"id='{fact['name']}'" in report
+
+
+def test_quick_battery_holds_the_mechanism_facts(quick_battery) -> None:
+    """Facts that follow from the mechanisms (not from calibration): Bass recovery is exact
+    in expectation, and the 2016 switch raises reads on every seed tried."""
+    _, out = quick_battery
+    facts = {f["name"]: f for f in json.loads((out / "facts.json").read_text())["facts"]}
+    assert facts["bass_recovery"]["passed"], facts["bass_recovery"]["value"]
+    assert facts["switch_2016"]["passed"], facts["switch_2016"]["value"]
+
+
+def test_unknown_fact_is_a_usage_error(tmp_path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "redloop.sim.cli", "validate", "--fact", "bass", "--out",
+         str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "unknown fact 'bass'" in proc.stderr and "bass_recovery" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not any(tmp_path.iterdir())
