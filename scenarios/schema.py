@@ -169,6 +169,13 @@ class Scenario:
     name: str = spec("default", "scenario name")
     description: str = spec("", "the question this scenario answers")
     seed: int = spec(1, "seed of the one random generator", 0, 2**63 - 1)
+    world_seed: int = spec(
+        -1,
+        "seed of what happens after the community is built (-1: the scenario seed drives "
+        "everything); same seed + different world seeds = one community, independent worlds",
+        -1,
+        2**63 - 1,
+    )
     days: int = spec(30, "simulated days", 1, 3650)
     population: Population = field(default_factory=Population, metadata={"doc": "the crowd"})
     behaviour: Behaviour = field(default_factory=Behaviour, metadata={"doc": "user behaviour"})

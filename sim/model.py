@@ -100,8 +100,11 @@ class RedloopModel(mesa.Model):
         self.env = simpy.Environment()
         self.hour = 0
         self.remote = platform is not None
+        world = scenario.world_seed
         self.platform = platform or Platform(
-            scenario.platform_config(), rng=self.rng, log=EventLog(retain=log_path is None)
+            scenario.platform_config(),
+            rng=self.rng if world < 0 else np.random.default_rng([world, 0]),
+            log=EventLog(retain=log_path is None),
         )
         if log_path is not None and not self.remote:
             self.platform.stream_log(log_path, scenario=scenario.to_dict(), **meta)
@@ -126,6 +129,8 @@ class RedloopModel(mesa.Model):
             self._build_staff(scenario)
         self._build_brands(scenario)
         self._seed_content()
+        if world >= 0:
+            self._enter_world(world)
         if self.remote:
             return
         self.totals = totals(self.platform.tables())
@@ -286,6 +291,14 @@ class RedloopModel(mesa.Model):
         for creator in self.creators:
             for _ in range(2):
                 creator.post(0.0)
+
+    def _enter_world(self, world_seed: int) -> None:
+        """From here on draw from the world's own streams: the community built from the
+        scenario seed is the same in every world, what happens in it is not (the
+        independent worlds of Salganik, Dodds & Watts 2006)."""
+        self.rng = np.random.default_rng([world_seed, 1])
+        self.random = random.Random(int(self.rng.integers(2**63)))
+        self.rand = random.Random(int(self.rng.integers(2**63)))
 
     # ================================================================ world services
 
