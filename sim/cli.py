@@ -131,6 +131,22 @@ def _pandas_display():
     return pd.option_context("display.width", 200, "display.max_columns", 20)
 
 
+def _check_writable(path: Path, flag: str, *, folder: bool) -> None:
+    """Refuse before a long job what would fail at its end: a folder that is a file, or a
+    place that cannot be written."""
+    if folder and path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {path}: exists and is not a folder")
+    if not folder and path.is_dir():
+        raise UsageError(f"{flag} {path}: is a folder; give a file name")
+    probe = path if folder else path.parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"{flag} {path}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: {probe} is not writable")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from redloop.sim import validate
 
@@ -140,6 +156,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"--fact: unknown fact {unknown[0]!r}; allowed: {', '.join(validate.FACTS)}"
         )
     out = Path(args.out) if args.out else Path("results") / "validation"
+    _check_writable(out, "--out", folder=True)
+    if args.json:
+        _check_writable(Path(args.json), "--json", folder=False)
     settings = validate.QUICK if args.quick else validate.FULL
     findings = validate.validate(
         settings,

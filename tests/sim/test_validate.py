@@ -113,3 +113,17 @@ def test_unknown_fact_is_a_usage_error(tmp_path) -> None:
     assert "unknown fact 'bass'" in proc.stderr and "bass_recovery" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("flag", ["--out", "--json"])
+def test_unusable_output_is_refused_before_running(tmp_path, flag) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("keep me")
+    target = blocker / "below" if flag == "--json" else blocker
+    proc = subprocess.run(
+        [sys.executable, "-m", "redloop.sim.cli", "validate", flag, str(target)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert flag in proc.stderr and "Traceback" not in proc.stderr
+    assert blocker.read_text() == "keep me"
