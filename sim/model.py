@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from redloop.agents import seeding
 from redloop.agents.brand import Brand
 from redloop.agents.consumer import Consumer, Creator, run_inline
 from redloop.agents.staff import Editor, ShopOperator
@@ -111,6 +112,7 @@ class RedloopModel(mesa.Model):
         self.campaign_tactic: dict[int, str] = {}
         self.order_time = array("d")
         self.order_children = array("i")
+        self.sample_orders = array("i")  # platform ids of free samples (no purchase)
         self.brand_sales: dict[int, dict[str, float]] = {}
         self._proof: dict[int, tuple[int, float]] = {}
         self.adopters = 0
@@ -347,6 +349,36 @@ class RedloopModel(mesa.Model):
     def set_price(self, brand: Brand, product: int, price: float, now: float) -> None:
         self.platform.set_price(brand.uid, product, round(price, 2), now=now)
         self.catalogue.price[product] = round(price, 2)
+
+    def send_sample(self, brand: Brand, product: int, person: Consumer, now: float) -> int | None:
+        """A brand's free unit to ``person``: shipped, used and maybe reviewed like a purchase
+        by the offline world, but no sale (not in orders, GMV or adopters). None if out of
+        stock."""
+        try:
+            order = self.platform.send_sample(brand.uid, product, person.uid, now=now)
+        except platform_errors.OutOfStock:
+            self.catalogue.stock_hint[product] = 0
+            return None
+        self.order_time.append(now)  # order arrays are indexed by platform order id
+        self.order_children.append(0)
+        self.sample_orders.append(order)
+        person.bought[product] = now  # has it now: word of mouth won't make them buy it
+        person.intent.pop(product, None)
+        if self.offline is not None:
+            self.offline.start_order(order, person, product)
+        return order
+
+    def influence_graph(self) -> Any:
+        """The follower graph over ``people`` indices as a sparse matrix for
+        :mod:`redloop.agents.seeding`: ``[u, v] = 1`` when ``v`` follows ``u``."""
+        index = {a.uid: i for i, a in enumerate(self.people)}
+        sources: list[int] = []
+        targets: list[int] = []
+        for i, person in enumerate(self.people):
+            fans = [index[f] for f in self.platform.followers(person.uid) if f in index]
+            sources += [i] * len(fans)
+            targets += fans
+        return seeding.influence_graph(len(self.people), sources, targets)
 
     def social_proof(self, product: int, now: float) -> Generator[Any, Any, float]:
         """How much a product page's word of mouth backs a purchase, 0.25..1.
