@@ -113,6 +113,7 @@ class RedloopModel(mesa.Model):
         self.order_time = array("d")
         self.order_children = array("i")
         self.sample_orders = array("i")  # platform ids of free samples (no purchase)
+        self.r_loop_rng = self.rng.spawn(1)[0]  # R_loop's bootstrap: leaves self.rng's draws
         self.brand_sales: dict[int, dict[str, float]] = {}
         self._proof: dict[int, tuple[int, float]] = {}
         self.adopters = 0
