@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -75,3 +76,51 @@ def test_daily_columns_bracket_r_loop_and_leave_out_free_samples() -> None:
     assert (m["r_loop_lo"] <= m["r_loop"]).all() and (m["r_loop"] <= m["r_loop_hi"]).all()
     time, _ = purchase_cohorts(model)
     assert time.size == model.platform.n_orders - 20 == model.metrics()["orders"].sum()
+
+
+# ---------------------------------------------------------------- where the interval shows
+
+
+def test_report_draws_the_band_and_shows_the_interval_in_the_summary() -> None:
+    from matplotlib.collections import PolyCollection
+    from matplotlib.figure import Figure
+
+    from redloop.sim import report
+
+    days = np.arange(12)
+    m = pd.DataFrame(
+        {
+            "day": days,
+            "r_loop": np.where(days < 4, np.nan, 0.9),
+            "r_loop_lo": np.where(days < 4, np.nan, 0.7),
+            "r_loop_hi": np.where(days < 4, np.nan, 1.1),
+        }
+    )
+    fig = Figure()
+    report._draw_r_loop(fig, m)
+    (ax,) = fig.axes
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 1
+    ys = bands[0].get_paths()[0].vertices[:, 1]
+    assert ys.min() == pytest.approx(0.7) and ys.max() == pytest.approx(1.1)
+    html = report.summary_html({"totals": {"r_loop_final": 0.9, "r_loop_interval": [0.7, 1.1]}})
+    assert "<td>[0.7, 1.1]</td>" in html
+
+
+def test_run_summary_outcomes_and_cli_carry_the_interval() -> None:
+    from redloop.sim.cli import _interval
+    from redloop.sim.experiments import outcomes
+    from redloop.sim.runner import summarise
+
+    sc = load("seeding_by_choice", **{"population.users": 1000, "days": 20})
+    model = RedloopModel(sc)
+    model.run_days(20)
+    metrics, brands = model.metrics(), model.brand_metrics()
+    last = metrics.dropna(subset=["r_loop"]).iloc[-1]
+    totals = summarise(model, metrics, brands, wall=1.0)["totals"]
+    assert totals["r_loop_interval"] == [last["r_loop_lo"], last["r_loop_hi"]]
+    assert _interval(totals) == f" [{last['r_loop_lo']:.2f}, {last['r_loop_hi']:.2f}]"
+    assert _interval({"r_loop_interval": None}) == ""
+    out = outcomes(metrics, brands)
+    assert (out["r_loop_lo"], out["r_loop_hi"]) == (last["r_loop_lo"], last["r_loop_hi"])
+    assert out["r_loop_lo"] <= out["r_loop"] <= out["r_loop_hi"]
