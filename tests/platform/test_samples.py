@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from redloop.platform.api import (
     EventKind,
@@ -179,3 +181,40 @@ async def test_client_send_sample_matches_the_platform(
         with pytest.raises(OutOfStock):
             await client.send_sample(GLOWCO, MUG, BO)
     assert platform.order(oid).status == "shipped"
+
+
+# ---------------------------------------------------------------- invariants
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ops=st.lists(
+        st.tuples(st.sampled_from(["sample", "order", "cancel", "ship"]), st.integers(0, 20)),
+        max_size=25,
+    )
+)
+def test_stock_units_and_replay_stay_consistent_with_samples(ops) -> None:
+    """Whatever mix of samples, orders, cancellations and shipments: stock + units out equals
+    the opening stock, units sold counts only bought units, and replay is exact."""
+    p = Platform(rng=1)
+    for name in ("ann", "bo"):
+        p.create_user(name, "consumer", ["skincare"], now=0)
+    brand = p.create_user("glowco", "brand", now=0)
+    serum = p.create_product(brand, "Glow Serum", "skincare", 10.0, 8, now=0)
+    for t, (op, arg) in enumerate(ops, start=1):
+        try:
+            if op == "sample":
+                p.send_sample(brand, serum, arg % 2, now=t)
+            elif op == "order":
+                p.pay(arg % 2, p.place_order(arg % 2, serum, 1, now=t), now=t)
+            elif p.n_orders:
+                getattr(p, op)(brand, arg % p.n_orders, now=t)
+        except (OutOfStock, InvalidTransition):
+            pass
+    orders = p.tables()["orders"]
+    live = orders["status"] != 5  # not cancelled
+    assert p.product(serum).stock + int(orders["quantity"][live].sum()) == 8
+    assert p.product(serum).units_sold == int(
+        orders["quantity"][live & (orders["is_sample"] == 0)].sum()
+    )
+    assert Platform.replay(p.log, p.config, rng=1).fingerprint() == p.fingerprint()

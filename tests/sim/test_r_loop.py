@@ -124,3 +124,20 @@ def test_run_summary_outcomes_and_cli_carry_the_interval() -> None:
     out = outcomes(metrics, brands)
     assert (out["r_loop_lo"], out["r_loop_hi"]) == (last["r_loop_lo"], last["r_loop_hi"])
     assert out["r_loop_lo"] <= out["r_loop"] <= out["r_loop_hi"]
+
+
+def test_compare_reports_r_loop_with_its_ci_over_seeds() -> None:
+    from redloop.sim.experiments import KEY_OUTCOMES, comparison_table
+
+    def results(values: list[float]) -> list[dict]:
+        return [
+            {"run_id": str(i), "r_loop": v, "r_loop_lo": v - 0.3, "r_loop_hi": v + 0.3}
+            for i, v in enumerate(values)
+        ]
+
+    assert "r_loop" in KEY_OUTCOMES
+    table = comparison_table("a", "b", results([0.8, 0.9, 1.0]), results([1.4, 1.5, 1.7]))
+    row = table.set_index("outcome").loc["r_loop"]
+    assert row["a mean"] == pytest.approx(0.9) and row["a ±95%"] > 0
+    assert row["significant"]
+    assert {"r_loop_lo", "r_loop_hi"} <= set(table["outcome"])
