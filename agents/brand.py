@@ -208,6 +208,19 @@ def named_accounts(model: RedloopModel, spec: BrandSpec) -> list[Any]:
     return people
 
 
+def follower_graph(model: RedloopModel) -> Any:
+    """Today's follower graph over ``model.people`` indices, for :mod:`redloop.agents.seeding`:
+    ``[u, v] = 1`` when ``v`` follows ``u`` (and so sees ``u``'s notes)."""
+    index = {a.uid: i for i, a in enumerate(model.people)}
+    sources: list[int] = []
+    targets: list[int] = []
+    for i, person in enumerate(model.people):
+        fans = [index[f] for f in model.platform.followers(person.uid) if f in index]
+        sources += [i] * len(fans)
+        targets += fans
+    return seeding.influence_graph(len(model.people), sources, targets)
+
+
 def choose_seeds(model: RedloopModel, spec: BrandSpec) -> list[Any]:
     """``spec.seeds`` people by ``spec.seeding_rule`` over the follower graph (randomness from
     the model's generator)."""
@@ -215,7 +228,7 @@ def choose_seeds(model: RedloopModel, spec: BrandSpec) -> list[Any]:
         return named_accounts(model, spec)
     picked = seeding.choose(
         spec.seeding_rule,
-        model.influence_graph(),
+        follower_graph(model),
         spec.seeds,
         model.rng,
         p=spec.seeding_cascade_p,

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from redloop.agents import seeding
 from redloop.agents.brand import Brand
 from redloop.agents.consumer import Consumer, Creator, run_inline
 from redloop.agents.staff import Editor, ShopOperator
@@ -368,18 +367,6 @@ class RedloopModel(mesa.Model):
         if self.offline is not None:
             self.offline.start_order(order, person, product)
         return order
-
-    def influence_graph(self) -> Any:
-        """The follower graph over ``people`` indices as a sparse matrix for
-        :mod:`redloop.agents.seeding`: ``[u, v] = 1`` when ``v`` follows ``u``."""
-        index = {a.uid: i for i, a in enumerate(self.people)}
-        sources: list[int] = []
-        targets: list[int] = []
-        for i, person in enumerate(self.people):
-            fans = [index[f] for f in self.platform.followers(person.uid) if f in index]
-            sources += [i] * len(fans)
-            targets += fans
-        return seeding.influence_graph(len(self.people), sources, targets)
 
     def social_proof(self, product: int, now: float) -> Generator[Any, Any, float]:
         """How much a product page's word of mouth backs a purchase, 0.25..1.
