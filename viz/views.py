@@ -365,7 +365,7 @@ def brand_rows(model: RedloopModel) -> list[BrandRow]:
     channel_names = [c.label for c in Channel]
     rows = []
     for brand in model.brands:
-        mine = brand_of_order == brand.uid
+        mine = (brand_of_order == brand.uid) & (orders["is_sample"] == 0)  # samples: no sale
         counts = np.bincount(orders["channel"][mine], minlength=len(channel_names))
         by_channel = {c: int(counts[i]) for i, c in enumerate(channel_names)}
         units = int(orders["quantity"][mine].sum())

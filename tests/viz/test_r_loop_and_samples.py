@@ -1,4 +1,4 @@
-"""The visualiser shows R_loop's 95% interval: a band on the chart, a sentence in the text."""
+"""The visualiser: R_loop's 95% interval (a band, a sentence); free samples are no sale."""
 
 from __future__ import annotations
 
@@ -40,3 +40,15 @@ def test_the_interval_sentence_says_whether_it_settles_r_against_1():
     assert "wholly above 1" in _r_loop_interval_sentence(1.05, 1.3)
     assert "wholly below 1" in _r_loop_interval_sentence(0.2, 0.6)
     assert _r_loop_interval_sentence(math.nan, math.nan) == ""
+
+
+def test_brand_rows_count_sales_not_free_samples():
+    from redloop.sim import build_model
+    from redloop.viz.views import brand_rows
+
+    model = build_model("seeding_by_choice", **{"population.users": 300})
+    model.run_days(3)
+    (row,) = brand_rows(model)
+    orders = model.platform.tables()["orders"]
+    assert int(orders["is_sample"].sum()) == 20
+    assert sum(row.channels.values()) == row.units == orders["buyer"].size - 20
