@@ -8,6 +8,7 @@ import pytest
 
 from redloop.agents import seeding
 from redloop.agents.seeding import LiveEdges, choose, greedy, influence_graph, top_degree
+from redloop.scenarios.schema import SEEDING_RULES
 
 
 def two_stars(big: int = 12, small: int = 6, isolated: int = 10):
@@ -101,6 +102,7 @@ def test_unknown_rule_is_refused() -> None:
     with pytest.raises(ValueError, match="top_degree"):
         choose("loudest", graph, 2, np.random.default_rng(0))
     assert seeding.RULES == ("top_degree", "random", "greedy")
+    assert (*seeding.RULES, "accounts") == SEEDING_RULES  # the schema offers every rule
 
 
 def test_greedy_is_fast_enough_at_a_few_thousand_users() -> None:
