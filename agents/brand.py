@@ -8,11 +8,12 @@ the tactic whose attributed revenue per yuan was best.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 
-from redloop.scenarios.schema import BrandSpec
+from redloop.agents import seeding
+from redloop.scenarios.schema import BrandSpec, ScenarioError
 
 if TYPE_CHECKING:
     from redloop.sim.model import RedloopModel
@@ -38,6 +39,10 @@ class Brand(mesa.Agent):
         self.discounted_until = -1.0
         self.last_review: dict[str, float] = {"revenue": 0.0, "spend": 0.0}
         self.history: list[dict[str, float]] = []
+        self.seeded: list[int] = []  # accounts given a free sample, in order
+        self._seeding_plan: list[Any] | None = None
+        if spec.seeding_rule == "accounts":  # names checked against the population now
+            self._seeding_plan = named_accounts(model, spec)
 
     # ------------------------------------------------------------------ weekly cycle
 
@@ -59,6 +64,7 @@ class Brand(mesa.Agent):
             "feed_ads": self.buy_ads,
             "search_ads": self.buy_ads,
             "discounts": self.run_discount,
+            "free_samples": self.send_samples,
         }[strategy](budget, strategy, now)
 
     def review(self, now: float) -> None:
@@ -145,6 +151,28 @@ class Brand(mesa.Agent):
         for product in self.products:
             m.set_price(self, product, m.catalogue.base_price[product] * (1 - fraction), now)
 
+    def send_samples(self, budget: float, tactic: str, now: float) -> None:
+        """Give one free unit of the brand's first product to each account of the seeding
+        plan (``spec.seeds`` accounts by ``spec.seeding_rule``, consumers or creators), as far
+        as the budget goes at list price; a later week continues the plan."""
+        m = self.model
+        product = self.products[0]
+        price = m.catalogue.base_price[product]
+        plan = self.seeding_plan()
+        todo = plan[len(self.seeded) : len(self.seeded) + int(budget // price)]
+        for person in todo:
+            if m.send_sample(self, product, person, now) is None:
+                return
+            self.seeded.append(person.uid)
+            self.spend += price
+            self.spend_by_tactic[tactic] = self.spend_by_tactic.get(tactic, 0.0) + price
+
+    def seeding_plan(self) -> list[Any]:
+        """The accounts to seed, in order, chosen once (on the follower graph of that day)."""
+        if self._seeding_plan is None:
+            self._seeding_plan = choose_seeds(self.model, self.spec)
+        return self._seeding_plan
+
     # ------------------------------------------------------------------ accounting
 
     def tactic_spend(self) -> dict[str, float]:
@@ -156,3 +184,54 @@ class Brand(mesa.Agent):
 
     def total_spend(self) -> float:
         return sum(self.tactic_spend().values())
+
+
+def named_accounts(model: RedloopModel, spec: BrandSpec) -> list[Any]:
+    """The people named by ``spec.seeding_accounts``; a clear error for a name that is not a
+    consumer or creator of the built population."""
+    by_uid = {a.uid: a for a in model.people}
+    index = {brand.name: i for i, brand in enumerate(model.scenario_config.brands)}
+    people = []
+    for j, name in enumerate(spec.seeding_accounts):
+        try:
+            uid = model.platform.user_id(name)
+        except model.platform_errors.NotFound:
+            uid = -1
+        if uid not in by_uid:
+            raise ScenarioError(
+                model.scenario_config.name,
+                f"brands[{index.get(spec.name, 0)}].seeding_accounts[{j}]",
+                f"{name!r} is not a consumer or creator of the built population "
+                f"(names are user<i> and creator<i>, i < {len(model.people)})",
+            )
+        people.append(by_uid[uid])
+    return people
+
+
+def follower_graph(model: RedloopModel) -> Any:
+    """Today's follower graph over ``model.people`` indices, for :mod:`redloop.agents.seeding`:
+    ``[u, v] = 1`` when ``v`` follows ``u`` (and so sees ``u``'s notes)."""
+    index = {a.uid: i for i, a in enumerate(model.people)}
+    sources: list[int] = []
+    targets: list[int] = []
+    for i, person in enumerate(model.people):
+        fans = [index[f] for f in model.platform.followers(person.uid) if f in index]
+        sources += [i] * len(fans)
+        targets += fans
+    return seeding.influence_graph(len(model.people), sources, targets)
+
+
+def choose_seeds(model: RedloopModel, spec: BrandSpec) -> list[Any]:
+    """``spec.seeds`` people by ``spec.seeding_rule`` over the follower graph (randomness from
+    the model's generator)."""
+    if spec.seeding_rule == "accounts":
+        return named_accounts(model, spec)
+    picked = seeding.choose(
+        spec.seeding_rule,
+        follower_graph(model),
+        spec.seeds,
+        model.rng,
+        p=spec.seeding_cascade_p,
+        samples=spec.seeding_mc_samples,
+    )
+    return [model.people[i] for i in picked]

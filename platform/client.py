@@ -524,6 +524,10 @@ class Facade:
     def place_order(self, user: int, product: int, quantity: int = 1, *, now: float = 0) -> int:
         return _Req(body={"product": product, "quantity": quantity}, actor=user)
 
+    @_op("POST", "/products/{product_id}/samples", _id, learn=_learn_buyer, ok_status=201)
+    def send_sample(self, brand: int, product: int, user: int, *, now: float = 0) -> int:
+        return _Req(ids={"product_id": product}, body={"user": user}, actor=brand)
+
     @_op("GET", "/orders/{order_id}", _order)
     def order(self, order: int) -> Order:
         """Read as the buyer this book saw place it (the API shows orders to their parties)."""

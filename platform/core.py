@@ -681,6 +681,28 @@ class Platform:
         self.log.append(E.ORDER_REVIEWED, now, user, order, rating, (rn,) if rn >= 0 else None)
         self._shop.add_review(order, rating, rn)
 
+    def send_sample(self, brand: int, product: int, user: int, *, now: float) -> int:
+        """Give one unit of the brand's own product to a consumer or creator: a paid
+        zero-price order marked ``sample`` that ships, is used and may be reviewed like a
+        purchase. Only the product's brand may send; the unit comes out of stock."""
+        shop = self._shop
+        self._accounts.check(brand, "brand")
+        shop.check(product)
+        if brand != shop.brand[product]:
+            raise Forbidden(
+                f"user {brand} is not the brand of product {product}", field="brand", value=brand
+            )
+        self._accounts.check_kind(user, (AccountKind.CONSUMER, AccountKind.CREATOR), "user")
+        if shop.stock[product] < 1:
+            raise OutOfStock(
+                f"product {product} has no stock to send", field="product", value=product
+            )
+        now = self._tick(now)
+        oid = len(shop.buyer)
+        self.log.append(E.SAMPLE_SENT, now, brand, oid, product, (user,))
+        shop.add_sample(user, product, now)
+        return oid
+
     # ================================================================ ads
 
     def create_campaign(
@@ -928,6 +950,7 @@ class Platform:
                     "channel",
                     "rating",
                     "review_note",
+                    "is_sample",
                 ),
                 {},
             ),
@@ -1037,6 +1060,7 @@ class Platform:
             ),
             E.CAMPAIGN_CREATED: campaign_created,
             E.CAMPAIGN_STOPPED: lambda e: ads.stop(e.object),
+            E.SAMPLE_SENT: lambda e: shop.add_sample((e.ints or (-1,))[0], e.value, e.time),
         }
 
     def apply(self, event: Event) -> None:

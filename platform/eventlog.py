@@ -56,6 +56,7 @@ class EventKind(IntEnum):
     ORDER_REFUNDED = 26
     CAMPAIGN_CREATED = 27
     CAMPAIGN_STOPPED = 28
+    SAMPLE_SENT = 41
 
     @property
     def label(self) -> str:
@@ -169,6 +170,8 @@ def decode_fields(e: Event) -> dict[str, Any]:
         }
     if k is EventKind.ORDER_REVIEWED:
         return {"rating": e.value, "review_note": e.ints[0] if e.ints else None}
+    if k is EventKind.SAMPLE_SENT:
+        return {"product": e.value, "recipient": (e.ints or (-1,))[0]}
     if k is EventKind.CAMPAIGN_CREATED:
         note, budget_cents, cpm_cents = e.ints or (-1, 0, 0)
         return {

@@ -383,6 +383,10 @@ class NewOrder(_In):
     quantity: Annotated[int, Field(ge=1, description="at most the config's max_order_quantity")] = 1
 
 
+class SampleIn(_In):
+    user: Id = Field(description="the consumer or creator who receives the free unit")
+
+
 class ReviewIn(_In):
     rating: Annotated[int, Field(ge=1, le=5)]
     note: Id | None = Field(None, description="the buyer's own note tagging the product")
@@ -529,6 +533,7 @@ class OrderOut(_Out):
     channel: str
     rating: int | None
     review_note: int | None
+    sample: bool = False
 
 
 class CampaignOut(_Out):
@@ -973,6 +978,21 @@ async def place_order(svc: Svc, actor: Actor, body: NewOrder) -> Any:
     """Order a product as the token's user; stock is reserved at once (409 if short)."""
     p = svc.platform
     oid = p.place_order(actor, body.product, body.quantity, now=svc.now())
+    return OrderOut.of(p.order(oid))
+
+
+@router.post(
+    "/products/{product_id}/samples",
+    status_code=201,
+    response_model=OrderOut,
+    tags=["orders"],
+    responses=_errors(*BODY, 409),
+)
+async def send_sample(svc: Svc, actor: Actor, product_id: PathId, body: SampleIn) -> Any:
+    """Send one free unit of the token's brand's own product to a user (409 if out of
+    stock); it becomes a paid zero-price order marked ``sample``."""
+    p = svc.platform
+    oid = p.send_sample(actor, product_id, body.user, now=svc.now())
     return OrderOut.of(p.order(oid))
 
 

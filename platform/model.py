@@ -339,6 +339,7 @@ class Order:
     channel: str
     rating: int | None
     review_note: int | None
+    sample: bool = False  # a brand's free sample: zero price, not a sale
 
     @property
     def amount(self) -> float:

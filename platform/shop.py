@@ -52,6 +52,7 @@ class Shop:
         self.channel = array("B")
         self.rating = array("B")  # 0 = not rated
         self.review_note = array("i")
+        self.is_sample = array("B")  # 1: a brand's free sample (zero price, not a sale)
         #: Last touch per (user, product): (note or -1, channel, time). Drives attribution.
         self.touch: dict[int, tuple[int, int, float]] = {}
 
@@ -169,17 +170,37 @@ class Shop:
         self.channel.append(channel)
         self.rating.append(0)
         self.review_note.append(-1)
+        self.is_sample.append(0)
         self.stock[product] -= quantity
         self.units_sold[product] += quantity
         return oid
 
+    def add_sample(self, recipient: int, product: int, now: float) -> int:
+        """One free unit as a paid zero-price order: it ships, is used and may be reviewed like
+        a purchase, but it is no sale (units sold unchanged) and no note earns it."""
+        oid = len(self.buyer)
+        self.buyer.append(recipient)
+        self.product.append(product)
+        self.quantity.append(1)
+        self.unit_cents.append(0)
+        self.placed_at.append(now)
+        self.status.append(S.PAID)
+        self.note.append(-1)
+        self.channel.append(Channel.DIRECT)
+        self.rating.append(0)
+        self.review_note.append(-1)
+        self.is_sample.append(1)
+        self.stock[product] -= 1
+        return oid
+
     def set_status(self, order: int, status: OrderStatus) -> None:
         p, q = self.product[order], self.quantity[order]
+        sold = 0 if self.is_sample[order] else q  # a sample was never counted as sold
         if status is S.CANCELLED:  # goods never left: back to stock, sale undone
             self.stock[p] += q
-            self.units_sold[p] -= q
+            self.units_sold[p] -= sold
         elif status is S.REFUNDED:  # money back; returned goods are not resold
-            self.units_sold[p] -= q
+            self.units_sold[p] -= sold
         self.status[order] = status
 
     def add_review(self, order: int, rating: int, review_note: int) -> None:
@@ -205,4 +226,5 @@ class Shop:
             channel=Channel(self.channel[order]).label,
             rating=rating or None,
             review_note=rn if rn >= 0 else None,
+            sample=bool(self.is_sample[order]),
         )

@@ -45,6 +45,9 @@ def spec(
 
 
 STRATEGIES = ("none", "koc_seeding", "head_kols", "feed_ads", "search_ads", "discounts", "adaptive")
+STRATEGIES += ("free_samples",)  # seeding by choice (agents/brand.py Brand.send_samples)
+#: Whom ``free_samples`` seeds: a rule of agents/seeding.py, or the named ``seeding_accounts``.
+SEEDING_RULES = ("top_degree", "random", "greedy", "accounts")
 EVENT_KINDS = ("festival", "recommender", "price", "campaign", "sharing")
 
 
@@ -130,6 +133,22 @@ class BrandSpec:
     ad_cpm: float = spec(40.0, "price per 1,000 ad impressions (yuan)", 0.01, 1e5)
     discount: float = spec(0.2, "price cut used by the discounts strategy", 0, 0.9)
     products: list[ProductSpec] = spec([], "the brand's products")
+    seeding_rule: str = spec(
+        "top_degree",
+        "free_samples: whom to seed (most followers, random, greedy influence "
+        "maximisation, or the named seeding_accounts)",
+        choices=SEEDING_RULES,
+    )
+    seeding_accounts: list[str] = spec(
+        [], "seeding_rule = accounts: the account names to seed (instead of seeds)"
+    )
+    seeds: int = spec(20, "free_samples: accounts seeded with one free unit each", 1, 100_000)
+    seeding_cascade_p: float = spec(
+        0.05, "greedy: per-follower activation probability of the independent cascade", 0, 1
+    )
+    seeding_mc_samples: int = spec(
+        64, "greedy: Monte-Carlo live-edge draws estimating the spread", 1, 1000
+    )
 
 
 @dataclass
@@ -306,6 +325,14 @@ def _check_semantics(obj: Any, source: str, prefix: str) -> None:
         for i, b in enumerate(obj.brands):
             if names.count(b.name) > 1:
                 raise ScenarioError(source, at(f"brands[{i}].name"), f"duplicate brand {b.name!r}")
+        for i, b in enumerate(obj.brands):
+            if (b.seeding_rule == "accounts") != bool(b.seeding_accounts):
+                raise ScenarioError(
+                    source,
+                    at(f"brands[{i}].seeding_accounts"),
+                    "give account names exactly when seeding_rule = 'accounts' "
+                    f"(seeding_rule is {b.seeding_rule!r})",
+                )
         for i, ev in enumerate(obj.timeline):
             if ev.kind in ("price", "campaign") and ev.brand not in names:
                 raise ScenarioError(

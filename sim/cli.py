@@ -43,6 +43,12 @@ def _scenario_from(args: argparse.Namespace) -> schema.Scenario:
     return schema.load(args.scenario, **overrides)
 
 
+def _interval(totals: dict) -> str:
+    """`` [lo, hi]``: R_loop's 95% interval, when there is one."""
+    bounds = totals.get("r_loop_interval")
+    return f" [{bounds[0]:.2f}, {bounds[1]:.2f}]" if bounds else ""
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from redloop.sim.runner import run_scenario
 
@@ -52,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     totals = result.summary["totals"]
     print(
         f"{scenario.name}: {totals['sessions']:,} sessions, {totals['orders']:,} orders, "
-        f"GMV ¥{totals['gmv']:,.0f}, R_loop {totals['r_loop_final']}"
+        f"GMV ¥{totals['gmv']:,.0f}, R_loop {totals['r_loop_final']}{_interval(totals)}"
     )
     print(f"results: {out}/ (metrics.csv, brands.csv, events.sqlite, summary.json)")
     print(f"report:  {result.report}")

@@ -52,12 +52,16 @@ def outcomes(metrics: pd.DataFrame, brands: pd.DataFrame) -> dict[str, float]:
     orders = metrics["orders"]
     total_orders = float(orders.sum())
     r_loop = metrics["r_loop"].dropna()
+    last = metrics.loc[r_loop.index[-1]] if len(r_loop) else None
     out: dict[str, float] = {
         "gmv": float(metrics["gmv"].sum()),
         "orders": total_orders,
         "mean_dau": float(metrics["dau"].mean()),
         "adopters": float(metrics["adopters"].iloc[-1]),
         "r_loop": float(r_loop.iloc[-1]) if len(r_loop) else math.nan,
+        # the within-run 95% bootstrap interval of that last R_loop (compare adds seeds' CI)
+        "r_loop_lo": float(last["r_loop_lo"]) if last is not None else math.nan,
+        "r_loop_hi": float(last["r_loop_hi"]) if last is not None else math.nan,
         "read_rate": float(metrics["reads"].sum() / max(1, metrics["impressions"].sum())),
         "engagement_rate": float(metrics["engagements"].sum() / max(1, metrics["reads"].sum())),
     }

@@ -5,6 +5,11 @@ R_loop: every purchase may produce a review note; every later purchase attribute
 note is a "child" of the first. ``r_loop`` is the mean number of children per purchase, over
 purchases at least ``R_LOOP_MATURITY_DAYS`` old (younger ones have not had time to be
 delivered, used, reviewed and read). R_loop > 1 means word of mouth sustains itself.
+A brand's free samples are not purchases: their reviews' children count for no one.
+
+``r_loop_lo`` / ``r_loop_hi``: a 95% percentile-bootstrap interval (Efron & Tibshirani 1993)
+over those purchase cohorts — each mature purchase with its children is one unit, resampled
+with replacement ``R_LOOP_RESAMPLES`` times from the model's own bootstrap generator.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ if TYPE_CHECKING:
     from redloop.sim.model import RedloopModel
 
 R_LOOP_MATURITY_DAYS = 10
+R_LOOP_RESAMPLES = 1000
 CHANNELS = tuple(c.label for c in Channel)
 NOTE_KINDS = ("organic", "sponsored", "review")
 
@@ -77,6 +83,8 @@ class DayStats:
     gini_notes: float = 0.0
     gini_creators: float = 0.0
     pool_stage_max: int = 0
+    r_loop_lo: float = math.nan
+    r_loop_hi: float = math.nan
 
 
 METRICS: tuple[str, ...] = tuple(f.name for f in fields(DayStats))
@@ -119,6 +127,40 @@ def r_loop(order_time: np.ndarray, children: np.ndarray, now_hours: float) -> fl
     return float(children[mature].mean()) if mature.any() else math.nan
 
 
+def r_loop_interval(
+    order_time: np.ndarray,
+    children: np.ndarray,
+    now_hours: float,
+    rng: np.random.Generator,
+    resamples: int = R_LOOP_RESAMPLES,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile-bootstrap interval of :func:`r_loop` over the mature purchases.
+
+    Resampling n purchases with replacement only matters through how many copies of each
+    distinct child count it draws, so each resample is one multinomial draw over the distinct
+    counts: the cost depends on ``resamples`` and the number of distinct counts, not on n.
+    """
+    mature = children[order_time <= now_hours - R_LOOP_MATURITY_DAYS * 24]
+    if mature.size == 0:
+        return math.nan, math.nan
+    values, counts = np.unique(mature, return_counts=True)
+    draws = rng.multinomial(mature.size, counts / mature.size, size=resamples)
+    means = draws @ values.astype(np.float64) / mature.size
+    tail = (1.0 - level) / 2 * 100
+    lo, hi = np.percentile(means, (tail, 100 - tail))
+    return float(lo), float(hi)
+
+
+def purchase_cohorts(model: RedloopModel) -> tuple[np.ndarray, np.ndarray]:
+    """(time, children) of every purchase so far; free samples left out."""
+    time = np.asarray(model.order_time)
+    children = np.asarray(model.order_children)
+    keep = np.ones(time.size, dtype=bool)
+    keep[np.asarray(model.sample_orders, dtype=np.int64)] = False
+    return time[keep], children[keep]
+
+
 def close_day(model: RedloopModel, day: int) -> DayStats:
     """Summarise the day that just ended from the agents' tally and the platform's columns."""
     t = model.tally
@@ -138,6 +180,8 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
     )
     authors = np.bincount(notes["author"], minlength=1) > 0
     stages = notes.get("pool_stage")
+    cohort_time, cohort_children = purchase_cohorts(model)
+    r_lo, r_hi = r_loop_interval(cohort_time, cohort_children, model.env.now, model.r_loop_rng)
     return DayStats(
         day=day,
         dau=int(model.active_today.sum()),
@@ -164,10 +208,10 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
         share_organic_note=share(by_kind["organic"]),
         share_sponsored_note=share(by_kind["sponsored"]),
         share_review_note=share(by_kind["review"]),
-        r_loop=r_loop(
-            np.asarray(model.order_time), np.asarray(model.order_children), model.env.now
-        ),
+        r_loop=r_loop(cohort_time, cohort_children, model.env.now),
         gini_notes=gini(notes["impressions"]),
         gini_creators=gini(by_author[authors]),
         pool_stage_max=int(stages.max()) if stages is not None and stages.size else 0,
+        r_loop_lo=r_lo,
+        r_loop_hi=r_hi,
     )

@@ -115,6 +115,8 @@ class RedloopModel(mesa.Model):
         self.campaign_tactic: dict[int, str] = {}
         self.order_time = array("d")
         self.order_children = array("i")
+        self.sample_orders = array("i")  # platform ids of free samples (no purchase)
+        self.r_loop_rng = self.rng.spawn(1)[0]  # R_loop's bootstrap: leaves self.rng's draws
         self.brand_sales: dict[int, dict[str, float]] = {}
         self._proof: dict[int, tuple[int, float]] = {}
         self.adopters = 0
@@ -361,6 +363,24 @@ class RedloopModel(mesa.Model):
     def set_price(self, brand: Brand, product: int, price: float, now: float) -> None:
         self.platform.set_price(brand.uid, product, round(price, 2), now=now)
         self.catalogue.price[product] = round(price, 2)
+
+    def send_sample(self, brand: Brand, product: int, person: Consumer, now: float) -> int | None:
+        """A brand's free unit to ``person``: shipped, used and maybe reviewed like a purchase
+        by the offline world, but no sale (not in orders, GMV or adopters). None if out of
+        stock."""
+        try:
+            order = self.platform.send_sample(brand.uid, product, person.uid, now=now)
+        except platform_errors.OutOfStock:
+            self.catalogue.stock_hint[product] = 0
+            return None
+        self.order_time.append(now)  # order arrays are indexed by platform order id
+        self.order_children.append(0)
+        self.sample_orders.append(order)
+        person.bought[product] = now  # has it now: word of mouth won't make them buy it
+        person.intent.pop(product, None)
+        if self.offline is not None:
+            self.offline.start_order(order, person, product)
+        return order
 
     def social_proof(self, product: int, now: float) -> Generator[Any, Any, float]:
         """How much a product page's word of mouth backs a purchase, 0.25..1.

@@ -46,7 +46,8 @@ COMPARED = {
 LABELS = {"gini_notes": "notes", "gini_creators": "creators"}
 R_LOOP_CAPTION = (
     "R_loop > 1: each purchase's shared experience brings more than one later purchase — "
-    "self-sustaining word of mouth; below the dashed line, growth needs ads or new users."
+    "self-sustaining word of mouth; below the dashed line, growth needs ads or new users. "
+    "The band is its 95% bootstrap interval over the purchases counted."
 )
 
 #: Two-sided 95% Student t quantiles t(0.975, dof) for dof = 1..30.
@@ -108,6 +109,8 @@ def _cell(value: Any) -> str:
     """A summary value as HTML: a list of records becomes a small table."""
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
         return frame_html(pd.DataFrame(value))
+    if isinstance(value, list) and value and all(isinstance(v, float) for v in value):
+        return html.escape(f"[{', '.join(map(_num, value))}]")  # an interval: [lo, hi]
     return html.escape(_num(value) if isinstance(value, float) else str(value))
 
 
@@ -265,6 +268,10 @@ def _draw_shares(columns: Sequence[str], fig: Figure, m: pd.DataFrame) -> None:
 def _draw_r_loop(fig: Figure, m: pd.DataFrame) -> None:
     ax = fig.subplots()
     _lines(ax, m, ("r_loop",))
+    if {"r_loop_lo", "r_loop_hi"} <= set(m.columns):
+        ax.fill_between(
+            m["day"], m["r_loop_lo"], m["r_loop_hi"], alpha=0.25, linewidth=0, label="95% interval"
+        )
     ax.axhline(1.0, linestyle="--", color="grey", linewidth=1)
     ax.set_ylabel("R_loop")
     if m["r_loop"].isna().all():

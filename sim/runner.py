@@ -34,6 +34,7 @@ def summarise(
 ) -> dict[str, Any]:
     sc = model.scenario_config
     r_loop = metrics["r_loop"].dropna()
+    last = metrics.loc[r_loop.index[-1]] if len(r_loop) else None
     sessions = int(metrics["sessions"].sum())
     final_brands = brands.groupby("brand").last().reset_index() if len(brands) else brands
     return {
@@ -53,6 +54,9 @@ def summarise(
             "mean_dau": round(float(metrics["dau"].mean()), 1) if len(metrics) else 0,
             "read_rate": float(metrics["reads"].sum() / max(1, metrics["impressions"].sum())),
             "r_loop_final": float(r_loop.iloc[-1]) if len(r_loop) else None,
+            "r_loop_interval": (
+                [float(last["r_loop_lo"]), float(last["r_loop_hi"])] if last is not None else None
+            ),
             "events": len(model.platform.log),
         },
         "brands": final_brands.to_dict(orient="records"),

@@ -161,14 +161,18 @@ def line_chart(
     reference_label: str = "",
     percent: bool = False,
     empty: str = "no data yet — press Step",
+    band: tuple[Sequence[float], Sequence[float]] | None = None,
 ) -> str:
-    """Lines over days; NaN values leave gaps. ``reference`` draws a dashed horizontal line."""
+    """Lines over days; NaN values leave gaps. ``reference`` draws a dashed horizontal line;
+    ``band`` = (low, high) per day shades an interval around the first series."""
     if not days:
         return _empty(name, title, empty)
     finite = [v for vals in series.values() for v in _finite(vals)]
-    top = max([*finite, reference or 0.0, 0.0])
+    top = max([*finite, *(_finite(band[1]) if band else ()), reference or 0.0, 0.0])
     frame = _Frame(days, top * 1.05 if top else 1.0, percent=percent)
     body = frame.axes(ylabel)
+    if band is not None:
+        body += _band(frame, days, *band)
     if reference is not None:
         y = frame.y(reference)
         body.append(
@@ -205,6 +209,30 @@ def line_chart(
             f"{escape(empty)}</text>"
         )
     return _svg(name, len(days), body, title)
+
+
+def _band(
+    frame: _Frame, days: Sequence[int], low: Sequence[float], high: Sequence[float]
+) -> list[str]:
+    """One shaded polygon per stretch of days where both bounds are known."""
+    runs: list[list[tuple[int, float, float]]] = [[]]
+    for d, lo, hi in zip(days, low, high, strict=True):
+        if math.isnan(lo) or math.isnan(hi):
+            runs.append([])
+        else:
+            runs[-1].append((d, lo, hi))
+    shapes = []
+    for run in (r for r in runs if r):
+        if len(run) == 1:  # a single day: a bar as wide as the day
+            d, lo, hi = run[0]
+            run = [(d - 0.4, lo, hi), (d + 0.4, lo, hi)]
+        upper = [f"{frame.x(d):.1f},{frame.y(hi):.1f}" for d, _, hi in run]
+        lower = [f"{frame.x(d):.1f},{frame.y(lo):.1f}" for d, lo, _ in reversed(run)]
+        shapes.append(
+            f'<polygon points="{" ".join(upper + lower)}" fill="{colour(0)}" '
+            'fill-opacity="0.2" stroke="none" data-band="1"/>'
+        )
+    return shapes
 
 
 def stacked_bars(

@@ -218,6 +218,14 @@ def _col(m: dict[str, list[Any]], name: str) -> list[float]:
     return [float(v) for v in m.get(name, [])]
 
 
+def _r_loop_band(
+    m: dict[str, list[Any]], days: list[int]
+) -> tuple[list[float], list[float]] | None:
+    """R_loop's daily 95% interval, when the metrics have it."""
+    low, high = _col(m, "r_loop_lo"), _col(m, "r_loop_hi")
+    return (low, high) if len(low) == len(high) == len(days) else None
+
+
 def charts(m: dict[str, list[Any]]) -> list[ChartView]:
     """The live charts, from the daily metrics (a dict of columns)."""
     days = [int(d) for d in m.get("day", [])]
@@ -310,7 +318,9 @@ def charts(m: dict[str, list[Any]]) -> list[ChartView]:
         ChartView(
             "r_loop",
             "R_loop: later purchases per purchase",
-            "Above the dashed R = 1 line, word of mouth sustains itself.",
+            "Above the dashed R = 1 line, word of mouth sustains itself. The shaded band is "
+            "its 95% interval (bootstrap over the purchases counted): where it spans 1, "
+            "the run cannot tell yet.",
             svg.line_chart(
                 "r_loop",
                 days,
@@ -319,6 +329,7 @@ def charts(m: dict[str, list[Any]]) -> list[ChartView]:
                 reference=1.0,
                 reference_label="R = 1",
                 empty=f"purchases must be {R_LOOP_MATURITY_DAYS} days old to count",
+                band=_r_loop_band(m, days),
             ),
         ),
     ]
@@ -354,7 +365,7 @@ def brand_rows(model: RedloopModel) -> list[BrandRow]:
     channel_names = [c.label for c in Channel]
     rows = []
     for brand in model.brands:
-        mine = brand_of_order == brand.uid
+        mine = (brand_of_order == brand.uid) & (orders["is_sample"] == 0)  # samples: no sale
         counts = np.bincount(orders["channel"][mine], minlength=len(channel_names))
         by_channel = {c: int(counts[i]) for i, c in enumerate(channel_names)}
         units = int(orders["quantity"][mine].sum())
@@ -467,7 +478,23 @@ def explain(model: RedloopModel, m: dict[str, list[Any]]) -> list[str]:
             "purchases — above 1, word of mouth sustains itself: like an epidemic with R > 1, "
             "every buyer brings in more than one new buyer."
         )
+    if sharing and not math.isnan(r):
+        out[-1] += _r_loop_interval_sentence(
+            float(last.get("r_loop_lo", math.nan)), float(last.get("r_loop_hi", math.nan))
+        )
     return out
+
+
+def _r_loop_interval_sentence(lo: float, hi: float) -> str:
+    """How sure the run is of R_loop: its 95% interval, and whether that settles R vs 1."""
+    if math.isnan(lo) or math.isnan(hi):
+        return ""
+    verdict = (
+        "it spans 1, so this run cannot yet tell whether word of mouth sustains itself."
+        if lo < 1 <= hi
+        else "it lies wholly " + ("above" if lo >= 1 else "below") + " 1."
+    )
+    return f" Its 95% interval is {lo:.2f} to {hi:.2f}: {verdict}"
 
 
 # ===================================================================== feed inspector

@@ -51,6 +51,7 @@ def every_kind(p: Platform) -> dict[str, int]:
     p.refund(ANN, order, now=3)
     cancelled = p.place_order(BO, MUG, 1, now=4)
     p.cancel(BO, cancelled, now=4)
+    p.send_sample(GLOWCO, SERUM, CY, now=4)
     p.stop_campaign(GLOWCO, feed, now=4)
     return {"note": note, "feed": feed, "search_ad": search_ad, "order": order}
 
@@ -95,6 +96,7 @@ def test_every_kind_decodes_sensibly(platform: Platform) -> None:
         "ad_campaign": ids["search_ad"],
     }
     assert fields(EventKind.RECOMMENDER_SET) == {"recommender": "manual"}
+    assert fields(EventKind.SAMPLE_SENT) == {"product": SERUM, "recipient": CY}
     assert fields(EventKind.PRODUCT_CREATED, 1) == {
         "topic": "travel",
         "origin": "overseas",
