@@ -25,6 +25,7 @@ from redloop.platform.api import (
     Platform,
     PlatformConfig,
     PlatformError,
+    unpack_served,
 )
 
 CONFIG = PlatformConfig(
@@ -75,11 +76,13 @@ def implied_state(p: Platform) -> dict[str, Any]:
     campaign: dict[int, dict[str, int]] = {}
 
     def charge(cid: int) -> None:
+        """An auction's winner pays between the reserve and its own bid per impression."""
         c = campaign[cid]
         c["impressions"] += 1
-        c["spent"] += c["cpm"]
-        if c["budget"] - c["spent"] < c["cpm"]:
-            c["active"] = 0
+        c["min_spent"] += reserve
+        c["max_spent"] += c["cpm"]
+
+    reserve = round(p.config.ad_reserve_cpm * 100)
 
     for e in p.log:
         k, actor, obj = e.kind, e.actor, e.object
@@ -108,7 +111,7 @@ def implied_state(p: Platform) -> dict[str, Any]:
         elif k is K.FEED_SERVED:
             for n in e.ints or ():
                 note_counts[n]["impressions"] += 1
-            if (cid := (e.value >> 16) - 1) >= 0:
+            if (cid := unpack_served(e.value)[3]) >= 0:
                 charge(cid)
         elif k is K.SEARCHED:
             for n in e.ints or ():
@@ -143,7 +146,8 @@ def implied_state(p: Platform) -> dict[str, Any]:
                 "note": f["note"],
                 "budget": f["budget_cents"] * 1000,
                 "cpm": f["cpm_cents"],
-                "spent": 0,
+                "min_spent": 0,
+                "max_spent": 0,
                 "impressions": 0,
                 "active": 1,
             }
@@ -622,11 +626,14 @@ class PlatformMachine(RuleBasedStateMachine):
             assert order.status == status
             assert (order.product, order.quantity) == want["order_product"][oid]
             assert order.placed_at <= p.now
+        reserve = round(p.config.ad_reserve_cpm * 100)
         for cid, c in want["campaign"].items():
             view = p.campaign(cid)
-            assert (view.impressions, view.active) == (c["impressions"], bool(c["active"]))
-            assert round(view.spent * 100_000) == c["spent"]
-            assert view.spent <= view.budget
+            spent = round(view.spent * 100_000)
+            assert view.impressions == c["impressions"]
+            assert c["min_spent"] <= spent <= min(c["max_spent"], c["budget"])
+            # running unless stopped by its brand or left unable to pay the reserve
+            assert view.active == (bool(c["active"]) and c["budget"] - spent >= reserve)
 
     @invariant()
     def a_replica_fed_the_log_is_identical(self) -> None:
