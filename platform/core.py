@@ -871,7 +871,7 @@ class Platform:
 
     def stop_campaign(self, brand: int, campaign: int, *, now: float) -> bool:
         """Stop a campaign (its brand only); False (and no event) if it is no longer running:
-        stopped already, or its budget spent."""
+        stopped already, its budget spent, or its end passed."""
         self._ads.check(campaign)
         self._accounts.check(brand, "brand")
         if self._ads.brand[campaign] != brand:
@@ -881,7 +881,7 @@ class Platform:
                 value=brand,
             )
         now = self._check_now(now)
-        if not self._ads.active[campaign]:
+        if not self._ads.running(campaign, now):
             return False
         now = self._tick(now)
         self.log.append(E.CAMPAIGN_STOPPED, now, brand, campaign)
