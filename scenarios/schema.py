@@ -129,6 +129,7 @@ class BrandSpec:
     strategy: str = spec("none", "marketing strategy", choices=STRATEGIES)
     ad_cpm: float = spec(40.0, "price per 1,000 ad impressions (yuan)", 0.01, 1e5)
     discount: float = spec(0.2, "price cut used by the discounts strategy", 0, 0.9)
+    boost_share: float = spec(0.0, "share of the weekly budget spent boosting its notes", 0, 1)
     products: list[ProductSpec] = spec([], "the brand's products")
 
 
