@@ -435,7 +435,7 @@ class Platform:
                 AdPlacement.FEED, self._feed_targeting(user), now, self._reserve_mc
             )[0]
         if self._boosts.buyer and k > (campaign >= 0):
-            boost = self._boosts.due(now, lambda b: self._boost_reaches(b, user, cards))
+            boost = self._boosts.due(now, lambda b: self._boost_reaches(b, user))
         paid = sorted(
             (slot, note, is_boost)
             for slot, note, is_boost, wanted in (
@@ -483,15 +483,13 @@ class Platform:
         """Topics a feed ad for ``user`` may target: their interests (any, if they have none)."""
         return self._accounts.interests[user] or 0xFFFF
 
-    def _boost_reaches(self, boost: int, user: int, cards: Sequence[int]) -> bool:
+    def _boost_reaches(self, boost: int, user: int) -> bool:
         """Whether ``boost``'s note may be shown to ``user`` on this page, per its goal."""
         notes, note = self._notes, self._boosts.note[boost]
         author = notes.author[note]
-        if (
-            user == author
-            or note in cards
-            or not notes.topics[note] & self._accounts.interests[user]
-        ):
+        if user == author or not notes.topics[note] & self._accounts.interests[user]:
+            return False
+        if self._seen.has_seen(user, note):  # extra reach, not repeats
             return False
         goal = self._boosts.goal[boost]
         if goal == BoostGoal.ENGAGEMENT:

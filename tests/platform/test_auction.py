@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -109,7 +111,7 @@ def test_a_campaign_never_overspends_nor_runs_ahead_of_its_pace(budget, bids, ho
         p.create_campaign(
             (BRAND_A, BRAND_B)[i % 2],
             (NOTE_A, NOTE_B)[i % 2],
-            max(budget, bid / 1000),
+            max(budget, math.ceil(bid / 10) / 100),  # at least one impression
             now=0,
             cpm=float(bid),
             hours=hours,
@@ -133,22 +135,37 @@ def test_a_campaign_never_overspends_nor_runs_ahead_of_its_pace(budget, bids, ho
 # ------------------------------------------------------------------ boosts
 
 
+def crowd(p: Platform, n: int) -> list[int]:
+    """``n`` more skincare fans, and enough organic notes that their pages never run dry."""
+    fans = [p.create_user(f"more{i}", "consumer", ["skincare"], now=0) for i in range(n)]
+    for _ in range(400):
+        p.publish(CREATOR, ["skincare"], now=0)
+    return fans
+
+
 def test_a_boost_delivers_its_bought_impressions_to_matching_users_and_stops() -> None:
+    """75 impressions bought: each goes to a different interested user (not the author, not
+    the hiker), labelled in the page and its event; then the boost stops."""
     p = community(PlatformConfig(boost_cpm=1000.0))  # ¥75 buys 75 impressions
-    p.create_user("hiker", "consumer", ["outdoor"], now=0)
+    fans = [
+        *FANS,
+        *(p.create_user(f"more{i}", "consumer", ["skincare"], now=0) for i in range(300)),
+    ]
+    hiker = p.create_user("hiker", "consumer", ["outdoor"], now=0)
+    for _ in range(400):  # enough organic notes that pages never run dry
+        p.publish(CREATOR, ["skincare"], now=0)
     note = p.publish(0, ["skincare"], now=0)  # a fan's own note
     bid = p.create_boost(0, note, 75.0, now=0, hours=6, goal="reads")
     assert p.boost(bid).bought == 75 and p.boost(bid).active
-    pages = []
-    t = 0.0
-    while t < 7:
-        for user in (*FANS, 9):
-            pages.append((user, p.discovery_feed(user, now=t)))
-        t += 0.05
-    boosted = [(u, page) for u, page in pages if page.boost_slots]
-    assert len(boosted) == 75
-    assert all(u not in (0, 9) for u, _ in boosted)  # not the author, not uninterested users
-    assert all(page.notes[page.boost_slots[0]] == note for _, page in boosted)
+    reached = []
+    for hour in range(7):
+        for user in (*fans, hiker):
+            page = p.discovery_feed(user, now=hour + 0.5)
+            if page.boost_slots:
+                assert page.notes[page.boost_slots[0]] == note
+                reached.append(user)
+    assert len(reached) == len(set(reached)) == 75
+    assert 0 not in reached and hiker not in reached
     view = p.boost(bid)
     assert (view.delivered, view.active) == (75, False)
     assert p.ad_revenue() == pytest.approx(75.0)
@@ -159,10 +176,13 @@ def test_a_boost_delivers_its_bought_impressions_to_matching_users_and_stops() -
 
 def test_a_boost_is_paced_over_its_hours() -> None:
     p = community(PlatformConfig(boost_cpm=1000.0))
+    fans = crowd(p, 100)
     bid = p.create_boost(CREATOR, 0, 75.0, now=0, hours=24, goal="follows")
-    browse(p, 0, 12, 0.05)
-    assert p.boost(bid).delivered <= 75 * 13 / 24 + 1
-    browse(p, 12, 30, 0.05)
+    for hour in range(30):
+        for user in fans:
+            p.discovery_feed(user, now=hour + 0.5)
+        if hour == 11:
+            assert p.boost(bid).delivered == int(75 * 12.5 / 24)  # on the even schedule
     assert p.boost(bid).delivered == 75
 
 
