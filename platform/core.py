@@ -434,32 +434,24 @@ class Platform:
             campaign = self._ads.auction(
                 AdPlacement.FEED, self._feed_targeting(user), now, self._reserve_mc
             )[0]
+        ad_note = self._ads.note[campaign] if campaign >= 0 else -1
         if self._boosts.buyer and k > (campaign >= 0):
-            boost = self._boosts.due(now, lambda b: self._boost_reaches(b, user))
-        paid = sorted(
-            (slot, note, is_boost)
-            for slot, note, is_boost, wanted in (
-                (
-                    self.config.ad_slot,
-                    self._ads.note[campaign] if campaign >= 0 else -1,
-                    False,
-                    campaign >= 0,
-                ),
-                (
-                    self.config.boost_slot,
-                    self._boosts.note[boost] if boost >= 0 else -1,
-                    True,
-                    boost >= 0,
-                ),
+            boost = self._boosts.due(
+                now, lambda b: self._boosts.note[b] != ad_note and self._boost_reaches(b, user)
             )
-            if wanted
-        )
+        paid = []  # (planned slot, note, is a boost): placed in slot order, the ad first on a tie
+        if campaign >= 0:
+            paid.append((self.config.ad_slot, ad_note, False))
+        if boost >= 0:
+            paid.append((self.config.boost_slot, self._boosts.note[boost], True))
         if paid:
+            paid.sort(key=lambda item: item[0])
             paid_notes = {note for _, note, _ in paid}
             cards = [n for n in cards if n not in paid_notes][: k - len(paid)]
+            slot = -1
             for planned, note, is_boost in paid:
                 # Where planned, or last on a short page; always inside the k cards kept.
-                slot = min(planned, len(cards))
+                slot = max(min(planned, len(cards)), slot + 1)
                 cards.insert(slot, note)
                 if is_boost:
                     boost_slot = slot
@@ -903,6 +895,10 @@ class Platform:
     @property
     def n_orders(self) -> int:
         return len(self._shop.buyer)
+
+    @property
+    def n_boosts(self) -> int:
+        return len(self._boosts)
 
     def user(self, user: int) -> User:
         return self._accounts.view(user)

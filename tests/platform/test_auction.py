@@ -204,3 +204,22 @@ def test_boost_rules(reject) -> None:
     reject(p, InvalidInput, "goal", p.create_boost, CREATOR, 0, 100.0, now=0, goal="fame")
     sponsored = p.publish(CREATOR, ["skincare"], now=0, sponsor=BRAND_A)
     assert p.boost(p.create_boost(BRAND_A, sponsored, 100.0, now=0)).buyer == BRAND_A
+
+
+def test_an_ad_and_a_boost_share_a_page_without_clashing() -> None:
+    """Both planned at the same slot: the ad keeps it, the boost takes the next; a boost of the
+    note the ad already shows waits for another page."""
+    p = community(PlatformConfig(ad_slot=2, boost_slot=2))
+    fans = crowd(p, 3)
+    p.create_campaign(BRAND_A, NOTE_A, 100.0, now=0, cpm=50.0)
+    p.create_boost(CREATOR, 0, 75.0, now=0, hours=6)
+    page = p.discovery_feed(fans[0], now=1)
+    assert (page.ad_slots, page.boost_slots) == ((2,), (3,))
+    assert (page.notes[2], page.notes[3]) == (NOTE_A, 0)
+    assert len(page.notes) == len(set(page.notes)) == p.config.page_size
+    same = community()
+    crowd(same, 3)
+    same.create_campaign(BRAND_A, NOTE_A, 100.0, now=0, cpm=50.0)
+    same.create_boost(BRAND_A, NOTE_A, 75.0, now=0, hours=6)
+    page = same.discovery_feed(fans[0], now=1)
+    assert page.ad_slots and not page.boost_slots

@@ -9,6 +9,7 @@ After every step: each counter equals what the log implies (recomputed by iterat
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -25,6 +26,7 @@ from redloop.platform.api import (
     Platform,
     PlatformConfig,
     PlatformError,
+    unpack_boost,
     unpack_served,
 )
 
@@ -74,6 +76,7 @@ def implied_state(p: Platform) -> dict[str, Any]:
     order_product: dict[int, tuple[int, int]] = {}
     status: dict[int, str] = {}
     campaign: dict[int, dict[str, int]] = {}
+    boosted: Counter = Counter()
 
     def charge(cid: int) -> None:
         """An auction's winner pays between the reserve and its own bid per impression."""
@@ -113,6 +116,8 @@ def implied_state(p: Platform) -> dict[str, Any]:
                 note_counts[n]["impressions"] += 1
             if (cid := unpack_served(e.value)[3]) >= 0:
                 charge(cid)
+            if (boost := unpack_boost(e.value)[1]) >= 0:
+                boosted[boost] += 1
         elif k is K.SEARCHED:
             for n in e.ints or ():
                 note_counts[n]["impressions"] += 1
@@ -165,6 +170,7 @@ def implied_state(p: Platform) -> dict[str, Any]:
         "status": status,
         "order_product": order_product,
         "campaign": campaign,
+        "boosted": boosted,
     }
 
 
@@ -546,6 +552,28 @@ class PlatformMachine(RuleBasedStateMachine):
             assert self.p.campaign(cid).active
 
     @rule(
+        own=st.booleans(),
+        user=ref,
+        note=ref,
+        fee=st.sampled_from([75.0, 100.0, 50.0]),
+        hours=st.sampled_from([6.0, 24.0, 1.0]),
+        goal=st.sampled_from(["reads", "engagement", "follows", "fame"]),
+        cpm=st.sampled_from([None, 40.0]),
+    )
+    def create_boost(self, own, user, note, fee, hours, goal, cpm) -> None:
+        """Boost a note (its author's, or anyone's), with a campaign competing for attention."""
+        note = self.note(note)
+        user = self.p.note(note).author if own and note >= 0 else self.user(user)
+        self.attempt("create_boost", user, note, fee, hours=hours, goal=goal)
+        if cpm is not None and note >= 0 and self.p.note(note).sponsor is not None:
+            brand = self.p.note(note).sponsor
+            if (
+                self.attempt("create_campaign", brand, note, 1.0, cpm=cpm, hours=hours)
+                is not FAILED
+            ):
+                self.n_campaigns += 1
+
+    @rule(
         user=ref,
         product=ref,
         steps=st.integers(0, 4),
@@ -633,7 +661,14 @@ class PlatformMachine(RuleBasedStateMachine):
             assert view.impressions == c["impressions"]
             assert c["min_spent"] <= spent <= min(c["max_spent"], c["budget"])
             # running unless stopped by its brand or left unable to pay the reserve
-            assert view.active == (bool(c["active"]) and c["budget"] - spent >= reserve)
+            assert view.active == (
+                bool(c["active"])
+                and c["budget"] - spent >= reserve
+                and p.now < (view.end or math.inf)
+            )
+        for bid in range(p.n_boosts):
+            boost = p.boost(bid)
+            assert boost.delivered == want["boosted"][bid] <= boost.bought
 
     @invariant()
     def a_replica_fed_the_log_is_identical(self) -> None:
