@@ -147,7 +147,8 @@ class Brand(mesa.Agent):
 
     def buy_boosts(self, budget: float, now: float) -> None:
         """Boost the brand's newest sponsored notes, one day-long order each (a new brand note
-        if it has none yet), until the budget is used; the fee is paid up front."""
+        if it has none yet), until the budget is used. Like ads, boosts count as spend what
+        their delivered impressions cost (the platform refunds the rest)."""
         m = self.model
         notes = self.sponsored_notes[::-1]
         while budget >= BOOST_MIN_FEE:
@@ -163,8 +164,6 @@ class Brand(mesa.Agent):
             boost = m.platform.create_boost(self.uid, note, fee, now=now, hours=BOOST_HOURS)
             self.boosts.append(boost)
             budget -= fee
-            self.spend += fee
-            self.spend_by_tactic["boosts"] += fee
 
     def run_discount(self, budget: float, tactic: str, now: float) -> None:
         """Cut prices for a week; the spend is the margin given away (estimated up front)."""
@@ -185,10 +184,11 @@ class Brand(mesa.Agent):
     # ------------------------------------------------------------------ accounting
 
     def tactic_spend(self) -> dict[str, float]:
-        """Spend per tactic: fees and discounts committed, ads as actually charged."""
+        """Spend per tactic: fees and discounts committed, ads and boosts as actually charged."""
         spent = dict(self.spend_by_tactic)
         for cid in self.campaigns:
             spent[self.model.campaign_tactic[cid]] += self.model.platform.campaign(cid).spent
+        spent["boosts"] += sum(self.model.platform.boost(b).spent for b in self.boosts)
         return spent
 
     def total_spend(self) -> float:

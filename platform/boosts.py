@@ -1,10 +1,11 @@
 """Paid boosts of one note (the platform's "薯条"-style promotion).
 
-A note's author or sponsor pays a fee up front for ``fee / boost_cpm × 1000`` extra discovery
+A note's author or sponsor pays a fee for ``fee / boost_cpm × 1000`` extra discovery
 impressions toward a goal, delivered to interest-matched users over 6 hours to 7 days and
-paced evenly (as :mod:`.ads` paces campaigns). Practitioner guides describe preset orders from
-¥75 to ¥7,500 and "¥10 ≈ 1,000 exposures" (the default ``boost_cpm``). The platform earns the
-price of each impression as it is delivered.
+paced evenly (as :mod:`.ads` paces campaigns); what is not delivered is refunded.
+Practitioner guides describe preset orders from ¥75 to ¥7,500 and "¥10 ≈ 1,000 exposures"
+(the default ``boost_cpm``). The platform earns the price of each impression as it is
+delivered.
 """
 
 from __future__ import annotations
@@ -97,4 +98,5 @@ class Boosts:
             start=self.start[boost],
             end=self.end[boost],
             active=self.delivered[boost] < self.bought[boost] and now < self.end[boost],
+            spent=self.delivered[boost] * self.price_mc[boost] / 100_000,
         )

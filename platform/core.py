@@ -820,7 +820,8 @@ class Platform:
     ) -> int:
         """Pay ``fee`` yuan (75–7,500) to show a note one wrote or sponsored to interested
         users as extra discovery cards, ``fee / boost_cpm`` thousand of them, paced evenly
-        over ``hours`` (6 h to 7 days), toward ``goal``: reads, engagement or follows."""
+        over ``hours`` (6 h to 7 days), toward ``goal``: reads, engagement or follows. What
+        is not delivered is refunded: ``boost(id).spent`` is what the delivered part cost."""
         self._accounts.check(user)
         self._notes.check(note)
         notes = self._notes

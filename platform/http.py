@@ -570,6 +570,7 @@ class BoostOut(_Out):
     start: float
     end: float
     active: bool
+    spent: float = Field(description="cost of the impressions delivered; the rest is refunded")
 
 
 class TopicScore(_Out):

@@ -431,3 +431,5 @@ class Boost:
     start: float
     end: float
     active: bool
+    #: What the delivered impressions cost; the rest of the fee is refunded.
+    spent: float
