@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from redloop.sim.model import RedloopModel
 
 TACTICS = ("koc_seeding", "head_kols", "feed_ads", "search_ads", "discounts")
+#: A brand's ad campaign spreads one week's budget over the week (paced, then it ends).
+CAMPAIGN_HOURS = 24.0 * 7
+#: Boost orders run a day each, within the platform's ¥75–¥7,500 an order.
+BOOST_HOURS = 24.0
+BOOST_MIN_FEE, BOOST_MAX_FEE = 75.0, 7_500.0
 
 
 class Brand(mesa.Agent):
@@ -32,7 +37,8 @@ class Brand(mesa.Agent):
         self.products = products
         self.weekly_budget = spec.budget
         self.spend = 0.0  # cumulative yuan
-        self.spend_by_tactic = dict.fromkeys(TACTICS, 0.0)
+        self.spend_by_tactic = dict.fromkeys((*TACTICS, "boosts"), 0.0)
+        self.boosts: list[int] = []
         self.weights = dict.fromkeys(TACTICS, 1.0 / len(TACTICS))
         self.campaigns: list[int] = []
         self.sponsored_notes: list[int] = []
@@ -47,9 +53,12 @@ class Brand(mesa.Agent):
     # ------------------------------------------------------------------ weekly cycle
 
     def week(self, now: float) -> None:
-        """Review last week's results, then spend this week's budget."""
+        """Review last week's results, then spend this week's budget (``boost_share`` of it
+        on boosts of the brand's notes)."""
         self.review(now)
-        self.spend_budget(self.weekly_budget, self.spec.strategy, now)
+        boosts = self.weekly_budget * self.spec.boost_share if self.spec.strategy != "none" else 0
+        self.spend_budget(self.weekly_budget - boosts, self.spec.strategy, now)
+        self.buy_boosts(boosts, now)
 
     def spend_budget(self, budget: float, strategy: str, now: float) -> None:
         if budget <= 0 or strategy == "none" or not self.products:
@@ -121,7 +130,8 @@ class Brand(mesa.Agent):
             self.model.note_tactic[note] = tactic
 
     def buy_ads(self, budget: float, tactic: str, now: float) -> None:
-        """Publish a brand note about a product and buy feed or search impressions for it."""
+        """Publish a brand note about a product and buy a week of feed or search impressions
+        for it: a campaign paced over the week, bidding the brand's CPM in the slot auction."""
         m = self.model
         product = self.products[int(m.rand.random() * len(self.products))]
         note = m.publish_about(
@@ -130,10 +140,36 @@ class Brand(mesa.Agent):
         m.note_tactic[note] = tactic
         placement = "feed" if tactic == "feed_ads" else "search"
         cid = m.platform.create_campaign(
-            self.uid, note, budget, now=now, placement=placement, cpm=self.spec.ad_cpm
+            self.uid,
+            note,
+            budget,
+            now=now,
+            placement=placement,
+            cpm=self.spec.ad_cpm,
+            hours=CAMPAIGN_HOURS,
         )
         self.campaigns.append(cid)
         m.campaign_tactic[cid] = tactic
+
+    def buy_boosts(self, budget: float, now: float) -> None:
+        """Boost the brand's newest sponsored notes, one day-long order each (a new brand note
+        if it has none yet), until the budget is used. Like ads, boosts count as spend what
+        their delivered impressions cost (the platform refunds the rest)."""
+        m = self.model
+        notes = self.sponsored_notes[::-1]
+        while budget >= BOOST_MIN_FEE:
+            if notes:
+                note = notes.pop(0)
+            else:
+                product = self.products[int(m.rand.random() * len(self.products))]
+                note = m.publish_about(
+                    self, product, now=now, kind=m.notes.SPONSORED, valence=0.6, sponsor=self.uid
+                )
+                m.note_tactic[note] = "boosts"
+            fee = min(BOOST_MAX_FEE, budget)
+            boost = m.platform.create_boost(self.uid, note, fee, now=now, hours=BOOST_HOURS)
+            self.boosts.append(boost)
+            budget -= fee
 
     def run_discount(self, budget: float, tactic: str, now: float) -> None:
         """Cut prices for a week; the spend is the margin given away (estimated up front)."""
@@ -176,10 +212,11 @@ class Brand(mesa.Agent):
     # ------------------------------------------------------------------ accounting
 
     def tactic_spend(self) -> dict[str, float]:
-        """Spend per tactic: fees and discounts committed, ads as actually charged."""
+        """Spend per tactic: fees and discounts committed, ads and boosts as actually charged."""
         spent = dict(self.spend_by_tactic)
         for cid in self.campaigns:
             spent[self.model.campaign_tactic[cid]] += self.model.platform.campaign(cid).spent
+        spent["boosts"] += sum(self.model.platform.boost(b).spent for b in self.boosts)
         return spent
 
     def total_spend(self) -> float:

@@ -15,12 +15,14 @@ from .errors import (
     PlatformError,
     Unauthorized,
 )
-from .eventlog import Event, EventKind, EventLog, read_sqlite, unpack_served
+from .eventlog import Event, EventKind, EventLog, read_sqlite, unpack_boost, unpack_served
 from .model import (
     TOPICS,
     AccountKind,
     AdCampaign,
     AdPlacement,
+    Boost,
+    BoostGoal,
     Channel,
     Comment,
     DiscoveryPage,
@@ -44,6 +46,8 @@ __all__ = [
     "AccountKind",
     "AdCampaign",
     "AdPlacement",
+    "Boost",
+    "BoostGoal",
     "Channel",
     "Comment",
     "Conflict",
@@ -72,5 +76,6 @@ __all__ = [
     "User",
     "read_sqlite",
     "register",
+    "unpack_boost",
     "unpack_served",
 ]

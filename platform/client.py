@@ -70,6 +70,7 @@ from .errors import (
 )
 from .model import (
     AdCampaign,
+    Boost,
     Channel,
     DiscoveryPage,
     Note,
@@ -313,11 +314,13 @@ def _view(cls: type) -> Callable[[Any], Any]:
 
 
 _user, _note, _product, _order, _campaign = map(_view, (User, Note, Product, Order, AdCampaign))
+_boost = _view(Boost)
 _search = _view(SearchResult)
 
 
 def _discovery_page(body: Any) -> DiscoveryPage:
-    return DiscoveryPage(tuple(body["notes"]), tuple(body["ad_slots"]))
+    boosts = tuple(body.get("boost_slots", ()))  # absent from servers without boosts
+    return DiscoveryPage(tuple(body["notes"]), tuple(body["ad_slots"]), boosts)
 
 
 def _following_page(body: Any) -> list[int]:
@@ -355,6 +358,10 @@ def _learn_buyer(book: TokenBook, body: Any) -> None:
 
 def _learn_brand(book: TokenBook, body: Any) -> None:
     book.owners[f"campaign:{body['id']}"] = int(body["brand"])
+
+
+def _learn_booster(book: TokenBook, body: Any) -> None:
+    book.owners[f"boost:{body['id']}"] = int(body["buyer"])
 
 
 def _label(value: Any) -> str:
@@ -572,6 +579,7 @@ class Facade:
         placement: str = "feed",
         topics: Iterable[str] | None = None,
         cpm: float = 50.0,
+        hours: float | None = None,
     ) -> int:
         body = {
             "note": note,
@@ -579,6 +587,7 @@ class Facade:
             "placement": _label(placement),
             "topics": list(topics) if topics is not None else None,
             "cpm": cpm,
+            "hours": hours,
         }
         return _Req(body=body, actor=brand)
 
@@ -590,6 +599,25 @@ class Facade:
     @_op("DELETE", "/campaigns/{campaign_id}", _nothing)
     def stop_campaign(self, brand: int, campaign: int, *, now: float = 0) -> None:
         return _Req(ids={"campaign_id": campaign}, actor=brand)
+
+    @_op("POST", "/boosts", _id, learn=_learn_booster, ok_status=201)
+    def create_boost(
+        self,
+        user: int,
+        note: int,
+        fee: float,
+        *,
+        now: float = 0,
+        hours: float = 24.0,
+        goal: str = "reads",
+    ) -> int:
+        body = {"note": note, "fee": fee, "hours": hours, "goal": _label(goal)}
+        return _Req(body=body, actor=user)
+
+    @_op("GET", "/boosts/{boost_id}", _boost)
+    def boost(self, boost: int) -> Boost:
+        """Read as the user this book saw buy it."""
+        return _Req(ids={"boost_id": boost}, owner=f"boost:{boost}")
 
     # ------------------------------------------------------------ trending & health
 

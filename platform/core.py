@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from . import kernels
-from .ads import Ads
+from .ads import MAX_PAID_IDS, Ads
+from .boosts import MAX_FEE, MAX_HOURS, MIN_FEE, MIN_HOURS, Boosts
 from .errors import Forbidden, InvalidInput, NotFound, OutOfStock
 from .eventlog import (
     Event,
@@ -29,6 +30,7 @@ from .eventlog import (
     pack_note,
     pack_served,
     read_sqlite,
+    unpack_boost,
     unpack_note,
     unpack_served,
 )
@@ -38,6 +40,8 @@ from .model import (
     AccountKind,
     AdCampaign,
     AdPlacement,
+    Boost,
+    BoostGoal,
     Channel,
     Comment,
     DiscoveryPage,
@@ -110,6 +114,8 @@ class Platform:
         self._notes = Notes(config.ces_weights)
         self._shop = Shop(config.attribution_window_hours)
         self._ads = Ads()
+        self._boosts = Boosts()
+        self._reserve_mc = round(config.ad_reserve_cpm * 100)
         self._trending = Trending(config.trending_window_hours)
         self._search = Search(self._accounts, self._notes, self._shop, config.decay_half_life_hours)
         self._seen = SeenFilter(config.seen_window)
@@ -423,24 +429,68 @@ class Platform:
         now = self._check_now(now)
         rec = self._active
         cards = rec.page(user, now, k, self._seen)
-        ad_slot = campaign = -1
+        ad_slot = campaign = boost_slot = boost = -1
         if self._ads.placement:
-            campaign = self._ads.due(AdPlacement.FEED, acc.interests[user] or 0xFFFF)
-            if campaign >= 0:
-                ad_note = self._ads.note[campaign]
-                if ad_note in cards:
-                    cards.remove(ad_note)
+            campaign = self._ads.auction(
+                AdPlacement.FEED, self._feed_targeting(user), now, self._reserve_mc
+            )[0]
+        ad_note = self._ads.note[campaign] if campaign >= 0 else -1
+        if self._boosts.buyer and k > (campaign >= 0):
+            boost = self._boosts.due(
+                now, lambda b: self._boosts.note[b] != ad_note and self._boost_reaches(b, user)
+            )
+        paid = []  # (planned slot, note, is a boost): placed in slot order, the ad first on a tie
+        if campaign >= 0:
+            paid.append((self.config.ad_slot, ad_note, False))
+        if boost >= 0:
+            paid.append((self.config.boost_slot, self._boosts.note[boost], True))
+        if paid:
+            paid.sort(key=lambda item: item[0])
+            paid_notes = {note for _, note, _ in paid}
+            cards = [n for n in cards if n not in paid_notes][: k - len(paid)]
+            slot = -1
+            for planned, note, is_boost in paid:
                 # Where planned, or last on a short page; always inside the k cards kept.
-                ad_slot = min(self.config.ad_slot, len(cards), k - 1)
-                cards.insert(ad_slot, ad_note)
-                del cards[k:]
+                slot = max(min(planned, len(cards)), slot + 1)
+                cards.insert(slot, note)
+                if is_boost:
+                    boost_slot = slot
+                else:
+                    ad_slot = slot
         if not cards:
             return DiscoveryPage(())
         now = self._tick(now)
-        value = pack_served(_DISCOVERY, rec.code, ad_slot, campaign)
+        value = pack_served(_DISCOVERY, rec.code, ad_slot, campaign, boost_slot, boost)
         self.log.append(E.FEED_SERVED, now, user, -1, value, cards)
-        self._apply_served(user, cards, _DISCOVERY, rec.code, ad_slot, campaign, now)
-        return DiscoveryPage(tuple(cards), (ad_slot,) if ad_slot >= 0 else ())
+        self._apply_served(
+            user, cards, _DISCOVERY, rec.code, ad_slot, campaign, now, boost_slot, boost
+        )
+        return DiscoveryPage(
+            tuple(cards),
+            (ad_slot,) if ad_slot >= 0 else (),
+            (boost_slot,) if boost_slot >= 0 else (),
+        )
+
+    def _feed_targeting(self, user: int) -> int:
+        """Topics a feed ad for ``user`` may target: their interests (any, if they have none)."""
+        return self._accounts.interests[user] or 0xFFFF
+
+    def _boost_reaches(self, boost: int, user: int) -> bool:
+        """Whether ``boost``'s note may be shown to ``user`` on this page, per its goal."""
+        notes, note = self._notes, self._boosts.note[boost]
+        author = notes.author[note]
+        if user == author or not notes.topics[note] & self._accounts.interests[user]:
+            return False
+        if self._seen.has_seen(user, note):  # extra reach, not repeats
+            return False
+        goal = self._boosts.goal[boost]
+        if goal == BoostGoal.ENGAGEMENT:
+            return (user << 32 | note) not in notes.liked and (
+                user << 32 | note
+            ) not in notes.collected
+        if goal == BoostGoal.FOLLOWS:
+            return not self._accounts.is_following(user, author)
+        return True
 
     def _apply_served(
         self,
@@ -451,6 +501,8 @@ class Platform:
         ad_slot: int,
         campaign: int,
         now: float,
+        boost_slot: int = -1,
+        boost: int = -1,
     ) -> None:
         impressions = self._notes.impressions
         for n in cards:
@@ -459,9 +511,18 @@ class Platform:
         if channel != _DISCOVERY:
             return
         if ad_slot >= 0:
-            self._ads.charge(campaign)
-            cards = [*cards[:ad_slot], *cards[ad_slot + 1 :]]
+            self._charge(AdPlacement.FEED, self._feed_targeting(user), campaign, now)
+        if boost_slot >= 0:
+            self._boosts.deliver(boost)
+        if ad_slot >= 0 or boost_slot >= 0:  # paid cards do not count toward traffic pools
+            cards = [n for i, n in enumerate(cards) if i != ad_slot and i != boost_slot]
         self._by_code[recommender].on_served(cards, now)
+
+    def _charge(self, placement: int, topics: int, campaign: int, now: float) -> None:
+        """Charge the auction's winner its second price (re-run on the same state, so a
+        replay charges exactly what the live platform did)."""
+        price = self._ads.auction(placement, topics, now, self._reserve_mc)[1]
+        self._ads.charge(campaign, price, self._reserve_mc)
 
     def set_recommender(self, name: str, *, now: float) -> None:
         """Switch the discovery recommender (e.g. the 2016 move from editors to machines)."""
@@ -495,12 +556,14 @@ class Platform:
         found = self._search.rank(topics, products, now, limit)
         campaign = -1
         if self._ads.placement:
-            mask = sum(1 << t for t in topics) or sum(
-                1 << t for t in {self._shop.topic[p] for p in products}
+            mask = self._search_targeting(topics, products)
+            campaign = (
+                self._ads.auction(AdPlacement.SEARCH, mask, now, self._reserve_mc)[0]
+                if mask
+                else -1
             )
-            campaign = self._ads.due(AdPlacement.SEARCH, mask) if mask else -1
         self.log.append(E.SEARCHED, now, user, -1, campaign + 1, found, query)
-        self._apply_searched(user, found, campaign)
+        self._apply_searched(user, found, campaign, query, now)
         return SearchResult(
             query=query,
             topics=tuple(TOPICS[t] for t in topics),
@@ -509,13 +572,22 @@ class Platform:
             ad_note=self._ads.note[campaign] if campaign >= 0 else None,
         )
 
-    def _apply_searched(self, user: int, found: tuple[int, ...], campaign: int) -> None:
+    def _search_targeting(self, topics: Iterable[int], products: Iterable[int]) -> int:
+        """Topics a search ad may target: the query's, else those of the products it names."""
+        return sum(1 << t for t in topics) or sum(
+            1 << t for t in {self._shop.topic[p] for p in products}
+        )
+
+    def _apply_searched(
+        self, user: int, found: tuple[int, ...], campaign: int, query: str, now: float
+    ) -> None:
         impressions = self._notes.impressions
         for n in found:
             impressions[n] += 1
         if campaign >= 0:
             impressions[self._ads.note[campaign]] += 1
-            self._ads.charge(campaign)
+            mask = self._search_targeting(*self._search.match(query))
+            self._charge(AdPlacement.SEARCH, mask, campaign, now)
 
     # ================================================================ shop
 
@@ -715,8 +787,11 @@ class Platform:
         placement: str | AdPlacement = "feed",
         topics: Iterable[str] | None = None,
         cpm: float = 50.0,
+        hours: float | None = None,
     ) -> int:
-        """Buy impressions for a note the brand wrote or sponsored, at ``cpm`` yuan per 1000."""
+        """Buy impressions for a note the brand wrote or sponsored, bidding ``cpm`` yuan per
+        1000 in the slot auction. With ``hours`` the budget is paced evenly over that long and
+        the campaign ends then; without, it runs until its budget is spent or it is stopped."""
         self._accounts.check_kind(brand, (AccountKind.BRAND,), "brand")
         self._notes.check(note)
         notes = self._notes
@@ -732,17 +807,84 @@ class Platform:
         cpm_cents = Shop.check_price(cpm, "cpm")
         if cpm_cents > budget_cents * 1000:
             raise InvalidInput("budget must pay for at least one impression", field="budget")
+        seconds = 0 if hours is None else self._check_hours(hours, 1.0, 24.0 * 365)
+        if len(self._ads) >= MAX_PAID_IDS:
+            raise InvalidInput("the platform runs no more campaigns", field="brand")
         now = self._tick(now)
         cid = len(self._ads)
-        self.log.append(
-            E.CAMPAIGN_CREATED, now, brand, cid, plc | mask << 4, (note, budget_cents, cpm_cents)
+        ints = (note, budget_cents, cpm_cents, seconds)
+        self.log.append(E.CAMPAIGN_CREATED, now, brand, cid, plc | mask << 4, ints)
+        self._ads.add(
+            brand, note, plc, mask, budget_cents, cpm_cents, now, seconds / 3600 or math.inf
         )
-        self._ads.add(brand, note, plc, mask, budget_cents, cpm_cents)
         return cid
+
+    @staticmethod
+    def _check_hours(hours: object, lo: float, hi: float) -> int:
+        """A duration in hours, validated; returned in whole seconds (how events carry it)."""
+        if isinstance(hours, bool) or not isinstance(hours, _NUMBER) or not lo <= hours <= hi:
+            raise InvalidInput(
+                f"hours must be a number from {lo:g} to {hi:g}; got {hours!r}",
+                field="hours",
+                value=hours,
+            )
+        return round(hours * 3600)
+
+    def create_boost(
+        self,
+        user: int,
+        note: int,
+        fee: float,
+        *,
+        now: float,
+        hours: float = 24.0,
+        goal: str | BoostGoal = "reads",
+    ) -> int:
+        """Pay ``fee`` yuan (75–7,500) to show a note one wrote or sponsored to interested
+        users as extra discovery cards, ``fee / boost_cpm`` thousand of them, paced evenly
+        over ``hours`` (6 h to 7 days), toward ``goal``: reads, engagement or follows. What
+        is not delivered is refunded: ``boost(id).spent`` is what the delivered part cost."""
+        self._accounts.check(user)
+        self._notes.check(note)
+        notes = self._notes
+        if notes.author[note] != user and notes.sponsor[note] != user:
+            raise Forbidden(
+                f"note {note} is neither written nor sponsored by user {user}",
+                field="note",
+                value=note,
+            )
+        g = int(BoostGoal.parse(goal, "goal"))
+        if isinstance(fee, bool) or not isinstance(fee, _NUMBER) or not MIN_FEE <= fee <= MAX_FEE:
+            raise InvalidInput(
+                f"fee must be a number from {MIN_FEE:g} to {MAX_FEE:g} yuan; got {fee!r}",
+                field="fee",
+                value=fee,
+            )
+        seconds = self._check_hours(hours, MIN_HOURS, MAX_HOURS)
+        if len(self._boosts) >= MAX_PAID_IDS:
+            raise InvalidInput("the platform runs no more boosts", field="note")
+        now = self._tick(now)
+        bid = len(self._boosts)
+        ints = (note, round(fee * 100), round(self.config.boost_cpm * 100), seconds)
+        self.log.append(E.BOOST_CREATED, now, user, bid, g, ints)
+        self._apply_boost(user, g, ints, now)
+        return bid
+
+    def _apply_boost(self, user: int, goal: int, ints: tuple[int, ...], now: float) -> None:
+        note, fee_cents, cpm_cents, seconds = ints
+        self._boosts.add(user, note, goal, fee_cents, cpm_cents, now, seconds / 3600)
+
+    def boost(self, boost: int) -> Boost:
+        """A boost with its impressions bought and delivered so far."""
+        return self._boosts.view(boost, self._now)
+
+    def ad_revenue(self) -> float:
+        """Yuan the platform has earned from ads and delivered boost impressions."""
+        return (self._ads.revenue_mc() + self._boosts.revenue_mc()) / 100_000
 
     def stop_campaign(self, brand: int, campaign: int, *, now: float) -> bool:
         """Stop a campaign (its brand only); False (and no event) if it is no longer running:
-        stopped already, or its budget spent."""
+        stopped already, its budget spent, or its end passed."""
         self._ads.check(campaign)
         self._accounts.check(brand, "brand")
         if self._ads.brand[campaign] != brand:
@@ -752,7 +894,7 @@ class Platform:
                 value=brand,
             )
         now = self._check_now(now)
-        if not self._ads.active[campaign]:
+        if not self._ads.running(campaign, now):
             return False
         now = self._tick(now)
         self.log.append(E.CAMPAIGN_STOPPED, now, brand, campaign)
@@ -776,6 +918,10 @@ class Platform:
     @property
     def n_orders(self) -> int:
         return len(self._shop.buyer)
+
+    @property
+    def n_boosts(self) -> int:
+        return len(self._boosts)
 
     def user(self, user: int) -> User:
         return self._accounts.view(user)
@@ -870,7 +1016,7 @@ class Platform:
         return self._shop.order_view(order)
 
     def campaign(self, campaign: int) -> AdCampaign:
-        return self._ads.view(campaign)
+        return self._ads.view(campaign, self._now)
 
     def trending_topics(self, *, now: float, k: int = 5) -> list[tuple[str, float]]:
         return self._trending.topics(now, k)
@@ -937,6 +1083,14 @@ class Platform:
                 ),
                 {},
             ),
+            "campaigns": cols(
+                self._ads,
+                ("brand", "note", "placement", "budget_mc", "spent_mc", "cpm_cents", "impressions"),
+                {},
+            ),
+            "boosts": cols(
+                self._boosts, ("buyer", "note", "goal", "price_mc", "bought", "delivered"), {}
+            ),
             "orders": cols(
                 shop,
                 (
@@ -977,7 +1131,7 @@ class Platform:
                 h.update(repr(x).encode())
             h.update(b"|")
 
-        for store in (self._accounts, self._notes, self._shop, self._ads):
+        for store in (self._accounts, self._notes, self._shop, self._ads, self._boosts):
             for name in sorted(vars(store)):
                 if not name.startswith("_") or name in ("_live",):
                     put(vars(store)[name])
@@ -1008,8 +1162,9 @@ class Platform:
             return lambda e: shop.set_status(e.object, target)
 
         def campaign_created(e: Event) -> None:
-            note, budget, cpm = e.ints or (0, 0, 0)
-            ads.add(e.actor, note, e.value & 0xF, e.value >> 4, budget, cpm)
+            note, budget, cpm, seconds = (*(e.ints or (0, 0, 0)), 0)[:4]
+            hours = seconds / 3600 or math.inf
+            ads.add(e.actor, note, e.value & 0xF, e.value >> 4, budget, cpm, e.time, hours)
 
         def recommender_set(e: Event) -> None:
             self._active = self._recommenders[e.text or ""]
@@ -1029,9 +1184,11 @@ class Platform:
             E.COMMENTED: lambda e: self._apply_comment(e.actor, e.object, e.text or "", e.time),
             E.SHARED: lambda e: self._apply_share(e.actor, e.object, e.time),
             E.FEED_SERVED: lambda e: self._apply_served(
-                e.actor, e.ints or (), *unpack_served(e.value), e.time
+                e.actor, e.ints or (), *unpack_served(e.value), e.time, *unpack_boost(e.value)
             ),
-            E.SEARCHED: lambda e: self._apply_searched(e.actor, e.ints or (), e.value - 1),
+            E.SEARCHED: lambda e: self._apply_searched(
+                e.actor, e.ints or (), e.value - 1, e.text or "", e.time
+            ),
             E.NOTE_PICKED: lambda e: notes.editors_picks.append(e.object),
             E.RECOMMENDER_SET: recommender_set,
             E.PRODUCT_CREATED: lambda e: shop.add_product(
@@ -1061,6 +1218,7 @@ class Platform:
             E.CAMPAIGN_CREATED: campaign_created,
             E.CAMPAIGN_STOPPED: lambda e: ads.stop(e.object),
             E.SAMPLE_SENT: lambda e: shop.add_sample((e.ints or (-1,))[0], e.value, e.time),
+            E.BOOST_CREATED: lambda e: self._apply_boost(e.actor, e.value, e.ints or (), e.time),
         }
 
     def apply(self, event: Event) -> None:

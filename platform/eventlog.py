@@ -56,6 +56,7 @@ class EventKind(IntEnum):
     ORDER_REFUNDED = 26
     CAMPAIGN_CREATED = 27
     CAMPAIGN_STOPPED = 28
+    BOOST_CREATED = 33
     SAMPLE_SENT = 41
 
     @property
@@ -86,14 +87,33 @@ class Event:
 
 # Packing of NOTE_PUBLISHED.value: topic bitmask (16 bits), format (4 bits), sponsor + 1 (rest).
 # Packing of FEED_SERVED.value: channel (4 bits), recommender code (4 bits), ad slot + 1
-# (8 bits), ad campaign + 1 (rest).
-def pack_served(channel: int, recommender: int, ad_slot: int = -1, campaign: int = -1) -> int:
-    return channel | recommender << 4 | (ad_slot + 1) << 8 | (campaign + 1) << 16
+# (8 bits), ad campaign + 1 (20 bits), boost slot + 1 (7 bits), boost + 1 (rest, 20 bits).
+def pack_served(
+    channel: int,
+    recommender: int,
+    ad_slot: int = -1,
+    campaign: int = -1,
+    boost_slot: int = -1,
+    boost: int = -1,
+) -> int:
+    return (
+        channel
+        | recommender << 4
+        | (ad_slot + 1) << 8
+        | (campaign + 1) << 16
+        | (boost_slot + 1) << 36
+        | (boost + 1) << 43
+    )
 
 
 def unpack_served(value: int) -> tuple[int, int, int, int]:
     """(channel, recommender code, ad slot or -1, ad campaign or -1)."""
-    return value & 0xF, value >> 4 & 0xF, (value >> 8 & 0xFF) - 1, (value >> 16) - 1
+    return value & 0xF, value >> 4 & 0xF, (value >> 8 & 0xFF) - 1, (value >> 16 & 0xFFFFF) - 1
+
+
+def unpack_boost(value: int) -> tuple[int, int]:
+    """(slot of the boosted card or -1, boost or -1) of a FEED_SERVED value."""
+    return (value >> 36 & 0x7F) - 1, (value >> 43) - 1
 
 
 def pack_note(topics: int, fmt: int, sponsor: int) -> int:
@@ -106,7 +126,16 @@ def unpack_note(value: int) -> tuple[int, int, int]:
 
 def decode_fields(e: Event) -> dict[str, Any]:
     """The per-kind meaning of ``value``, ``ints`` and ``text``, for people and exports."""
-    from .model import TOPICS, AccountKind, AdPlacement, Channel, NoteFormat, Origin, topic_names
+    from .model import (
+        TOPICS,
+        AccountKind,
+        AdPlacement,
+        BoostGoal,
+        Channel,
+        NoteFormat,
+        Origin,
+        topic_names,
+    )
 
     k = e.kind
     if k is EventKind.USER_CREATED:
@@ -132,12 +161,15 @@ def decode_fields(e: Event) -> dict[str, Any]:
         return {"text": e.text}
     if k is EventKind.FEED_SERVED:
         channel, recommender, ad_slot, campaign = unpack_served(e.value)
+        boost_slot, boost = unpack_boost(e.value)
         return {
             "channel": Channel(channel).label,
             "recommender": recommender,
             "notes": list(e.ints or ()),
             "ad_slot": ad_slot if ad_slot >= 0 else None,
             "ad_campaign": campaign if campaign >= 0 else None,
+            "boost_slot": boost_slot if boost_slot >= 0 else None,
+            "boost": boost if boost >= 0 else None,
         }
     if k is EventKind.SEARCHED:
         return {
@@ -173,13 +205,23 @@ def decode_fields(e: Event) -> dict[str, Any]:
     if k is EventKind.SAMPLE_SENT:
         return {"product": e.value, "recipient": (e.ints or (-1,))[0]}
     if k is EventKind.CAMPAIGN_CREATED:
-        note, budget_cents, cpm_cents = e.ints or (-1, 0, 0)
+        note, budget_cents, cpm_cents, seconds = (*(e.ints or (-1, 0, 0)), 0)[:4]
         return {
             "placement": AdPlacement(e.value & 0xF).label,
             "topics": topic_names(e.value >> 4),
             "note": note,
             "budget_cents": budget_cents,
             "cpm_cents": cpm_cents,
+            "hours": seconds / 3600 if seconds else None,
+        }
+    if k is EventKind.BOOST_CREATED:
+        note, fee_cents, cpm_cents, seconds = e.ints or (-1, 0, 0, 0)
+        return {
+            "note": note,
+            "goal": BoostGoal(e.value).label,
+            "fee_cents": fee_cents,
+            "cpm_cents": cpm_cents,
+            "hours": seconds / 3600,
         }
     return {}
 

@@ -66,9 +66,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .boosts import MAX_FEE, MAX_HOURS, MIN_FEE, MIN_HOURS
 from .core import Platform
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, PlatformError, Unauthorized
-from .model import TOPICS, AdPlacement, Channel, NoteFormat, Origin, PlatformConfig
+from .model import TOPICS, AdPlacement, BoostGoal, Channel, NoteFormat, Origin, PlatformConfig
 
 __all__ = ["TokenStore", "Unauthorized", "create_app", "main", "serve"]
 
@@ -315,6 +316,7 @@ ChannelName = Literal[_labels(Channel)]  # type: ignore[valid-type]
 FormatName = Literal[_labels(NoteFormat)]  # type: ignore[valid-type]
 OriginName = Literal[_labels(Origin)]  # type: ignore[valid-type]
 PlacementName = Literal[_labels(AdPlacement)]  # type: ignore[valid-type]
+GoalName = Literal[_labels(BoostGoal)]  # type: ignore[valid-type]
 SignupKind = Literal["consumer", "creator", "brand"]
 
 
@@ -400,6 +402,16 @@ class NewCampaign(_In):
         None, description="targeted topics (default: the note's)"
     )
     cpm: Money = 50.0
+    hours: Annotated[float, Field(ge=1, le=24 * 365, allow_inf_nan=False)] | None = Field(
+        None, description="pace the budget evenly over this many hours, then end"
+    )
+
+
+class NewBoost(_In):
+    note: Id
+    fee: Annotated[float, Field(ge=MIN_FEE, le=MAX_FEE, allow_inf_nan=False, description="yuan")]
+    hours: Annotated[float, Field(ge=MIN_HOURS, le=MAX_HOURS, allow_inf_nan=False)] = 24.0
+    goal: GoalName = "reads"
 
 
 # ================================================================ output models
@@ -484,6 +496,7 @@ class CommentPage(_Out):
 class DiscoveryPageOut(_Out):
     notes: list[int]
     ad_slots: list[int] = Field(description="positions in notes that are paid ads")
+    boost_slots: list[int] = Field(description="positions in notes that are promoted (boosts)")
 
 
 class FollowingPageOut(_Out):
@@ -547,6 +560,22 @@ class CampaignOut(_Out):
     cpm: float
     impressions: int
     active: bool
+    start: float
+    end: float | None
+
+
+class BoostOut(_Out):
+    id: int
+    buyer: int
+    note: int
+    goal: str
+    fee: float
+    bought: int = Field(description="impressions the fee bought")
+    delivered: int = Field(description="impressions delivered so far")
+    start: float
+    end: float
+    active: bool
+    spent: float = Field(description="cost of the impressions delivered; the rest is refunded")
 
 
 class TopicScore(_Out):
@@ -847,7 +876,9 @@ async def discovery_feed(
 ) -> Any:
     """A two-column discovery page from the active recommender; serving records impressions."""
     page = svc.platform.discovery_feed(actor, now=svc.now(), k=k)
-    return DiscoveryPageOut(notes=list(page.notes), ad_slots=list(page.ad_slots))
+    return DiscoveryPageOut(
+        notes=list(page.notes), ad_slots=list(page.ad_slots), boost_slots=list(page.boost_slots)
+    )
 
 
 @router.get(
@@ -1072,6 +1103,7 @@ async def create_campaign(svc: Svc, actor: Actor, body: NewCampaign) -> Any:
         placement=body.placement,
         topics=body.topics,
         cpm=body.cpm,
+        hours=body.hours,
     )
     return CampaignOut.of(p.campaign(cid))
 
@@ -1098,6 +1130,28 @@ async def stop_campaign(svc: Svc, actor: Actor, campaign_id: PathId) -> Any:
     p = svc.platform
     p.stop_campaign(actor, campaign_id, now=svc.now())
     return CampaignOut.of(p.campaign(campaign_id))
+
+
+@router.post(
+    "/boosts", status_code=201, response_model=BoostOut, tags=["ads"], responses=_errors(*BODY)
+)
+async def create_boost(svc: Svc, actor: Actor, body: NewBoost) -> Any:
+    """Pay to show a note the token's user wrote or sponsored to more interested users."""
+    p = svc.platform
+    bid = p.create_boost(
+        actor, body.note, body.fee, now=svc.now(), hours=body.hours, goal=body.goal
+    )
+    return BoostOut.of(p.boost(bid))
+
+
+@router.get("/boosts/{boost_id}", response_model=BoostOut, tags=["ads"], responses=_errors(*ACT))
+async def get_boost(svc: Svc, actor: Actor, boost_id: PathId) -> Any:
+    """A boost with impressions bought and delivered, visible to its buyer and staff."""
+    p = svc.platform
+    boost = p.boost(boost_id)
+    if actor != boost.buyer and p.user(actor).kind != "staff":
+        raise Forbidden(f"boost {boost_id} is not yours", field="boost_id", value=boost_id)
+    return BoostOut.of(boost)
 
 
 # ---------------------------------------------------------------- trending & health

@@ -191,6 +191,12 @@ class PlatformConfig:
     interest_recent_per_topic: int = 2_000
     #: Slot (0-based) where a feed ad is inserted in a discovery page, when one is due.
     ad_slot: int = 3
+    #: Lowest price per 1,000 ad impressions (yuan): a lone bidder in an auction pays this.
+    ad_reserve_cpm: float = 10.0
+    #: Price of 1,000 boosted impressions (yuan): practitioners quote "¥10 ≈ 1,000 exposures".
+    boost_cpm: float = 10.0
+    #: Slot (0-based) where a boosted note is inserted in a discovery page (last on a shorter page).
+    boost_slot: int = 6
     max_order_quantity: int = 99
     max_comment_chars: int = 1_000
     max_name_chars: int = 40
@@ -236,12 +242,15 @@ class PlatformConfig:
             "popular_lookback_hours",
         ):
             _check_range(name, getattr(self, name), 1e-9)
+        for name in ("ad_reserve_cpm", "boost_cpm"):
+            _check_range(name, getattr(self, name), 0.01, 1e5)
         for name, lo, hi in (
             ("seen_window", 0, 100_000),
             ("trending_window_hours", 1, 24 * 365),
             ("popular_pool_size", 1, 1_000_000),
             ("interest_recent_per_topic", 1, 10_000_000),
             ("ad_slot", 0, self.page_size - 1),
+            ("boost_slot", 0, 99),
             ("max_order_quantity", 1, math.inf),
             ("max_comment_chars", 1, math.inf),
             ("max_name_chars", 1, math.inf),
@@ -368,6 +377,8 @@ class DiscoveryPage(NamedTuple):
 
     notes: tuple[int, ...]
     ad_slots: tuple[int, ...] = ()
+    #: Slots holding a paid boost: discovery cards, labelled as promoted.
+    boost_slots: tuple[int, ...] = ()
 
     def channel_of(self, slot: int) -> Channel:
         return Channel.AD if slot in self.ad_slots else Channel.DISCOVERY
@@ -394,3 +405,32 @@ class AdCampaign:
     cpm: float
     impressions: int
     active: bool
+    start: float = 0.0
+    #: When a paced campaign stops being served (None: runs until spent or stopped).
+    end: float | None = None
+
+
+class BoostGoal(_Named):
+    """What a paid boost optimises for: who its extra impressions go to."""
+
+    READS = 0  # users interested in the note's topics
+    ENGAGEMENT = 1  # ... who have neither liked nor collected it
+    FOLLOWS = 2  # ... who do not follow its author yet
+
+
+@dataclass(frozen=True, slots=True)
+class Boost:
+    """A paid boost of one note: impressions bought, delivered so far, and their price."""
+
+    id: int
+    buyer: int
+    note: int
+    goal: str
+    fee: float
+    bought: int
+    delivered: int
+    start: float
+    end: float
+    active: bool
+    #: What the delivered impressions cost; the rest of the fee is refunded.
+    spent: float

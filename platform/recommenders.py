@@ -58,6 +58,14 @@ class SeenFilter:
             return 0
         return int.from_bytes((self.tables[row, 0] | self.tables[row, 1]).tobytes(), "little")
 
+    def has_seen(self, user: int, note: int) -> bool:
+        """Whether ``note`` was served to ``user`` within about the window (as the kernels test)."""
+        row = self.rows.get(user)
+        if row is None:
+            return False
+        h = (note * kernels.SEEN_HASH) % self.bits
+        return bool((self.tables[row, 0, h >> 3] | self.tables[row, 1, h >> 3]) >> (h & 7) & 1)
+
     def add(self, user: int, notes: Sequence[int]) -> None:
         if not self.window:
             return

@@ -130,8 +130,9 @@ class BrandSpec:
     established: bool = spec(True, "established brands start with some awareness")
     budget: float = spec(0.0, "marketing budget per week (yuan)", 0, 1e9)
     strategy: str = spec("none", "marketing strategy", choices=STRATEGIES)
-    ad_cpm: float = spec(40.0, "price per 1,000 ad impressions (yuan)", 0.01, 1e5)
+    ad_cpm: float = spec(40.0, "bid per 1,000 ad impressions in the slot auction (yuan)", 0.01, 1e5)
     discount: float = spec(0.2, "price cut used by the discounts strategy", 0, 0.9)
+    boost_share: float = spec(0.0, "share of the weekly budget spent boosting its notes", 0, 1)
     products: list[ProductSpec] = spec([], "the brand's products")
     seeding_rule: str = spec(
         "top_degree",

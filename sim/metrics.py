@@ -71,6 +71,8 @@ class DayStats:
     gmv: float = 0.0
     conversion: float = 0.0
     adopters: int = 0
+    #: Yuan the platform earned today from ad impressions and delivered boosts.
+    ad_revenue: float = 0.0
     share_discovery: float = 0.0
     share_following: float = 0.0
     share_search: float = 0.0
@@ -111,9 +113,12 @@ def gini(values: np.ndarray) -> float:
 
 
 def totals(tables: dict[str, dict[str, np.ndarray]]) -> dict[str, int]:
-    """Running totals the daily deltas are taken from."""
+    """Running totals the daily deltas are taken from (ad revenue in milli-cents)."""
     notes = tables["notes"]
+    boosts = tables["boosts"]
     return {
+        "ad_revenue_mc": int(tables["campaigns"]["spent_mc"].sum())
+        + int((boosts["delivered"] * boosts["price_mc"]).sum()),
         "impressions": int(notes["impressions"].sum()),
         "engagements": int(
             sum(notes[c].sum() for c in ("likes", "collects", "comments", "shares"))
@@ -200,6 +205,7 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
         gmv=round(t.gmv, 2),
         conversion=orders / max(1, t.sessions),
         adopters=model.adopters,
+        ad_revenue=(now["ad_revenue_mc"] - prev.get("ad_revenue_mc", 0)) / 100_000,
         share_discovery=share(by_ch["discovery"]),
         share_following=share(by_ch["following"]),
         share_search=share(by_ch["search"]),

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redloop.platform.api import RECOMMENDERS, Channel, EventKind, EventLog, unpack_served
+from redloop.platform.api import (
+    RECOMMENDERS,
+    Channel,
+    EventKind,
+    EventLog,
+    unpack_boost,
+    unpack_served,
+)
 
 E = EventKind
 #: Recommender names by the code packed into FEED_SERVED events.
@@ -38,6 +45,7 @@ class ServedCard:
     is_ad: bool
     opened: bool = False
     actions: tuple[str, ...] = ()
+    is_promoted: bool = False  # a paid boost
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +92,7 @@ def page_at(log: EventLog, seq: int) -> ServedPage:
         raise ValueError(f"event {seq} is a {served.kind.label}, not a feed_served")
     user, cards = served.actor, served.ints or ()
     ad = unpack_served(served.value)[2]
+    boosted = unpack_boost(served.value)[0]
     opened: set[int] = set()
     actions: dict[int, list[str]] = {}
     orders: list[int] = []
@@ -115,6 +124,7 @@ def page_at(log: EventLog, seq: int) -> ServedPage:
                 is_ad=i == ad,
                 opened=n in opened,
                 actions=tuple(dict.fromkeys(actions.get(n, ()))),
+                is_promoted=i == boosted,
             )
             for i, n in enumerate(cards)
         ),

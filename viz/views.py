@@ -581,6 +581,8 @@ def feed_view(model: RedloopModel, pages: PageFinder, uid: int | None) -> FeedVi
         labels = []
         if card.is_ad:
             labels.append("Ad")
+        if card.is_promoted:
+            labels.append("Promoted")
         if note.sponsor is not None:
             labels.append(f"Sponsored by {platform.user(note.sponsor).name}")
         if card.note < len(model.notes) and model.notes.kind[card.note] == review:

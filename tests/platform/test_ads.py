@@ -46,6 +46,7 @@ def test_create_campaign_defaults_to_the_note_topics(platform: Platform, ad_note
         cpm=50.0,
         impressions=0,
         active=True,
+        start=2.0,
     )
     event = platform.log[len(platform.log) - 1]
     assert event.kind is EventKind.CAMPAIGN_CREATED
@@ -106,7 +107,8 @@ def test_create_campaign_rejects_bad_input(
 def test_feed_ad_is_inserted_at_the_ad_slot_and_charged(
     platform: Platform, organic, ad_note
 ) -> None:
-    """A campaign targeting ann's interests puts its note at ``ad_slot``; one CPM/1000 per page."""
+    """A campaign targeting ann's interests puts its note at ``ad_slot``; bidding alone, it
+    pays the reserve price per impression."""
     cid = platform.create_campaign(GLOWCO, ad_note, 100.0, now=2, cpm=50.0)
     page = platform.discovery_feed(ANN, now=3)
     slot = platform.config.ad_slot
@@ -118,7 +120,7 @@ def test_feed_ad_is_inserted_at_the_ad_slot_and_charged(
     assert len(page.notes) == platform.config.page_size
     campaign = platform.campaign(cid)
     assert campaign.impressions == 1
-    assert campaign.spent == pytest.approx(50.0 / 1000)
+    assert campaign.spent == pytest.approx(platform.config.ad_reserve_cpm / 1000)
     assert platform.note(ad_note).impressions == 1
 
 
@@ -134,14 +136,15 @@ def test_feed_ad_only_reaches_targeted_interests(platform: Platform, organic, ad
 
 
 def test_campaign_stops_when_budget_is_spent(platform: Platform, organic, ad_note) -> None:
-    """A budget for exactly 3 impressions buys 3 ad slots; then the campaign is inactive."""
-    cid = platform.create_campaign(GLOWCO, ad_note, 0.15, now=2, cpm=50.0)  # 5 fen each
+    """A budget for exactly 3 impressions at the reserve price (1 fen each) buys 3 ad slots;
+    then the campaign is inactive."""
+    cid = platform.create_campaign(GLOWCO, ad_note, 0.03, now=2, cpm=20.0)
     ads = 0
     for t in range(6):
         ads += len(platform.discovery_feed(ANN, now=3 + t).ad_slots)
     campaign = platform.campaign(cid)
     assert ads == campaign.impressions == 3
-    assert campaign.spent == pytest.approx(0.15)
+    assert campaign.spent == pytest.approx(0.03)
     assert campaign.spent <= campaign.budget
     assert not campaign.active
 

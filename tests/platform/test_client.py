@@ -184,6 +184,13 @@ async def test_campaigns_and_trending(client: AsyncClient, platform: Platform) -
     assert await client.campaign(cid) == platform.campaign(cid)
     await client.stop_campaign(GLOWCO, cid)
     assert platform.campaign(cid).active is False
+    paced = await client.create_campaign(GLOWCO, ad, 10.0, cpm=100.0, hours=24.0)
+    assert (await client.campaign(paced)).end == platform.campaign(paced).end
+    boost = await client.create_boost(GLOWCO, ad, 80.0, hours=12.0, goal="engagement")
+    assert await client.boost(boost) == platform.boost(boost)
+    assert platform.boost(boost).goal == "engagement"
+    with pytest.raises(Forbidden):
+        await client.create_boost(BO, ad, 80.0)
     note = platform.publish(CY, ["skincare"], now=platform.now, products=[SERUM])
     platform.like(ANN, note, now=platform.now)
     assert await client.trending_topics(k=3) == platform.trending_topics(now=platform.now, k=3)

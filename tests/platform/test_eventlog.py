@@ -53,7 +53,8 @@ def every_kind(p: Platform) -> dict[str, int]:
     p.cancel(BO, cancelled, now=4)
     p.send_sample(GLOWCO, SERUM, CY, now=4)
     p.stop_campaign(GLOWCO, feed, now=4)
-    return {"note": note, "feed": feed, "search_ad": search_ad, "order": order}
+    boost = p.create_boost(CY, note, 75.0, now=4, hours=6, goal="follows")
+    return {"note": note, "feed": feed, "search_ad": search_ad, "order": order, "boost": boost}
 
 
 def test_every_kind_decodes_sensibly(platform: Platform) -> None:
@@ -128,6 +129,14 @@ def test_every_kind_decodes_sensibly(platform: Platform) -> None:
         "note": note,
         "budget_cents": 1000,
         "cpm_cents": 4000,
+        "hours": None,
+    }
+    assert fields(EventKind.BOOST_CREATED) == {
+        "note": note,
+        "goal": "follows",
+        "fee_cents": 7500,
+        "cpm_cents": round(platform.config.boost_cpm * 100),
+        "hours": 6.0,
     }
     assert fields(EventKind.CAMPAIGN_CREATED, 1)["placement"] == "search"
     for kind in (
@@ -148,7 +157,7 @@ def test_counts_and_indexing(platform: Platform) -> None:
     assert counts["user_created"] == 5 and counts["product_created"] == 2
     assert sum(counts.values()) == len(platform.log)
     last = len(platform.log) - 1
-    assert platform.log[last].kind is EventKind.CAMPAIGN_STOPPED
+    assert platform.log[last].kind is EventKind.BOOST_CREATED
     with pytest.raises(IndexError):
         platform.log[last + 1]
 

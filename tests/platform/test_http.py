@@ -345,6 +345,42 @@ async def test_campaign_lifecycle(client, tokens, platform) -> None:
     assert r.status_code == 200 and r.json()["active"] is False
 
 
+async def test_paced_campaign_over_http_reports_its_end(client, tokens, platform) -> None:
+    ad = platform.publish(GLOWCO, ["food"], now=1)
+    body = {"note": ad, "budget": 10.0, "cpm": 100, "hours": 48}
+    r = await client.post("/campaigns", json=body, headers=auth(tokens[GLOWCO]))
+    assert r.status_code == 201 and r.json()["end"] == r.json()["start"] + 48
+    bad = await client.post("/campaigns", json={**body, "hours": 0.5}, headers=auth(tokens[GLOWCO]))
+    assert error_of(bad, 422, "InvalidInput")
+
+
+async def test_boost_lifecycle(client, tokens, platform) -> None:
+    """The author boosts their note; a boosted card is labelled; others get 403 and 422."""
+    note = platform.publish(ANN, ["food"], now=1)
+    mine = auth(tokens[ANN])
+    r = await client.post(
+        "/boosts", json={"note": note, "fee": 75.0, "hours": 6, "goal": "reads"}, headers=mine
+    )
+    assert r.status_code == 201
+    boost = r.json()
+    assert (boost["buyer"], boost["delivered"], boost["active"]) == (ANN, 0, True)
+    assert boost["bought"] == round(75.0 / platform.config.boost_cpm * 1000)
+    page = (await client.get("/feed/discovery", headers=auth(tokens[BO]))).json()
+    assert page["notes"][page["boost_slots"][0]] == note
+    assert (await client.get(f"/boosts/{boost['id']}", headers=mine)).json()["delivered"] == 1
+    before = state(platform)
+    theirs = await client.post(
+        "/boosts", json={"note": note, "fee": 75.0}, headers=auth(tokens[BO])
+    )
+    assert error_of(theirs, 403, "Forbidden")["field"] == "note"
+    peek = await client.get(f"/boosts/{boost['id']}", headers=auth(tokens[BO]))
+    error_of(peek, 403, "Forbidden")
+    cheap = await client.post("/boosts", json={"note": note, "fee": 10.0}, headers=mine)
+    error_of(cheap, 422, "InvalidInput")
+    error_of(await client.get("/boosts/99", headers=mine), 404, "NotFound")
+    assert state(platform) == before
+
+
 async def test_trending(client, tokens, platform) -> None:
     note = platform.publish(CY, ["skincare"], now=1, products=[SERUM])
     platform.like(ANN, note, now=1)

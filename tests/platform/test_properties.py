@@ -9,6 +9,7 @@ After every step: each counter equals what the log implies (recomputed by iterat
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -25,6 +26,8 @@ from redloop.platform.api import (
     Platform,
     PlatformConfig,
     PlatformError,
+    unpack_boost,
+    unpack_served,
 )
 
 CONFIG = PlatformConfig(
@@ -73,13 +76,16 @@ def implied_state(p: Platform) -> dict[str, Any]:
     order_product: dict[int, tuple[int, int]] = {}
     status: dict[int, str] = {}
     campaign: dict[int, dict[str, int]] = {}
+    boosted: Counter = Counter()
 
     def charge(cid: int) -> None:
+        """An auction's winner pays between the reserve and its own bid per impression."""
         c = campaign[cid]
         c["impressions"] += 1
-        c["spent"] += c["cpm"]
-        if c["budget"] - c["spent"] < c["cpm"]:
-            c["active"] = 0
+        c["min_spent"] += reserve
+        c["max_spent"] += c["cpm"]
+
+    reserve = round(p.config.ad_reserve_cpm * 100)
 
     for e in p.log:
         k, actor, obj = e.kind, e.actor, e.object
@@ -108,8 +114,10 @@ def implied_state(p: Platform) -> dict[str, Any]:
         elif k is K.FEED_SERVED:
             for n in e.ints or ():
                 note_counts[n]["impressions"] += 1
-            if (cid := (e.value >> 16) - 1) >= 0:
+            if (cid := unpack_served(e.value)[3]) >= 0:
                 charge(cid)
+            if (boost := unpack_boost(e.value)[1]) >= 0:
+                boosted[boost] += 1
         elif k is K.SEARCHED:
             for n in e.ints or ():
                 note_counts[n]["impressions"] += 1
@@ -143,7 +151,8 @@ def implied_state(p: Platform) -> dict[str, Any]:
                 "note": f["note"],
                 "budget": f["budget_cents"] * 1000,
                 "cpm": f["cpm_cents"],
-                "spent": 0,
+                "min_spent": 0,
+                "max_spent": 0,
                 "impressions": 0,
                 "active": 1,
             }
@@ -161,6 +170,7 @@ def implied_state(p: Platform) -> dict[str, Any]:
         "status": status,
         "order_product": order_product,
         "campaign": campaign,
+        "boosted": boosted,
     }
 
 
@@ -542,6 +552,28 @@ class PlatformMachine(RuleBasedStateMachine):
             assert self.p.campaign(cid).active
 
     @rule(
+        own=st.booleans(),
+        user=ref,
+        note=ref,
+        fee=st.sampled_from([75.0, 100.0, 50.0]),
+        hours=st.sampled_from([6.0, 24.0, 1.0]),
+        goal=st.sampled_from(["reads", "engagement", "follows", "fame"]),
+        cpm=st.sampled_from([None, 40.0]),
+    )
+    def create_boost(self, own, user, note, fee, hours, goal, cpm) -> None:
+        """Boost a note (its author's, or anyone's), with a campaign competing for attention."""
+        note = self.note(note)
+        user = self.p.note(note).author if own and note >= 0 else self.user(user)
+        self.attempt("create_boost", user, note, fee, hours=hours, goal=goal)
+        if cpm is not None and note >= 0 and self.p.note(note).sponsor is not None:
+            brand = self.p.note(note).sponsor
+            if (
+                self.attempt("create_campaign", brand, note, 1.0, cpm=cpm, hours=hours)
+                is not FAILED
+            ):
+                self.n_campaigns += 1
+
+    @rule(
         user=ref,
         product=ref,
         steps=st.integers(0, 4),
@@ -622,11 +654,21 @@ class PlatformMachine(RuleBasedStateMachine):
             assert order.status == status
             assert (order.product, order.quantity) == want["order_product"][oid]
             assert order.placed_at <= p.now
+        reserve = round(p.config.ad_reserve_cpm * 100)
         for cid, c in want["campaign"].items():
             view = p.campaign(cid)
-            assert (view.impressions, view.active) == (c["impressions"], bool(c["active"]))
-            assert round(view.spent * 100_000) == c["spent"]
-            assert view.spent <= view.budget
+            spent = round(view.spent * 100_000)
+            assert view.impressions == c["impressions"]
+            assert c["min_spent"] <= spent <= min(c["max_spent"], c["budget"])
+            # running unless stopped by its brand or left unable to pay the reserve
+            assert view.active == (
+                bool(c["active"])
+                and c["budget"] - spent >= reserve
+                and p.now < (view.end or math.inf)
+            )
+        for bid in range(p.n_boosts):
+            boost = p.boost(bid)
+            assert boost.delivered == want["boosted"][bid] <= boost.bought
 
     @invariant()
     def a_replica_fed_the_log_is_identical(self) -> None:

@@ -104,7 +104,7 @@ def test_search_ad_matches_the_query_topic_and_is_charged(platform: Platform, no
     result = platform.search(ANN, "skincare", now=3)
     assert result.ad_note == ad
     assert platform.campaign(cid).impressions == 1
-    assert platform.campaign(cid).spent == pytest.approx(0.1)
+    assert platform.campaign(cid).spent == pytest.approx(platform.config.ad_reserve_cpm / 1000)
     assert platform.note(ad).impressions > before
     # feed placement campaigns never show in search, and vice versa
     assert platform.discovery_feed(ANN, now=4).ad_slots == ()

@@ -119,3 +119,18 @@ def test_ad_slots_are_labelled(young_sim):
     ads = [c for c in page.cards if c.is_ad]
     assert len(ads) == 1
     assert model.platform.note(ads[0].note).sponsor is not None
+
+
+def test_a_boosted_card_is_marked_promoted(platform):
+    ann, bo = platform.user_id("ann"), platform.user_id("bo")
+    _notes(platform, n=12)
+    boosted = platform.publish(bo, ["skincare"], now=1)
+    platform.create_boost(bo, boosted, 75.0, now=1, hours=6)
+    page = platform.discovery_feed(ann, now=2)
+    assert page.boost_slots
+
+    seen = last_discovery_page(platform.log, ann)
+
+    assert seen is not None
+    assert [c.note for c in seen.cards if c.is_promoted] == [boosted]
+    assert not any(c.is_ad for c in seen.cards)
