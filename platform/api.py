@@ -4,6 +4,7 @@
 ``__init__.py`` to re-export from.)
 """
 
+from .collabs import Collaboration, CollabStatus
 from .core import Platform
 from .errors import (
     Conflict,
@@ -45,6 +46,8 @@ __all__ = [
     "AdCampaign",
     "AdPlacement",
     "Channel",
+    "CollabStatus",
+    "Collaboration",
     "Comment",
     "Conflict",
     "DiscoveryPage",
