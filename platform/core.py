@@ -850,8 +850,21 @@ class Platform:
             self._collabs.close(cid, int(CollabStatus.EXPIRED), "")
         return tuple(due)
 
-    def collaboration(self, collaboration: int) -> Collaboration:
-        return self._collabs.view(collaboration)
+    def collaboration(self, collaboration: int, *, viewer: int | None = None) -> Collaboration:
+        """A collaboration; with ``viewer``, only its brand, its creator or staff may see it."""
+        view = self._collabs.view(collaboration)
+        if viewer is not None:
+            self._accounts.check(viewer, "viewer")
+            if viewer not in (view.brand, view.creator) and (
+                self._accounts.kind[viewer] != AccountKind.STAFF
+            ):
+                raise Forbidden(
+                    f"collaboration {collaboration} is between brand {view.brand} and creator "
+                    f"{view.creator}; user {viewer} is neither",
+                    field="collaboration",
+                    value=collaboration,
+                )
+        return view
 
     def collaborations_of(
         self, user: int, *, status: str | CollabStatus | None = None
