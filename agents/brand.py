@@ -117,8 +117,7 @@ class Brand(mesa.Agent):
             still = []
             for creator in candidates:
                 fee = round(max(creator.asking_fee(topic), cfg.collab_min_fee), 2)
-                cost = fee * (1 + cfg.collab_commission)
-                if cost > left:
+                if fee * (1 + cfg.collab_commission) > left:
                     why["fee above budget"] += 1
                     continue
                 cid = p.offer_collaboration(self.uid, creator.uid, product, fee, now=now)
@@ -126,6 +125,8 @@ class Brand(mesa.Agent):
                 if refusal:
                     why[f"declined: {refusal}"] += 1
                     continue
+                booked = p.collaboration(cid)
+                cost = booked.fee + booked.commission  # the platform's figures, to the cent
                 left -= cost
                 self.spend += cost
                 self.spend_by_tactic[tactic] += cost
