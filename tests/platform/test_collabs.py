@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from redloop.platform.api import (
@@ -261,3 +263,30 @@ def test_replay_from_a_stored_log_reproduces_the_marketplace(platform: Platform,
     assert again.collab_money(CY) == platform.collab_money(CY)
     table = again.tables()["collaborations"]
     assert list(table["status"]) == [5, 3, 2] and list(table["note"])[1:] == [-1, -1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"collab_min_followers": -1}, "collab_min_followers"),
+        ({"collab_min_followers": 2.5}, "collab_min_followers"),
+        ({"collab_commission": -0.1}, "collab_commission"),
+        ({"collab_commission": 1.5}, "collab_commission"),
+        ({"collab_commission": math.nan}, "collab_commission"),
+        ({"collab_min_fee": 0}, "collab_min_fee"),
+        ({"collab_weekly_capacity": 0}, "collab_weekly_capacity"),
+        ({"collab_offer_hours": 0}, "collab_offer_hours"),
+        ({"collab_offer_hours": 24 * 31}, "collab_offer_hours"),
+    ],
+)
+def test_marketplace_settings_are_validated(kwargs, field) -> None:
+    with pytest.raises(InvalidInput) as info:
+        PlatformConfig(**kwargs)
+    assert info.value.field == field
+
+
+def test_marketplace_settings_round_trip_and_default_to_practice() -> None:
+    cfg = PlatformConfig(collab_commission=0.2, collab_weekly_capacity=5)
+    assert PlatformConfig.from_dict(cfg.to_dict()) == cfg
+    default = PlatformConfig()
+    assert (default.collab_commission, default.collab_min_fee) == (0.10, 50.0)
