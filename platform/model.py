@@ -196,10 +196,10 @@ class PlatformConfig:
     max_name_chars: int = 40
     max_products_per_note: int = 10
     #: Creator marketplace: creators are admitted from this many followers. The real one
-    #: admits from 5,000, near the bottom of the KOC tier (1k–50k); a simulated community of a
-    #: few thousand accounts has creators with tens to hundreds of followers, so the default
-    #: puts the bar at the same place in that tier (15 admits ~90% of the creators at 2,000
-    #: users). Set it with the community's scale.
+    #: admits from 5,000 (creator accounts, not ordinary users); a simulated community of a
+    #: few thousand accounts has creators with tens to hundreds of followers and consumers
+    #: with a median of 2, so 15 keeps that line (59 of 60 creators qualify at 2,000 users).
+    #: Raise it with the community's scale.
     collab_min_followers: int = 15
     #: The platform's cut, charged to the brand on top of the fee (10% in practice).
     collab_commission: float = 0.10
