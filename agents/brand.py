@@ -8,6 +8,7 @@ the tactic whose attributed revenue per yuan was best.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -49,6 +50,12 @@ class Brand(mesa.Agent):
         self._seeding_plan: list[Any] | None = None
         if spec.seeding_rule == "accounts":  # names checked against the population now
             self._seeding_plan = named_accounts(model, spec)
+        self.budgeted = 0.0  # cumulative: every weekly budget the brand had to spend
+        #: One row per week a seeding tactic ran: budget, committed, left over, and why.
+        self.ledger: list[dict[str, object]] = []
+        self.why_unspent: Counter[str] = Counter()  # reasons so far, with counts
+        #: Seeding budget a week could not commit (fees come in lumps): spent the next week.
+        self.carried = dict.fromkeys(TACTICS, 0.0)
 
     # ------------------------------------------------------------------ weekly cycle
 
@@ -56,6 +63,8 @@ class Brand(mesa.Agent):
         """Review last week's results, then spend this week's budget (``boost_share`` of it
         on boosts of the brand's notes)."""
         self.review(now)
+        if self.weekly_budget > 0 and self.spec.strategy != "none" and self.products:
+            self.budgeted += self.weekly_budget
         boosts = self.weekly_budget * self.spec.boost_share if self.spec.strategy != "none" else 0
         self.spend_budget(self.weekly_budget - boosts, self.spec.strategy, now)
         self.buy_boosts(boosts, now)
@@ -102,32 +111,72 @@ class Brand(mesa.Agent):
     # ------------------------------------------------------------------ tactics
 
     def seed_creators(self, budget: float, tactic: str, now: float) -> None:
-        """Pay creators in the product's topic for sponsored notes until the budget is used."""
+        """Offer creators in the product's topic their price for a sponsored note through the
+        platform's marketplace, round after round, until the week's budget is committed or no
+        eligible creator is left. What is left over (and why) goes in the ledger and is carried
+        into the next week's budget for this tactic."""
+        budget += self.carried[tactic]
         m = self.model
+        p = m.platform
+        cfg = p.config
         product = self.products[int(m.rand.random() * len(self.products))]
-        floor = m.scenario_config.population.creator_fee_floor
-        pool = m.creators_for(m.catalogue.topic[product], head=tactic == "head_kols")
-        for creator in pool:
-            fee = creator.asking_fee()
-            if fee > budget:
-                continue
-            when = now + 1 + int(m.rand.random() * 48)  # posts within two days
-            m.offline.later(when, self._commission, creator, product, fee, tactic)
-            budget -= fee
-            self.spend += fee
-            self.spend_by_tactic[tactic] += fee
-            if budget < floor:
-                break
+        topic = m.catalogue.topic[product]
+        head = tactic == "head_kols"
+        pool = m.creators_for(topic, head=head)
+        candidates = [c for c in pool if p.user(c.uid).followers >= cfg.collab_min_followers]
+        why: Counter[str] = Counter()
+        if not candidates:
+            why[f"no eligible {'head KOL' if head else 'KOC'} in the marketplace"] += 1
+        left = budget
+        while candidates:
+            still = []
+            for creator in candidates:
+                fee = round(max(creator.asking_fee(topic), cfg.collab_min_fee), 2)
+                if fee * (1 + cfg.collab_commission) > left:
+                    why["fee above budget"] += 1
+                    continue
+                cid = p.offer_collaboration(self.uid, creator.uid, product, fee, now=now)
+                refusal = creator.answer(cid, now)
+                if refusal:
+                    why[f"declined: {refusal}"] += 1
+                    continue
+                booked = p.collaboration(cid)
+                cost = booked.fee + booked.commission  # the platform's figures, to the cent
+                left -= cost
+                self.spend += cost
+                self.spend_by_tactic[tactic] += cost
+                when = now + 1 + int(m.rand.random() * 48)  # posts within two days
+                m.offline.later(when, self._commission, creator, cid, tactic)
+                still.append(creator)
+            candidates = still
+        self.carried[tactic] = left
+        self._book(now, tactic, budget, budget - left, why)
 
-    def _commission(
-        self, creator: object, product: int, fee: float, tactic: str, now: float
+    def _commission(self, creator: object, collaboration: int, tactic: str, now: float) -> None:
+        note = creator.deliver(collaboration, now)  # type: ignore[attr-defined]
+        self.sponsored_notes.append(note)
+        self.model.note_tactic[note] = tactic
+
+    def _book(
+        self, now: float, tactic: str, budget: float, committed: float, why: Counter[str]
     ) -> None:
-        note = creator.accept(  # type: ignore[attr-defined]
-            self.uid, product, fee, now
+        """One ledger row: ``budget`` for ``tactic`` this week, ``committed`` of it, and the
+        reasons (with counts) that the rest stayed unspent."""
+        unspent = max(0.0, budget - committed)
+        if unspent < 0.01:
+            why = Counter()
+        self.why_unspent.update(why)
+        self.ledger.append(
+            {
+                "week": int(now // (24 * 7)),
+                "brand": self.name,
+                "tactic": tactic,
+                "budget": round(budget, 2),
+                "committed": round(committed, 2),
+                "unspent": round(unspent, 2),
+                "why_unspent": describe(why),
+            }
         )
-        if note is not None:
-            self.sponsored_notes.append(note)
-            self.model.note_tactic[note] = tactic
 
     def buy_ads(self, budget: float, tactic: str, now: float) -> None:
         """Publish a brand note about a product and buy a week of feed or search impressions
@@ -272,3 +321,8 @@ def choose_seeds(model: RedloopModel, spec: BrandSpec) -> list[Any]:
         samples=spec.seeding_mc_samples,
     )
     return [model.people[i] for i in picked]
+
+
+def describe(why: Counter[str]) -> str:
+    """Reasons with counts, most frequent first: ``declined: capacity ×6; fee above budget ×2``."""
+    return "; ".join(f"{reason} ×{n}" for reason, n in why.most_common())

@@ -35,6 +35,8 @@ def run_inline(steps: Generator[Any, Any, Any]) -> Any:
         return stop.value
 
 
+#: How much more a creator asks for a product outside their topics.
+OFF_TOPIC_PREMIUM = 1.5
 COMMENTS = ("love this", "where did you buy it?", "saved!", "so helpful", "trying this")
 
 
@@ -259,13 +261,18 @@ class Consumer(mesa.Agent):
 class Creator(Consumer):
     """A creator: posts often, gains followers, takes paid collaborations (sponsored notes)."""
 
-    def asking_fee(self) -> float:
+    def asking_fee(self, topic: int | None = None) -> float:
         """Hundreds of yuan for a typical creator, tens of thousands for a head KOL:
-        the floor scaled by reach relative to the median creator (CALIBRATION.md)."""
+        the floor scaled by reach relative to the median creator (practitioner rate cards,
+        e.g. ¥50–150 for amateurs to ¥5,000+ at 50k+ followers). A product outside the
+        creator's topics (``topic``) costs ``OFF_TOPIC_PREMIUM`` more: it risks their
+        audience's trust (a modelling assumption, not a measured figure)."""
         m = self.model
         pop = m.scenario_config.population
         reach = max(1.0, m.platform.user(self.uid).followers / m.median_creator_followers)
-        return pop.creator_fee_floor * reach**pop.creator_fee_elasticity
+        fee = pop.creator_fee_floor * reach**pop.creator_fee_elasticity
+        off_topic = topic is not None and not self.interests >> topic & 1
+        return fee * OFF_TOPIC_PREMIUM if off_topic else fee
 
     def tier(self) -> str:
         return "head_kol" if self.uid in self.model.head_kols else "koc"
@@ -290,11 +297,31 @@ class Creator(Consumer):
                 )
         return (yield from super().compose(now))
 
-    def accept(self, brand_uid: int, product: int, fee: float, now: float) -> int | None:
-        """A paid collaboration: accepted if the fee meets the creator's price."""
-        if fee < self.asking_fee():
-            return None
+    def answer(self, collaboration: int, now: float) -> str:
+        """Accept a marketplace offer, or decline it and say why (returned; '' if accepted):
+        the week is full (the marketplace's capacity), or the fee is below their price for
+        this product (topic fit included)."""
+        p = self.model.platform
+        offer = p.collaboration(collaboration)
+        if p.collab_accepted_this_week(self.uid, now=now) >= p.config.collab_weekly_capacity:
+            reason = "capacity"
+        elif offer.fee < round(self.asking_fee(self.model.catalogue.topic[offer.product]), 2):
+            reason = "fee below price"
+        else:
+            p.accept_collaboration(self.uid, collaboration, now=now)
+            return ""
+        p.decline_collaboration(self.uid, collaboration, now=now, reason=reason)
+        return reason
+
+    def deliver(self, collaboration: int, now: float) -> int:
+        """Publish the sponsored note an accepted collaboration pays for."""
         m = self.model
+        product = m.platform.collaboration(collaboration).product
         return m.publish_about(
-            self, product, now=now, kind=m.notes.SPONSORED, valence=0.8, sponsor=brand_uid
+            self,
+            product,
+            now=now,
+            kind=m.notes.SPONSORED,
+            valence=0.8,
+            collaboration=collaboration,
         )

@@ -4,6 +4,7 @@
 ``__init__.py`` to re-export from.)
 """
 
+from .collabs import Collaboration, CollabStatus
 from .core import Platform
 from .errors import (
     Conflict,
@@ -49,6 +50,8 @@ __all__ = [
     "Boost",
     "BoostGoal",
     "Channel",
+    "CollabStatus",
+    "Collaboration",
     "Comment",
     "Conflict",
     "DiscoveryPage",

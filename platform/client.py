@@ -58,6 +58,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import urlencode
 
+from .collabs import Collaboration
 from .errors import (
     Conflict,
     Forbidden,
@@ -364,6 +365,17 @@ def _learn_booster(book: TokenBook, body: Any) -> None:
     book.owners[f"boost:{body['id']}"] = int(body["buyer"])
 
 
+def _learn_collaboration(book: TokenBook, body: Any) -> None:
+    book.owners[f"collaboration:{body['id']}"] = int(body["brand"])
+
+
+_collaboration = _view(Collaboration)
+
+
+def _all_ids(body: Any) -> tuple[int, ...]:
+    return tuple(body["ids"])
+
+
 def _label(value: Any) -> str:
     """An enum member (or its int value, for channels) as the API's lowercase name."""
     if hasattr(value, "label"):
@@ -426,6 +438,7 @@ class Facade:
         products: Iterable[int] = (),
         sponsor: int | None = None,
         title: str = "",
+        collaboration: int | None = None,
     ) -> int:
         body = {
             "topics": list(topics),
@@ -433,6 +446,7 @@ class Facade:
             "products": list(products),
             "sponsor": sponsor,
             "title": title,
+            "collaboration": collaboration,
         }
         return _Req(body=body, actor=author)
 
@@ -618,6 +632,50 @@ class Facade:
     def boost(self, boost: int) -> Boost:
         """Read as the user this book saw buy it."""
         return _Req(ids={"boost_id": boost}, owner=f"boost:{boost}")
+
+    # ------------------------------------------------------------ creator marketplace
+
+    @_op("POST", "/collaborations", _id, learn=_learn_collaboration, ok_status=201)
+    def offer_collaboration(
+        self,
+        brand: int,
+        creator: int,
+        product: int,
+        fee: float,
+        *,
+        now: float = 0,
+        hours: int | None = None,
+    ) -> int:
+        body = {"creator": creator, "product": product, "fee": fee, "hours": hours}
+        return _Req(body=body, actor=brand)
+
+    @_op("POST", "/collaborations/{collaboration_id}/accept", _nothing)
+    def accept_collaboration(self, creator: int, collaboration: int, *, now: float = 0) -> None:
+        return _Req(ids={"collaboration_id": collaboration}, actor=creator)
+
+    @_op("POST", "/collaborations/{collaboration_id}/decline", _nothing)
+    def decline_collaboration(
+        self, creator: int, collaboration: int, *, now: float = 0, reason: str = ""
+    ) -> None:
+        body = {"reason": reason}
+        return _Req(ids={"collaboration_id": collaboration}, body=body, actor=creator)
+
+    @_op("DELETE", "/collaborations/{collaboration_id}", _nothing)
+    def withdraw_collaboration(self, brand: int, collaboration: int, *, now: float = 0) -> None:
+        return _Req(ids={"collaboration_id": collaboration}, actor=brand)
+
+    @_op("GET", "/collaborations/{collaboration_id}", _collaboration)
+    def collaboration(self, collaboration: int, *, viewer: int | None = None) -> Collaboration:
+        """Read as ``viewer``, else as the brand this book saw make the offer."""
+        ids = {"collaboration_id": collaboration}
+        if viewer is not None:
+            return _Req(ids=ids, actor=viewer)
+        return _Req(ids=ids, owner=f"collaboration:{collaboration}")
+
+    @_op("GET", "/collaborations", _all_ids)
+    def collaborations_of(self, user: int, *, status: str | None = None) -> tuple[int, ...]:
+        """The user's own collaborations (the first 1,000), as that user."""
+        return _Req(query={"status": status, "limit": 1000}, actor=user)
 
     # ------------------------------------------------------------ trending & health
 

@@ -22,6 +22,7 @@ import numpy as np
 from . import kernels
 from .ads import MAX_PAID_IDS, Ads
 from .boosts import MAX_FEE, MAX_HOURS, MIN_FEE, MIN_HOURS, Boosts
+from .collabs import Collaboration, Collabs, CollabStatus
 from .errors import Forbidden, InvalidInput, NotFound, OutOfStock
 from .eventlog import (
     Event,
@@ -116,6 +117,7 @@ class Platform:
         self._ads = Ads()
         self._boosts = Boosts()
         self._reserve_mc = round(config.ad_reserve_cpm * 100)
+        self._collabs = Collabs()
         self._trending = Trending(config.trending_window_hours)
         self._search = Search(self._accounts, self._notes, self._shop, config.decay_half_life_hours)
         self._seen = SeenFilter(config.seen_window)
@@ -230,8 +232,12 @@ class Platform:
         products: Iterable[int] = (),
         sponsor: int | None = None,
         title: str = "",
+        collaboration: int | None = None,
     ) -> int:
-        """Publish a note with 1–3 topics, optional product tags and sponsor (a brand)."""
+        """Publish a note with 1–3 topics, optional product tags and sponsor (a brand).
+
+        A sponsored note is either the brand's own (author == sponsor) or published against
+        a ``collaboration`` the author accepted, which names the sponsor and pays the fee."""
         cfg, acc = self.config, self._accounts
         acc.check(author, "author")
         mask = topic_mask(list(topics) if not isinstance(topics, str) else topics)
@@ -245,12 +251,29 @@ class Platform:
         for p in tagged:
             self._shop.check(p, "products")
         sp = -1
-        if sponsor is not None:
+        if collaboration is not None:
+            sp = self._collabs.check_publishable(collaboration, author, sponsor, tagged)
+        elif sponsor is not None:
             acc.check_kind(sponsor, (AccountKind.BRAND,), "sponsor")
+            if sponsor != author:
+                raise Collabs.unsponsored(author, sponsor)
             sp = sponsor
         Notes.check_text(title, "title", 200, allow_empty=True)
         now = self._tick(now)
         nid = len(self._notes)
+        if collaboration is not None:
+            self.log.append(
+                E.COLLAB_PUBLISHED,
+                now,
+                author,
+                nid,
+                pack_note(mask, fmt, sp),
+                (collaboration, *tagged),
+                title or None,
+            )
+            self._apply_publish(author, mask, fmt, sp, tagged, title, now)
+            self._collabs.published(collaboration, nid)
+            return nid
         self.log.append(
             E.NOTE_PUBLISHED,
             now,
@@ -901,6 +924,135 @@ class Platform:
         self._ads.stop(campaign)
         return True
 
+    # ================================================================ creator marketplace
+
+    def offer_collaboration(
+        self,
+        brand: int,
+        creator: int,
+        product: int,
+        fee: float,
+        *,
+        now: float,
+        hours: int | None = None,
+    ) -> int:
+        """Offer ``creator`` ``fee`` yuan for a note about the brand's ``product``; the offer
+        expires after ``hours`` (default ``collab_offer_hours``). The brand pays the fee plus
+        the platform's commission when the creator accepts."""
+        cfg, acc = self.config, self._accounts
+        acc.check_kind(brand, (AccountKind.BRAND,), "brand")
+        acc.check_kind(creator, (AccountKind.CREATOR,), "creator")
+        self._shop.check(product, "product")
+        if self._shop.brand[product] != brand:
+            raise Forbidden(
+                f"product {product} is not brand {brand}'s", field="product", value=product
+            )
+        if acc.n_followers[creator] < cfg.collab_min_followers:
+            raise Forbidden(
+                f"creator {creator} has {acc.n_followers[creator]} followers; the marketplace "
+                f"admits creators from {cfg.collab_min_followers}",
+                field="creator",
+                value=creator,
+            )
+        fee_cents = Shop.check_price(fee, "fee")
+        if fee_cents < round(cfg.collab_min_fee * 100):
+            raise InvalidInput(
+                f"fee must be at least the marketplace minimum of {cfg.collab_min_fee} yuan",
+                field="fee",
+                value=fee,
+            )
+        hours = Collabs.check_hours(cfg.collab_offer_hours if hours is None else hours)
+        commission = round(fee_cents * cfg.collab_commission)
+        now = self._tick(now)
+        cid = len(self._collabs)
+        self.log.append(
+            E.COLLAB_OFFERED, now, brand, cid, fee_cents, (creator, product, commission, hours)
+        )
+        self._collabs.add(brand, creator, product, fee_cents, commission, now, hours)
+        return cid
+
+    def accept_collaboration(self, creator: int, collaboration: int, *, now: float) -> None:
+        """The offered creator takes the job (within their weekly capacity)."""
+        collabs = self._collabs
+        collabs.check_party(collaboration, creator, "creator")
+        now = self._check_now(now)
+        collabs.check_open(collaboration, now)
+        collabs.check_capacity(creator, now, self.config.collab_weekly_capacity)
+        now = self._tick(now)
+        self.log.append(E.COLLAB_ACCEPTED, now, creator, collaboration)
+        collabs.accept(collaboration, now)
+
+    def decline_collaboration(
+        self, creator: int, collaboration: int, *, now: float, reason: str = ""
+    ) -> None:
+        """The offered creator turns it down, optionally saying why (the brand sees it)."""
+        self._close_offer(creator, collaboration, "creator", CollabStatus.DECLINED, reason, now)
+
+    def withdraw_collaboration(self, brand: int, collaboration: int, *, now: float) -> None:
+        """The brand takes back an offer nobody has answered yet."""
+        self._close_offer(brand, collaboration, "brand", CollabStatus.WITHDRAWN, "", now)
+
+    def _close_offer(
+        self, actor: int, collaboration: int, role: str, status: int, reason: str, now: float
+    ) -> None:
+        collabs = self._collabs
+        collabs.check_party(collaboration, actor, role)
+        reason = Collabs.check_reason(reason)
+        now = self._check_now(now)
+        collabs.check_open(collaboration, now)
+        now = self._tick(now)
+        self.log.append(E.COLLAB_CLOSED, now, actor, collaboration, status, None, reason or None)
+        collabs.close(collaboration, status, reason)
+
+    def expire_collaborations(self, *, now: float) -> tuple[int, ...]:
+        """Close every offer whose deadline has passed (one event each); returns their ids."""
+        now = self._check_now(now)
+        due = self._collabs.expired(now)
+        for cid in due:
+            now = self._tick(now)
+            self.log.append(E.COLLAB_CLOSED, now, -1, cid, int(CollabStatus.EXPIRED))
+            self._collabs.close(cid, int(CollabStatus.EXPIRED), "")
+        return tuple(due)
+
+    def collaboration(self, collaboration: int, *, viewer: int | None = None) -> Collaboration:
+        """A collaboration; with ``viewer``, only its brand, its creator or staff may see it."""
+        view = self._collabs.view(collaboration)
+        if viewer is not None:
+            self._accounts.check(viewer, "viewer")
+            if viewer not in (view.brand, view.creator) and (
+                self._accounts.kind[viewer] != AccountKind.STAFF
+            ):
+                raise Forbidden(
+                    f"collaboration {collaboration} is between brand {view.brand} and creator "
+                    f"{view.creator}; user {viewer} is neither",
+                    field="collaboration",
+                    value=collaboration,
+                )
+        return view
+
+    def collaborations_of(
+        self, user: int, *, status: str | CollabStatus | None = None
+    ) -> tuple[int, ...]:
+        """Collaborations ``user`` offered (a brand) or was offered (a creator), oldest first."""
+        self._accounts.check(user, "user")
+        return self._collabs.of(user, status)
+
+    def collab_accepted_this_week(self, creator: int, *, now: float) -> int:
+        """How many collaborations ``creator`` accepted in the 7 days up to ``now``."""
+        self._accounts.check(creator, "creator")
+        return self._collabs.accepted_this_week(creator, now)
+
+    def collab_money(self, user: int) -> dict[str, float]:
+        """Marketplace money of a user in yuan: what a brand committed (fees + commission)
+        and what a creator was paid; plus the platform's commission over everyone."""
+        self._accounts.check(user, "user")
+        c = self._collabs
+        return {
+            "committed": c.committed_cents.get(user, 0) / 100,
+            "earned": c.earned_cents.get(user, 0) / 100,
+            "platform_commission": c.commission_total_cents / 100,
+        }
+
     # ================================================================ reading
 
     @property
@@ -1108,6 +1260,21 @@ class Platform:
                 ),
                 {},
             ),
+            "collaborations": cols(
+                self._collabs,
+                (
+                    "brand",
+                    "creator",
+                    "product",
+                    "fee_cents",
+                    "commission_cents",
+                    "offered_at",
+                    "expires_at",
+                    "status",
+                    "note",
+                ),
+                {},
+            ),
         }
 
     def fingerprint(self) -> str:
@@ -1145,6 +1312,9 @@ class Platform:
         put(seen.state[: len(seen.rows)])
         put(self._trending.topics(self._now, 100) if self._now > -math.inf else [])
         put(self._trending.products(self._now, 1000) if self._now > -math.inf else [])
+        collabs = self._collabs
+        for name in sorted(vars(collabs)):
+            put(vars(collabs)[name])
         put(self._active.name)
         put(self._now)
         return h.hexdigest()
@@ -1168,6 +1338,18 @@ class Platform:
 
         def recommender_set(e: Event) -> None:
             self._active = self._recommenders[e.text or ""]
+
+        collabs = self._collabs
+
+        def collab_offered(e: Event) -> None:
+            creator, product, commission, hours = e.ints or (0, 0, 0, 0)
+            collabs.add(e.actor, creator, product, e.value, commission, e.time, hours)
+
+        def collab_published(e: Event) -> None:
+            mask, fmt, sponsor = unpack_note(e.value)
+            cid, *products = e.ints or (0,)
+            self._apply_publish(e.actor, mask, fmt, sponsor, tuple(products), e.text or "", e.time)
+            collabs.published(cid, e.object)
 
         return {
             E.USER_CREATED: lambda e: self._apply_user(
@@ -1219,6 +1401,10 @@ class Platform:
             E.CAMPAIGN_STOPPED: lambda e: ads.stop(e.object),
             E.SAMPLE_SENT: lambda e: shop.add_sample((e.ints or (-1,))[0], e.value, e.time),
             E.BOOST_CREATED: lambda e: self._apply_boost(e.actor, e.value, e.ints or (), e.time),
+            E.COLLAB_OFFERED: collab_offered,
+            E.COLLAB_ACCEPTED: lambda e: collabs.accept(e.object, e.time),
+            E.COLLAB_CLOSED: lambda e: collabs.close(e.object, e.value, e.text or ""),
+            E.COLLAB_PUBLISHED: collab_published,
         }
 
     def apply(self, event: Event) -> None:

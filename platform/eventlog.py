@@ -57,6 +57,10 @@ class EventKind(IntEnum):
     CAMPAIGN_CREATED = 27
     CAMPAIGN_STOPPED = 28
     BOOST_CREATED = 33
+    COLLAB_OFFERED = 37
+    COLLAB_ACCEPTED = 38
+    COLLAB_CLOSED = 39
+    COLLAB_PUBLISHED = 40
     SAMPLE_SENT = 41
 
     @property
@@ -222,6 +226,29 @@ def decode_fields(e: Event) -> dict[str, Any]:
             "fee_cents": fee_cents,
             "cpm_cents": cpm_cents,
             "hours": seconds / 3600,
+        }
+    if k is EventKind.COLLAB_OFFERED:
+        creator, product, commission_cents, hours = e.ints or (-1, -1, 0, 0)
+        return {
+            "creator": creator,
+            "product": product,
+            "fee_cents": e.value,
+            "commission_cents": commission_cents,
+            "hours": hours,
+        }
+    if k is EventKind.COLLAB_CLOSED:
+        from .collabs import CollabStatus
+
+        return {"status": CollabStatus(e.value).label, "reason": e.text or ""}
+    if k is EventKind.COLLAB_PUBLISHED:
+        topics, fmt, sponsor = unpack_note(e.value)
+        return {
+            "collaboration": (e.ints or (-1,))[0],
+            "topics": topic_names(topics),
+            "format": NoteFormat(fmt).label,
+            "sponsor": sponsor,
+            "products": list((e.ints or ())[1:]),
+            "title": e.text or "",
         }
     return {}
 

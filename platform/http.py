@@ -350,6 +350,9 @@ class NewNote(_In):
     products: Annotated[list[Id], Field(description="tagged product ids")] = []
     sponsor: Id | None = Field(None, description="the paying brand, for a sponsored note")
     title: Annotated[Text, Field(max_length=200)] = ""
+    collaboration: Id | None = Field(
+        None, description="an accepted collaboration this note fulfils: it names the sponsor"
+    )
 
 
 class ReadIn(_In):
@@ -735,7 +738,8 @@ async def unfollow(svc: Svc, actor: Actor, user_id: PathId, target_id: PathId) -
     "/notes", status_code=201, response_model=NoteOut, tags=["notes"], responses=_errors(*BODY)
 )
 async def publish(svc: Svc, actor: Actor, body: NewNote) -> Any:
-    """Publish a note as the token's user (a sponsored note names its brand)."""
+    """Publish a note as the token's user. A sponsored note is the brand's own, or fulfils a
+    collaboration the token's creator accepted (403 otherwise)."""
     p = svc.platform
     nid = p.publish(
         actor,
@@ -745,6 +749,7 @@ async def publish(svc: Svc, actor: Actor, body: NewNote) -> Any:
         products=body.products,
         sponsor=body.sponsor,
         title=body.title,
+        collaboration=body.collaboration,
     )
     return NoteOut.of(p.note(nid))
 
@@ -1197,6 +1202,12 @@ async def health(svc: Svc) -> Any:
     )
 
 
+# ---------------------------------------------------------------- creator marketplace
+
+# Its routes live in their own module, which adds them to this module's router: imported
+# here, once everything it needs is defined.
+from . import collabs_http  # noqa: E402, F401
+
 # ================================================================ app and server
 
 
@@ -1239,6 +1250,7 @@ def create_app(
                 ("shop", "catalogue, product pages, stock and prices"),
                 ("orders", "order lifecycle: placed, paid, shipped, delivered, reviewed"),
                 ("ads", "paid feed and search placements"),
+                ("marketplace", "creator collaborations: offer, accept, decline, withdraw"),
                 ("trending", "trending topics and products"),
                 ("health", "liveness and counts"),
             )

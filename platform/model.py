@@ -201,6 +201,20 @@ class PlatformConfig:
     max_comment_chars: int = 1_000
     max_name_chars: int = 40
     max_products_per_note: int = 10
+    #: Creator marketplace: creators are admitted from this many followers. The real one
+    #: admits from 5,000 (creator accounts, not ordinary users); a simulated community of a
+    #: few thousand accounts has creators with tens to hundreds of followers and consumers
+    #: with a median of 2, so 15 keeps that line (59 of 60 creators qualify at 2,000 users).
+    #: Raise it with the community's scale.
+    collab_min_followers: int = 15
+    #: The platform's cut, charged to the brand on top of the fee (10% in practice).
+    collab_commission: float = 0.10
+    #: The platform's minimum fee for a collaboration (yuan).
+    collab_min_fee: float = 50.0
+    #: Collaborations a creator may accept in any 7 days.
+    collab_weekly_capacity: int = 3
+    #: An offer not answered within this many hours expires.
+    collab_offer_hours: int = 72
     extra: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -255,8 +269,13 @@ class PlatformConfig:
             ("max_comment_chars", 1, math.inf),
             ("max_name_chars", 1, math.inf),
             ("max_products_per_note", 0, 1000),
+            ("collab_min_followers", 0, 2**31 - 1),
+            ("collab_weekly_capacity", 1, 1000),
+            ("collab_offer_hours", 1, 24 * 30),
         ):
             _check_range(name, getattr(self, name), lo, hi, integer=True)
+        _check_range("collab_commission", self.collab_commission, 0.0, 1.0)
+        _check_range("collab_min_fee", self.collab_min_fee, 0.01, 1e7)
 
     def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}

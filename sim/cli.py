@@ -60,7 +60,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{scenario.name}: {totals['sessions']:,} sessions, {totals['orders']:,} orders, "
         f"GMV ¥{totals['gmv']:,.0f}, R_loop {totals['r_loop_final']}{_interval(totals)}"
     )
-    print(f"results: {out}/ (metrics.csv, brands.csv, events.sqlite, summary.json)")
+    files = "metrics.csv, brands.csv, brand_weeks.csv, events.sqlite, summary.json"
+    print(f"results: {out}/ ({files})")
     print(f"report:  {result.report}")
     return 0
 

@@ -48,7 +48,8 @@ class Task:
 
 
 def outcomes(metrics: pd.DataFrame, brands: pd.DataFrame) -> dict[str, float]:
-    """Whole-run outcomes of one run: totals, order-weighted attribution shares, brand ROI."""
+    """Whole-run outcomes of one run: totals, order-weighted attribution shares, brand
+    revenue, ROI, spend and budget utilisation."""
     orders = metrics["orders"]
     total_orders = float(orders.sum())
     r_loop = metrics["r_loop"].dropna()
@@ -72,6 +73,8 @@ def outcomes(metrics: pd.DataFrame, brands: pd.DataFrame) -> dict[str, float]:
         for row in brands.groupby("brand").last().reset_index().itertuples():
             out[f"revenue[{row.brand}]"] = float(row.revenue)
             out[f"roi[{row.brand}]"] = float(row.roi)
+            out[f"spend[{row.brand}]"] = float(row.spend)  # compare strategies at known spend
+            out[f"utilisation[{row.brand}]"] = float(row.utilisation)
     return out
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 import simpy
 from scipy import sparse
 
-from redloop.agents.brand import Brand
+from redloop.agents.brand import TACTICS, Brand, describe
 from redloop.agents.consumer import Consumer, Creator, run_inline
 from redloop.agents.staff import Editor, ShopOperator
 from redloop.platform import errors as platform_errors
@@ -61,6 +61,23 @@ DIURNAL = np.array(
     ]
 )
 DIURNAL = DIURNAL / DIURNAL.mean()
+#: Where a brand's revenue came from: the tactic of the note an order is attributed to.
+REVENUE_SOURCES = ("organic", "direct", *TACTICS)
+#: The brand report, one row per brand per day (cumulative figures).
+BRAND_COLUMNS = (
+    "day",
+    "brand",
+    "units",
+    "revenue",
+    "budget",
+    "spend",
+    "utilisation",
+    "unspent",
+    "why_unspent",
+    "roi",
+    "weekly_budget",
+    *(f"revenue_{source}" for source in REVENUE_SOURCES),
+)
 #: An established brand's offline reputation, counted as this many reviews at its quality.
 PRIOR_REVIEWS = 10
 
@@ -138,9 +155,7 @@ class RedloopModel(mesa.Model):
         self.totals = totals(self.platform.tables())
         self.datacollector = mesa.DataCollector(
             model_reporters=REPORTERS,
-            tables={
-                "brands": ["day", "brand", "units", "revenue", "spend", "roi", "weekly_budget"]
-            },
+            tables={"brands": list(BRAND_COLUMNS)},
         )
         self.env.process(self._days())
         if scenario.adoption.mode == "bass":
@@ -315,6 +330,7 @@ class RedloopModel(mesa.Model):
         valence: float = 0.0,
         sponsor: int | None = None,
         source_order: int = -1,
+        collaboration: int | None = None,
     ) -> Generator[Any, Any, int]:
         """Publish through the platform and record the note's hidden traits (behaviour
         generator: see :func:`redloop.agents.consumer.run_inline`)."""
@@ -328,6 +344,7 @@ class RedloopModel(mesa.Model):
             products=(product,) if product >= 0 else (),
             sponsor=sponsor,
             title=title,
+            collaboration=collaboration,
         )
         skill = getattr(author, "skill", 1.0)
         appeal = skill * float(self.rng.lognormal(-0.18, 0.6)) * (1.15 if fmt == "video" else 1.0)
@@ -515,6 +532,7 @@ class RedloopModel(mesa.Model):
         for brand in self.brands:
             sales = self.brand_sales.get(brand.uid, {"units": 0, "revenue": 0.0})
             spend = brand.total_spend()
+            budget = brand.budgeted
             self.datacollector.add_table_row(
                 "brands",
                 {
@@ -522,9 +540,17 @@ class RedloopModel(mesa.Model):
                     "brand": brand.name,
                     "units": sales["units"],
                     "revenue": round(sales["revenue"], 2),
+                    "budget": round(budget, 2),
                     "spend": round(spend, 2),
+                    "utilisation": spend / budget if budget > 0 else math.nan,
+                    "unspent": round(max(0.0, budget - spend), 2),
+                    "why_unspent": describe(brand.why_unspent),
                     "roi": sales["revenue"] / spend if spend > 0 else math.nan,
                     "weekly_budget": brand.weekly_budget,
+                    **{
+                        f"revenue_{source}": round(sales.get(f"revenue_{source}", 0.0), 2)
+                        for source in REVENUE_SOURCES
+                    },
                 },
             )
         self.tally = Tally()
@@ -615,7 +641,15 @@ class RedloopModel(mesa.Model):
         return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
     def brand_metrics(self) -> pd.DataFrame:
+        """The brand report: per brand per day, cumulative (columns ``BRAND_COLUMNS``)."""
         return self.datacollector.get_table_dataframe("brands")
+
+    def brand_weeks(self) -> pd.DataFrame:
+        """Per brand per week a seeding tactic ran: budget, committed, unspent and why."""
+        columns = ("week", "brand", "tactic", "budget", "committed", "unspent", "why_unspent")
+        rows = [row for brand in self.brands for row in brand.ledger]
+        frame = pd.DataFrame(rows, columns=list(columns))
+        return frame.sort_values(["week", "brand"], kind="stable").reset_index(drop=True)
 
     def close(self) -> None:
         """Finish the streamed event log file, if any."""

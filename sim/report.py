@@ -401,34 +401,65 @@ BRAND_PLOT = _Plot(
     ("day", "brand", "revenue"),
     _draw_brand_revenue,
 )
-BRAND_TABLE = ("brand", "units", "revenue", "spend", "roi")
+BRAND_TABLE = (
+    "brand",
+    "units",
+    "revenue",
+    "budget",
+    "spend",
+    "utilisation",
+    "unspent",
+    "roi",
+    "why_unspent",
+)
 
 
-def _brand_section(brands: pd.DataFrame) -> str:
+def _brand_section(brands: pd.DataFrame, weeks: pd.DataFrame | None = None) -> str:
     if brands.empty:
         return '<h2>Brand sales</h2>\n<p class="note">No brands in this scenario.</p>'
     final = brands.sort_values("day", kind="stable").drop_duplicates("brand", keep="last")
-    final = final[[c for c in BRAND_TABLE if c in final.columns]]
-    return "\n".join(
-        [
-            _section("Brand sales", (BRAND_PLOT,), brands),
-            "<h3>At the end of the run</h3>",
-            frame_html(final),
+    parts = [
+        _section("Brand sales", (BRAND_PLOT,), brands),
+        "<h3>At the end of the run</h3>",
+        '<p class="note">Budget: every weekly budget so far; spend: fees and commission '
+        "committed, discounts given, ads as charged; utilisation = spend / budget; unspent "
+        "budget and why (counts of creators that could not be booked).</p>",
+        frame_html(final[[c for c in BRAND_TABLE if c in final.columns]]),
+    ]
+    sources = [c for c in final.columns if c.startswith("revenue_") and final[c].any()]
+    if sources:
+        by_tactic = final[["brand", *sources]].rename(
+            columns={c: c.removeprefix("revenue_") for c in sources}
+        )
+        parts += ["<h3>Revenue by tactic</h3>", frame_html(by_tactic)]
+    if weeks is not None and not weeks.empty:
+        parts += [
+            "<h3>Creator budgets by week</h3>",
+            '<p class="note">Each week a brand booked creators through the marketplace: '
+            "budget (with what the week before could not commit), committed, left over and "
+            "why.</p>",
+            frame_html(weeks),
         ]
-    )
+    return "\n".join(parts)
 
 
 # ------------------------------------------------------------------ public API
 
 
 def render_run_report(
-    metrics: pd.DataFrame, brands: pd.DataFrame, summary: Mapping[str, Any], *, title: str
+    metrics: pd.DataFrame,
+    brands: pd.DataFrame,
+    summary: Mapping[str, Any],
+    *,
+    title: str,
+    brand_weeks: pd.DataFrame | None = None,
 ) -> str:
-    """The HTML report of one run: summary, the loop's figures, brands, the daily table."""
+    """The HTML report of one run: summary, the loop's figures, brands (with their weekly
+    creator budgets, ``brand_weeks``), the daily table."""
     parts = [
         summary_html(summary),
         *(_section(name, plots, metrics) for name, plots in LOOP_SECTIONS),
-        _brand_section(brands),
+        _brand_section(brands, brand_weeks),
         _section(*HEALTH_SECTION, metrics),
         "<h2>Daily metrics</h2>",
         frame_html(metrics),

@@ -1,7 +1,8 @@
 """Results folders: every file written atomically (temp file + rename).
 
-A run writes ``metrics.csv``, ``brands.csv``, ``events.sqlite``, ``report.html`` and, last,
-``summary.json``: a folder with ``summary.json`` is complete; one without it was interrupted.
+A run writes ``metrics.csv``, ``brands.csv``, ``brand_weeks.csv``, ``events.sqlite``,
+``report.html`` and, last, ``summary.json``: a folder with ``summary.json`` is complete; one
+without it was interrupted.
 """
 
 from __future__ import annotations

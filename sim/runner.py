@@ -89,9 +89,13 @@ def run_scenario(scenario: Scenario, out: Path, *, progress: bool = True) -> Run
     summary = summarise(model, metrics, brands, wall)
     write_csv(out / "metrics.csv", metrics)
     write_csv(out / "brands.csv", brands)
+    weeks = model.brand_weeks()
+    write_csv(out / "brand_weeks.csv", weeks)
     write_text(
         out / "report.html",
-        render_run_report(metrics, brands, summary, title=f"redloop — {scenario.name}"),
+        render_run_report(
+            metrics, brands, summary, title=f"redloop — {scenario.name}", brand_weeks=weeks
+        ),
     )
     write_json(out / "summary.json", summary)
     return RunResult(out, metrics, brands, summary)

@@ -20,7 +20,10 @@ def platform() -> Platform:
     """A small platform: two consumers, a creator, a brand with two products, an editor."""
     p = Platform(
         PlatformConfig(
-            pool_quotas=(3, 10, 50), pool_thresholds=(0.2, 0.2), pool_slot_weights=(0.5, 0.3, 0.2)
+            pool_quotas=(3, 10, 50),
+            pool_thresholds=(0.2, 0.2),
+            pool_slot_weights=(0.5, 0.3, 0.2),
+            collab_min_followers=0,  # cy has no followers yet and may take collaborations
         ),
         rng=42,
     )

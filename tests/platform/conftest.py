@@ -45,3 +45,21 @@ def reject() -> Reject:
     platform clock are unchanged.
     """
     return _reject
+
+
+SponsoredNote = Callable[..., int]
+
+
+@pytest.fixture
+def sponsored_note() -> SponsoredNote:
+    """``sponsored_note(platform, creator, brand, product, now=..., **publish_kwargs)``: a note
+    sponsored the only way a creator may publish one — through an accepted collaboration."""
+
+    def make(p: Platform, creator: int, brand: int, product: int, *, now: float, **kw: Any) -> int:
+        cid = p.offer_collaboration(brand, creator, product, 300.0, now=now)
+        p.accept_collaboration(creator, cid, now=now)
+        topics = kw.pop("topics", ["skincare"])
+        products = [product, *kw.pop("products", ())]
+        return p.publish(creator, topics, now=now, products=products, collaboration=cid, **kw)
+
+    return make

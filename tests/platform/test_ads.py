@@ -62,8 +62,8 @@ def test_campaign_created_event_decodes_budget_and_cpm(platform: Platform, ad_no
     assert fields["topics"] == ("food",)
 
 
-def test_a_brand_may_promote_a_note_it_sponsored(platform: Platform) -> None:
-    nid = platform.publish(CY, ["skincare"], now=1, sponsor=GLOWCO)
+def test_a_brand_may_promote_a_note_it_sponsored(platform: Platform, sponsored_note) -> None:
+    nid = sponsored_note(platform, CY, GLOWCO, SERUM, now=1)
     cid = platform.create_campaign(GLOWCO, nid, 10.0, now=2)
     assert platform.campaign(cid).note == nid
 

@@ -198,6 +198,30 @@ async def test_campaigns_and_trending(client: AsyncClient, platform: Platform) -
     assert (await client.health())["users"] == platform.n_users
 
 
+async def test_creator_marketplace(client: AsyncClient, platform: Platform) -> None:
+    """Offer, list, accept, publish against it, decline, withdraw: the facade's results."""
+    cid = await client.offer_collaboration(GLOWCO, CY, SERUM, 250.0, hours=24)
+    assert await client.collaboration(cid) == platform.collaboration(cid)  # as the brand
+    assert await client.collaborations_of(CY, status="offered") == (cid,)
+    await client.accept_collaboration(CY, cid)
+    note = await client.publish(CY, ["skincare"], products=[SERUM], collaboration=cid)
+    assert platform.note(note).sponsor == GLOWCO
+    seen = await client.collaboration(cid, viewer=CY)
+    assert (seen.status, seen.note) == ("published", note)
+    declined = await client.offer_collaboration(GLOWCO, CY, SERUM, 250.0)
+    await client.decline_collaboration(CY, declined, reason="not my style")
+    with pytest.raises(Forbidden):
+        await client.publish(CY, ["skincare"], products=[SERUM], collaboration=declined)
+    withdrawn = await client.offer_collaboration(GLOWCO, CY, SERUM, 250.0)
+    await client.withdraw_collaboration(GLOWCO, withdrawn)
+    assert [platform.collaboration(c).status for c in (declined, withdrawn)] == [
+        "declined",
+        "withdrawn",
+    ]
+    with pytest.raises(Forbidden):
+        await client.publish(ANN, ["skincare"], sponsor=GLOWCO)
+
+
 # ---------------------------------------------------------------- errors
 
 

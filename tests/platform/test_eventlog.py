@@ -24,7 +24,11 @@ SERUM, MUG = 0, 1
 
 def every_kind(p: Platform) -> dict[str, int]:
     """Drive ``p`` (the shared fixture) through every kind of event; returns some ids."""
-    note = p.publish(CY, ["skincare"], now=1, products=[SERUM], sponsor=GLOWCO, title="t")
+    p.publish(GLOWCO, ["travel"], now=1, products=[MUG], sponsor=GLOWCO, title="mug")
+    collab = p.offer_collaboration(GLOWCO, CY, SERUM, 200.0, now=1)
+    p.accept_collaboration(CY, collab, now=1)
+    note = p.publish(CY, ["skincare"], now=1, products=[SERUM], collaboration=collab, title="t")
+    p.decline_collaboration(CY, p.offer_collaboration(GLOWCO, CY, SERUM, 60.0, now=1), now=1)
     p.follow(ANN, CY, now=1, via_note=note)
     p.unfollow(ANN, CY, now=1)
     p.read(ANN, note, now=1, channel="following")
@@ -78,12 +82,28 @@ def test_every_kind_decodes_sensibly(platform: Platform) -> None:
     }
     assert fields(EventKind.FOLLOWED) == {"via_note": note}
     assert fields(EventKind.NOTE_PUBLISHED) == {
+        "topics": ("travel",),
+        "format": "image",
+        "sponsor": GLOWCO,
+        "products": [MUG],
+        "title": "mug",
+    }
+    assert fields(EventKind.COLLAB_PUBLISHED) == {
+        "collaboration": 0,
         "topics": ("skincare",),
         "format": "image",
         "sponsor": GLOWCO,
         "products": [SERUM],
         "title": "t",
     }
+    assert fields(EventKind.COLLAB_OFFERED, 1) == {
+        "creator": CY,
+        "product": SERUM,
+        "fee_cents": 6000,
+        "commission_cents": 600,
+        "hours": 72,
+    }
+    assert fields(EventKind.COLLAB_CLOSED) == {"status": "declined", "reason": ""}
     assert fields(EventKind.NOTE_READ) == {"channel": "following"}
     assert fields(EventKind.COMMENTED) == {"text": "nice"}
     served = fields(EventKind.FEED_SERVED)

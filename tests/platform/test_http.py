@@ -179,7 +179,7 @@ async def test_publish_and_read_back_a_note(client, tokens) -> None:
 
 async def test_sponsored_note_names_a_brand(client, tokens) -> None:
     body = {"topics": ["skincare"], "sponsor": GLOWCO}
-    r = await client.post("/notes", json=body, headers=auth(tokens[CY]))
+    r = await client.post("/notes", json=body, headers=auth(tokens[GLOWCO]))  # its own note
     assert r.status_code == 201 and r.json()["sponsor"] == GLOWCO and r.json()["sponsored"]
     r = await client.post("/notes", json={**body, "sponsor": BO}, headers=auth(tokens[CY]))
     assert error_of(r, 403, "Forbidden")["field"] == "sponsor"
@@ -680,6 +680,7 @@ async def test_openapi_schema_lists_every_route(client) -> None:
         "shop",
         "orders",
         "ads",
+        "marketplace",
         "trending",
         "health",
     }
@@ -724,3 +725,109 @@ def test_module_runs_with_python_dash_m() -> None:
     ).stdout
     assert "--host" in out and "--port" in out
     assert http_module.__name__ == "redloop.platform.http"
+
+
+# ---------------------------------------------------------------- creator marketplace
+
+
+async def test_a_consumer_cannot_publish_a_note_sponsored_by_a_brand_that_never_agreed(
+    client, tokens, platform
+) -> None:
+    before = (platform.fingerprint(), len(platform.log))
+    for user in (ANN, CY):
+        body = {"topics": ["skincare"], "products": [SERUM], "sponsor": GLOWCO}
+        r = await client.post("/notes", json=body, headers=auth(tokens[user]))
+        assert "collaboration" in error_of(r, 403, "Forbidden")["message"]
+    assert (platform.fingerprint(), len(platform.log)) == before
+
+
+async def test_marketplace_round_trip_over_http(client, tokens, platform) -> None:
+    offer = {"creator": CY, "product": SERUM, "fee": 400.0}
+    r = await client.post("/collaborations", json=offer, headers=auth(tokens[GLOWCO]))
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    assert r.json() | {"offered_at": 0} == {
+        "id": cid,
+        "brand": GLOWCO,
+        "creator": CY,
+        "product": SERUM,
+        "fee": 400.0,
+        "commission": 40.0,
+        "status": "offered",
+        "offered_at": 0,
+        "expires_at": 73.0,
+        "note": None,
+        "reason": "",
+    }
+    r = await client.get("/collaborations?status=offered", headers=auth(tokens[CY]))
+    assert r.json()["ids"] == [cid], "the creator sees the offer"
+    note = {"topics": ["skincare"], "products": [SERUM], "collaboration": cid}
+    before = (platform.fingerprint(), len(platform.log))
+    r = await client.post("/notes", json=note, headers=auth(tokens[CY]))
+    assert error_of(r, 403, "Forbidden")["field"] == "collaboration", "not accepted yet"
+    assert (platform.fingerprint(), len(platform.log)) == before
+    r = await client.post(f"/collaborations/{cid}/accept", headers=auth(tokens[CY]))
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
+    r = await client.post("/notes", json=note, headers=auth(tokens[CY]))
+    assert r.status_code == 201 and r.json()["sponsor"] == GLOWCO
+    r = await client.get(f"/collaborations/{cid}", headers=auth(tokens[GLOWCO]))
+    assert r.json()["status"] == "published" and r.json()["note"] == platform.n_notes - 1
+
+
+async def test_declined_collaboration_cannot_be_published_over_http(
+    client, tokens, platform
+) -> None:
+    cid = platform.offer_collaboration(GLOWCO, CY, SERUM, 300.0, now=1)
+    r = await client.post(
+        f"/collaborations/{cid}/decline", json={"reason": "capacity"}, headers=auth(tokens[CY])
+    )
+    assert r.json()["status"] == "declined" and r.json()["reason"] == "capacity"
+    before = (platform.fingerprint(), len(platform.log))
+    note = {"topics": ["skincare"], "products": [SERUM], "collaboration": cid}
+    r = await client.post("/notes", json=note, headers=auth(tokens[CY]))
+    assert "declined" in error_of(r, 403, "Forbidden")["message"]
+    r = await client.post(f"/collaborations/{cid}/accept", headers=auth(tokens[CY]))
+    error_of(r, 409, "InvalidTransition")
+    assert (platform.fingerprint(), len(platform.log)) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "user", "status"),
+    [
+        ("post", "/collaborations/{cid}/accept", ANN, 403),  # not the offered creator
+        ("post", "/collaborations/{cid}/accept", GLOWCO, 403),
+        ("post", "/collaborations/{cid}/decline", BO, 403),
+        ("delete", "/collaborations/{cid}", CY, 403),  # only the brand withdraws
+        ("get", "/collaborations/{cid}", ANN, 403),  # only the parties (and staff) read it
+        ("get", "/collaborations/77", CY, 404),
+        ("post", "/collaborations/77/accept", CY, 404),
+    ],
+)
+async def test_marketplace_auth_is_the_platforms(
+    client, tokens, platform, method, path, user, status
+) -> None:
+    cid = platform.offer_collaboration(GLOWCO, CY, SERUM, 300.0, now=1)
+    before = (platform.fingerprint(), len(platform.log))
+    kwargs = {"json": {}} if path.endswith("decline") else {}
+    r = await getattr(client, method)(path.format(cid=cid), headers=auth(tokens[user]), **kwargs)
+    assert r.status_code == status, r.text
+    assert (platform.fingerprint(), len(platform.log)) == before
+    assert (await client.get(f"/collaborations/{cid}", headers=auth(tokens[EDITOR]))).is_success
+
+
+@pytest.mark.parametrize(
+    ("body", "user", "status"),
+    [
+        ({"creator": CY, "product": SERUM, "fee": 300.0}, CY, 403),  # a creator cannot offer
+        ({"creator": ANN, "product": SERUM, "fee": 300.0}, GLOWCO, 403),  # not a creator
+        ({"creator": CY, "product": SERUM, "fee": 10.0}, GLOWCO, 422),  # below the minimum
+        ({"creator": CY, "product": SERUM, "fee": 300.0, "hours": 0}, GLOWCO, 422),
+        ({"creator": CY, "product": SERUM, "fee": "300"}, GLOWCO, 422),
+        ({"creator": CY, "product": 9, "fee": 300.0}, GLOWCO, 404),
+    ],
+)
+async def test_offer_over_http_validates(client, tokens, platform, body, user, status) -> None:
+    before = (platform.fingerprint(), len(platform.log))
+    r = await client.post("/collaborations", json=body, headers=auth(tokens[user]))
+    assert r.status_code == status, r.text
+    assert (platform.fingerprint(), len(platform.log)) == before

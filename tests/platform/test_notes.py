@@ -20,15 +20,17 @@ SERUM, MUG = 0, 1
 # ------------------------------------------------------------------ publish
 
 
-def test_publish_creates_a_note_with_its_metadata(platform: Platform) -> None:
+def test_publish_creates_a_note_with_its_metadata(platform: Platform, sponsored_note) -> None:
     """The note view echoes author, time, format, topics (TOPICS order), tags, sponsor, title."""
-    nid = platform.publish(
+    nid = sponsored_note(
+        platform,
         CY,
-        ["skincare", "beauty"],
+        GLOWCO,
+        SERUM,
+        topics=["skincare", "beauty"],
         now=3,
         format="video",
-        products=[SERUM, SERUM, MUG],
-        sponsor=GLOWCO,
+        products=[SERUM, MUG],
         title="my routine",
     )
     note = platform.note(nid)
@@ -55,9 +57,9 @@ def test_publish_creates_a_note_with_its_metadata(platform: Platform) -> None:
 
 def test_publish_logs_an_event_that_decodes(platform: Platform) -> None:
     n = len(platform.log)
-    nid = platform.publish(CY, ["skincare"], now=1, products=[SERUM], sponsor=GLOWCO, title="t")
+    nid = platform.publish(GLOWCO, ["skincare"], now=1, products=[SERUM], sponsor=GLOWCO, title="t")
     event = platform.log[n]
-    assert (event.kind, event.actor, event.object) == (EventKind.NOTE_PUBLISHED, CY, nid)
+    assert (event.kind, event.actor, event.object) == (EventKind.NOTE_PUBLISHED, GLOWCO, nid)
     assert event.fields == {
         "topics": ("skincare",),
         "format": "image",

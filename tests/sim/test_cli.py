@@ -49,7 +49,14 @@ def test_run_writes_a_complete_results_folder(tmp_path: Path) -> None:
         == 0
     )
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["brands.csv", "events.sqlite", "metrics.csv", "report.html", "summary.json"]
+    assert names == [
+        "brand_weeks.csv",
+        "brands.csv",
+        "events.sqlite",
+        "metrics.csv",
+        "report.html",
+        "summary.json",
+    ]
     metrics = pd.read_csv(out / "metrics.csv")
     assert list(metrics["day"]) == [0, 1, 2, 3]
     summary = json.loads((out / "summary.json").read_text())
