@@ -194,15 +194,16 @@ def test_follows_goal_skips_users_who_already_follow_the_author() -> None:
     assert not any(boosted)
 
 
-def test_boost_rules(reject) -> None:
-    p = community()
+def test_boost_rules(reject, sponsored_note) -> None:
+    p = community(PlatformConfig(collab_min_followers=0))
     reject(p, Forbidden, "note", p.create_boost, 1, 0, 100.0, now=0)  # not their note
     reject(p, InvalidInput, "fee", p.create_boost, CREATOR, 0, 50.0, now=0)
     reject(p, InvalidInput, "fee", p.create_boost, CREATOR, 0, 8000.0, now=0)
     reject(p, InvalidInput, "hours", p.create_boost, CREATOR, 0, 100.0, now=0, hours=2)
     reject(p, InvalidInput, "hours", p.create_boost, CREATOR, 0, 100.0, now=0, hours=200)
     reject(p, InvalidInput, "goal", p.create_boost, CREATOR, 0, 100.0, now=0, goal="fame")
-    sponsored = p.publish(CREATOR, ["skincare"], now=0, sponsor=BRAND_A)
+    serum = p.create_product(BRAND_A, "Serum", "skincare", 99.0, 10, now=0)
+    sponsored = sponsored_note(p, CREATOR, BRAND_A, serum, now=0)
     assert p.boost(p.create_boost(BRAND_A, sponsored, 100.0, now=0)).buyer == BRAND_A
 
 
