@@ -42,6 +42,7 @@ class Brand(mesa.Agent):
         self.boosts: list[int] = []
         self.weights = dict.fromkeys(TACTICS, 1.0 / len(TACTICS))
         self.campaigns: list[int] = []
+        self._booked_campaigns = self._booked_boosts = 0  # ended ones already in the ledger
         self.sponsored_notes: list[int] = []
         self.discounted_until = -1.0
         self.last_review: dict[str, float] = {"revenue": 0.0, "spend": 0.0}
@@ -63,6 +64,7 @@ class Brand(mesa.Agent):
         """Review last week's results, then spend this week's budget (``boost_share`` of it
         on boosts of the brand's notes)."""
         self.review(now)
+        self._book_paid_delivery(now)
         if self.weekly_budget > 0 and self.spec.strategy != "none" and self.products:
             self.budgeted += self.weekly_budget
         boosts = self.weekly_budget * self.spec.boost_share if self.spec.strategy != "none" else 0
@@ -103,7 +105,9 @@ class Brand(mesa.Agent):
             # keep exploring: 20% spread evenly, 80% by observed return per yuan
             self.weights = {t: 0.2 / len(TACTICS) + 0.8 * s / total for t, s in scores.items()}
         elif week_spend > 0 and roi == roi:
-            factor = 1.2 if roi > 2 else 0.8 if roi < 1 else 1.0
+            # Raising a budget the brand could not spend would only grow what stays unspent.
+            spent_it = week_spend >= 0.9 * self.weekly_budget
+            factor = 1.2 if roi > 2 and spent_it else 0.8 if roi < 1 else 1.0
             self.weekly_budget = min(
                 self.spec.budget * 2, max(self.spec.budget * 0.25, self.weekly_budget * factor)
             )
@@ -177,6 +181,27 @@ class Brand(mesa.Agent):
                 "why_unspent": describe(why),
             }
         )
+
+    def _book_paid_delivery(self, now: float) -> None:
+        """Ledger rows for the campaigns and boosts that have ended since the last week: they
+        are charged per impression delivered, so what the audience could not absorb stays
+        unspent, and the ledger says so."""
+        p = self.model.platform
+        for cid in self.campaigns[self._booked_campaigns :]:
+            c = p.campaign(cid)
+            if c.end is None or c.end > now:
+                break
+            why = Counter({"too few ad slots in its audience": 1}) if c.spent < c.budget else None
+            self._book(c.end, self.model.campaign_tactic[cid], c.budget, c.spent, why or Counter())
+            self._booked_campaigns += 1
+        for bid in self.boosts[self._booked_boosts :]:
+            b = p.boost(bid)
+            if b.end > now:
+                break
+            short = b.delivered < b.bought
+            why = Counter({"boost: too few matching users": 1}) if short else Counter()
+            self._book(b.end, "boosts", b.fee, b.spent, why)
+            self._booked_boosts += 1
 
     def buy_ads(self, budget: float, tactic: str, now: float) -> None:
         """Publish a brand note about a product and buy a week of feed or search impressions

@@ -52,3 +52,23 @@ def test_daily_ad_revenue_adds_up_to_what_the_platform_earned(model) -> None:
     # days close at 23:54, so the last minutes of the run are not in a day yet
     assert 0.95 * model.platform.ad_revenue() <= daily.sum() <= model.platform.ad_revenue()
     assert model.platform.ad_revenue() > 0
+
+
+def test_ended_paid_media_are_booked_with_why_they_underspent(model) -> None:
+    """400 users cannot absorb a ¥3,000 weekly ad budget: the ended week's campaign and the
+    day-long boosts are in the ledger with their delivered cost and the reason."""
+    brand = next(b for b in model.brands if b.spec.strategy == "feed_ads")
+    first = model.platform.campaign(brand.campaigns[0])
+    rows = [r for r in brand.ledger if r["tactic"] == "feed_ads"]
+    assert len(rows) == 1  # the second week's campaign is still running
+    assert rows[0]["committed"] == pytest.approx(first.spent, abs=0.01)
+    assert rows[0]["unspent"] == pytest.approx(first.budget - first.spent, abs=0.01)
+    assert rows[0]["why_unspent"] == "too few ad slots in its audience ×1"
+    boost_rows = [r for r in brand.ledger if r["tactic"] == "boosts"]
+    assert boost_rows and all(r["committed"] <= r["budget"] for r in boost_rows)
+
+
+def test_a_budget_it_could_not_spend_is_not_raised(model) -> None:
+    brand = next(b for b in model.brands if b.spec.strategy == "feed_ads")
+    assert brand.history[-1]["roi"] > 2  # it earns well on what little it spends ...
+    assert brand.weekly_budget <= brand.spec.budget  # ... but spent too little to scale up

@@ -25,7 +25,7 @@ def perfect_day(model: RedloopModel):
 
 def test_every_week_is_committed_or_says_why_not(model: RedloopModel) -> None:
     brand = perfect_day(model)
-    weeks = model.brand_weeks()
+    weeks = model.brand_weeks().query("brand == 'PerfectDay'")
     assert list(weeks["week"]) == [0, 1, 2] and set(weeks["tactic"]) == {brand.spec.strategy}
     for row in weeks.itertuples():
         assert math.isclose(row.committed + row.unspent, row.budget, abs_tol=0.02)
