@@ -40,6 +40,8 @@ class Tally:
     notes_review: int = 0
     by_channel: dict[str, int] | None = None
     by_note_kind: dict[str, int] | None = None
+    discovery_pages: int = 0
+    short_pages: int = 0  # discovery pages with fewer cards than the page size
 
     def __post_init__(self) -> None:
         self.by_channel = dict.fromkeys(CHANNELS, 0)
@@ -77,6 +79,8 @@ class DayStats:
     gini_notes: float = 0.0
     gini_creators: float = 0.0
     pool_stage_max: int = 0
+    short_pages: int = 0
+    short_page_share: float = 0.0
 
 
 METRICS: tuple[str, ...] = tuple(f.name for f in fields(DayStats))
@@ -170,4 +174,6 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
         gini_notes=gini(notes["impressions"]),
         gini_creators=gini(by_author[authors]),
         pool_stage_max=int(stages.max()) if stages is not None and stages.size else 0,
+        short_pages=t.short_pages,
+        short_page_share=t.short_pages / max(1, t.discovery_pages),
     )

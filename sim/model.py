@@ -95,6 +95,7 @@ class RedloopModel(mesa.Model):
         self.intent_half_life_hours = b.intent_half_life_days * 24
         self.sharing_enabled = b.post_purchase_sharing
         self.activity_multiplier = 1.0
+        self.page_size = scenario.platform_config().page_size
 
         self.env = simpy.Environment()
         self.hour = 0
