@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from redloop.platform.api import (
     RECOMMENDERS,
+    TOPICS,
     Channel,
     DiscoveryPage,
     EventKind,
@@ -280,3 +283,36 @@ def test_pools_prefer_live_notes_and_serve_retired_ones_last(platform: Platform)
     assert set(page.notes[:2]) == set(live)  # the user's pools
     assert list(page.notes[2:4]) == off_topic[::-1]  # live notes of any topic, newest first
     assert list(page.notes[4:]) == retired[::-1]  # retired: only as the last filler
+
+
+FEW_TOPICS = st.sampled_from(TOPICS[:5])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    recommender=st.sampled_from(sorted(RECOMMENDERS)),
+    note_topics=st.lists(st.lists(FEW_TOPICS, min_size=1, max_size=2), max_size=60),
+    interests=st.lists(st.lists(FEW_TOPICS, max_size=2), min_size=1, max_size=4),
+    requests=st.lists(st.tuples(st.integers(0, 3), st.integers(1, 12)), max_size=15),
+    picks=st.integers(0, 10),
+    seed=st.integers(0, 2**32),
+)
+def test_a_page_is_full_whenever_unseen_notes_exist(
+    recommender, note_topics, interests, requests, picks, seed
+) -> None:
+    """On random platforms, under every recommender, each page holds ``min(k, unseen)`` cards
+    and never a card already served to that user (the seen filter is exact at this size)."""
+    p = Platform(PlatformConfig(recommender=recommender, seen_window=400), rng=seed)
+    users = [p.create_user(f"u{i}", "consumer", mine, now=0) for i, mine in enumerate(interests)]
+    author = p.create_user("author", "creator", [], now=0)
+    editor = p.create_user("editor", "staff", now=0)
+    notes = [p.publish(author, topics, now=1 + i / 10) for i, topics in enumerate(note_topics)]
+    for n in notes[:picks]:
+        p.pick_note(editor, n, now=8)
+    served: dict[int, set[int]] = {u: set() for u in users}
+    for t, (who, k) in enumerate(requests):
+        user = users[who % len(users)]
+        page = p.discovery_feed(user, now=10 + t, k=k).notes
+        assert len(page) == min(k, len(notes) - len(served[user]))
+        assert not set(page) & served[user]
+        served[user].update(page)
