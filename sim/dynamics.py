@@ -165,17 +165,33 @@ def matthew(t: Trace, *, cohort_hours: float = 24.0, min_cohort: int = 10) -> di
     }
 
 
-def topic_reads(t: Trace, start_hours: float, end_hours: float) -> np.ndarray:
+def topic_reads(
+    t: Trace, start_hours: float, end_hours: float, cap: np.ndarray | None = None
+) -> np.ndarray:
     """Users × topics matrix of reads in [start, end); a note of several topics counts a
-    fraction to each."""
+    fraction to each. With ``cap``, only each user's first ``cap[user]`` reads count."""
     n_users = max(len(t.user_kind), int(t.read_user.max(initial=-1)) + 1)
     out = np.zeros((n_users, _N_TOPIC_BITS))
     window = (t.read_time >= start_hours) & (t.read_time < end_hours)
-    users, masks = t.read_user[window], t.note_topics[t.read_note[window]]
-    bits = (masks[:, None] >> np.arange(_N_TOPIC_BITS)) & 1
+    users, notes = t.read_user[window], t.read_note[window]
+    if cap is not None:
+        keep = _rank_within(users) < cap[users]
+        users, notes = users[keep], notes[keep]
+    bits = (t.note_topics[notes][:, None] >> np.arange(_N_TOPIC_BITS)) & 1
     weights = bits / np.maximum(1, bits.sum(axis=1, keepdims=True))
     np.add.at(out, users, weights)
     return out
+
+
+def _rank_within(groups: np.ndarray) -> np.ndarray:
+    """Position of each element among the earlier elements of its group (0 for the first)."""
+    order = np.argsort(groups, kind="stable")
+    ordered = groups[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    lengths = np.diff(np.r_[starts, len(groups)])
+    rank = np.empty(len(groups), dtype=np.int64)
+    rank[order] = np.arange(len(groups)) - np.repeat(starts, lengths)
+    return rank
 
 
 def entropy_bits(rows: np.ndarray) -> np.ndarray:
@@ -198,14 +214,23 @@ def mean_pairwise_similarity(rows: np.ndarray) -> float:
 def homogenisation(
     t: Trace, *, early_week: int = 1, late_week: int = 3, min_reads: int = 5
 ) -> dict[str, float]:
-    """Per-user topic entropy of reads in ``early_week`` and ``late_week`` (1 = days 0–6),
-    over users with at least ``min_reads`` reads in both, and the mean pairwise cosine
-    similarity of those users' topic distributions in each week."""
+    """Per-user topic entropy of reads in ``early_week`` and ``late_week`` (1 = days 0–6) and
+    the mean pairwise cosine similarity of users' topic distributions in each week.
+
+    Each user counts with the same number of reads in both weeks (their first ``m`` of each,
+    ``m`` the fewer of the two, at least ``min_reads``), so the plug-in entropy's
+    small-sample bias does not pass for a change of taste when users read more later on.
+    """
     week = 24.0 * 7
-    early = topic_reads(t, (early_week - 1) * week, early_week * week)
-    late = topic_reads(t, (late_week - 1) * week, late_week * week)
-    both = (early.sum(axis=1) >= min_reads) & (late.sum(axis=1) >= min_reads)
-    early, late = early[both], late[both]
+    n_users = max(len(t.user_kind), int(t.read_user.max(initial=-1)) + 1)
+    spans = [((w - 1) * week, w * week) for w in (early_week, late_week)]
+    counts = [
+        np.bincount(t.read_user[(t.read_time >= a) & (t.read_time < b)], minlength=n_users)
+        for a, b in spans
+    ]
+    cap = np.minimum(*counts)
+    both = cap >= min_reads
+    early, late = (topic_reads(t, a, b, cap)[both] for a, b in spans)
     h_early = float(entropy_bits(early).mean()) if both.any() else 0.0
     h_late = float(entropy_bits(late).mean()) if both.any() else 0.0
     return {

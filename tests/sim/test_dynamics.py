@@ -122,3 +122,15 @@ def test_a_model_run_yields_every_measure() -> None:
         assert all(np.isfinite(v) for v in values.values())
     assert 0 < dynamics.funnel(t, 10)["read_rate"] < 1
     assert model.metrics()["short_page_share"].between(0, 1).all()
+
+
+def test_homogenisation_compares_equal_numbers_of_reads() -> None:
+    """Reading more in week 3 with the same taste is no change of entropy: only each user's
+    first reads (as many as in the sparser week) count."""
+    p, readers, notes = community()
+    food, travel = notes[0::2], notes[1::2]
+    read_topics(p, readers[0], [food[0], travel[0]] * 3, now=2)
+    read_topics(p, readers[0], [food[1], travel[1]] * 3 + food * 3, now=2 * WEEK + 1)
+    h = dynamics.homogenisation(dynamics.trace(p.log))
+    assert h["users"] == 1
+    assert h["entropy_change"] == pytest.approx(0.0)
