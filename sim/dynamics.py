@@ -43,6 +43,7 @@ class Trace:
     note_topics: np.ndarray  # topic bitmask per note id
     note_author: np.ndarray
     user_kind: np.ndarray  # AccountKind code per user id
+    user_interests: np.ndarray  # declared topic bitmask per user id
     page_time: np.ndarray  # one row per discovery page served
     page_cards: np.ndarray
     impressions: np.ndarray  # per note, all channels
@@ -62,6 +63,7 @@ def trace(events: Iterable[Event]) -> Trace:
     topics: list[int] = []
     author: list[int] = []
     kinds: list[int] = []
+    interests: list[int] = []
     page_time: list[float] = []
     page_cards: list[int] = []
     served: list[int] = []
@@ -97,6 +99,7 @@ def trace(events: Iterable[Event]) -> Trace:
             author.append(e.actor)
         elif k is EventKind.USER_CREATED:
             kinds.append(e.value & 0xF)
+            interests.append(e.value >> 4)
         elif k is EventKind.ORDER_PLACED:
             quantity, _note, _channel, unit_cents = e.ints or (0, -1, 0, 0)
             orders += 1
@@ -107,6 +110,7 @@ def trace(events: Iterable[Event]) -> Trace:
         note_topics=np.array(topics, dtype=np.int64),
         note_author=np.array(author, dtype=np.int64),
         user_kind=np.array(kinds, dtype=np.int64),
+        user_interests=np.array(interests, dtype=np.int64),
         page_time=np.array(page_time, dtype=np.float64),
         page_cards=np.array(page_cards, dtype=np.int64),
         impressions=np.bincount(np.array(served, dtype=np.int64), minlength=n),
@@ -215,7 +219,9 @@ def homogenisation(
     t: Trace, *, early_week: int = 1, late_week: int = 3, min_reads: int = 5
 ) -> dict[str, float]:
     """Per-user topic entropy of reads in ``early_week`` and ``late_week`` (1 = days 0–6) and
-    the mean pairwise cosine similarity of users' topic distributions in each week.
+    the mean pairwise cosine similarity of users' topic distributions in each week, next to
+    the same for the users' declared interests (``*_declared``: reading exactly one's stated
+    tastes, blind to what the feed pushes).
 
     Each user counts with the same number of reads in both weeks (their first ``m`` of each,
     ``m`` the fewer of the two, at least ``min_reads``), so the plug-in entropy's
@@ -231,6 +237,9 @@ def homogenisation(
     cap = np.minimum(*counts)
     both = cap >= min_reads
     early, late = (topic_reads(t, a, b, cap)[both] for a, b in spans)
+    stated = np.pad(t.user_interests, (0, n_users - len(t.user_interests)))[both]
+    declared = (stated[:, None] >> np.arange(_N_TOPIC_BITS)) & 1
+    declared = declared[declared.sum(axis=1) > 0]
     h_early = float(entropy_bits(early).mean()) if both.any() else 0.0
     h_late = float(entropy_bits(late).mean()) if both.any() else 0.0
     return {
@@ -240,6 +249,8 @@ def homogenisation(
         "entropy_change": h_late - h_early,
         "similarity_early": mean_pairwise_similarity(early),
         "similarity_late": mean_pairwise_similarity(late),
+        "entropy_declared": float(entropy_bits(declared).mean()) if both.any() else 0.0,
+        "similarity_declared": mean_pairwise_similarity(declared),
     }
 
 

@@ -76,6 +76,8 @@ def test_homogenisation_sees_narrowing_and_users_becoming_alike() -> None:
     assert h["entropy_late"] == pytest.approx(0.0)
     assert h["entropy_change"] == pytest.approx(-1.0)
     assert h["similarity_late"] == pytest.approx(1.0)
+    assert h["entropy_declared"] == pytest.approx(1.0)  # both declared food and travel
+    assert h["similarity_declared"] == pytest.approx(1.0)
 
 
 def test_pairwise_similarity_of_orthogonal_and_identical_rows() -> None:
