@@ -286,3 +286,51 @@ def size_invariance(outcomes: Mapping[int, Mapping[str, float]]) -> dict[str, di
             changes[f"{a}->{b}"] = (outcomes[b][name] - base) / base if base else float("nan")
         result[name] = changes
     return result
+
+
+def measure(
+    scenario: str, seed: int, days: int, overrides: Mapping[str, object]
+) -> dict[str, float]:
+    """Run ``scenario`` (dotted-key ``overrides``) and return every measure of this module."""
+    from redloop.sim import build_model
+
+    model = build_model(scenario, seed=seed, days=days, **overrides)
+    model.run_days(days)
+    t = trace(model.platform.log)
+    return {
+        **funnel(t, model.platform.config.page_size),
+        **matthew(t),
+        **homogenisation(t),
+        **per_user_outcomes(t),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m redloop.sim.dynamics [SCENARIO] --users N --days D --seeds 1,2,3
+    --recommenders popular,interest``: the measures per recommender, means over the seeds."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m redloop.sim.dynamics")
+    parser.add_argument("scenario", nargs="?", default="baseline")
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--recommenders", default="manual,popular,interest,ces_pools")
+    args = parser.parse_args(argv)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    for rec in args.recommenders.split(","):
+        runs = [
+            measure(
+                args.scenario,
+                s,
+                args.days,
+                {"population.users": args.users, "platform.recommender": rec},
+            )
+            for s in seeds
+        ]
+        means = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+        print(rec, " ".join(f"{k}={v:.4g}" for k, v in means.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -136,3 +136,12 @@ def test_homogenisation_compares_equal_numbers_of_reads() -> None:
     h = dynamics.homogenisation(dynamics.trace(p.log))
     assert h["users"] == 1
     assert h["entropy_change"] == pytest.approx(0.0)
+
+
+def test_the_command_prints_every_measure_per_recommender(capsys) -> None:
+    dynamics.main(["--users", "150", "--days", "2", "--seeds", "1", "--recommenders", "manual"])
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("manual ")
+    assert {"cards_per_page", "gini_same_age", "entropy_change", "gmv_per_user"} <= {
+        part.split("=")[0] for part in line.split()[1:]
+    }
