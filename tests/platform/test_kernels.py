@@ -289,4 +289,4 @@ print(*[len(s) for s in before], before == after)
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
     )
-    assert done.stdout.split() == ["1", "1", "1", "1", "True"]
+    assert done.stdout.split() == ["1", "1", "1", "1", "1", "True"]
