@@ -104,6 +104,8 @@ class Consumer(mesa.Agent):
         if not cards:  # the discovery feed, also when following shows nothing yet
             page = yield p.discovery_feed(self.uid, now=now)
             cards, channel = page.notes, DISCOVERY
+            m.tally.discovery_pages += 1
+            m.tally.short_pages += len(cards) < m.page_size
             ad_slot = page.ad_slots[0] if page.ad_slots else -1
         m.tally.sessions += 1
         notes = m.notes

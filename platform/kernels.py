@@ -142,14 +142,23 @@ def top_up(
     out: np.ndarray,
     count: int,
 ) -> int:
-    """Top up ``out[:count]`` to ``k`` cards with the newest unseen notes of the topics in
-    ``topic_mask`` (cold start, dry pools); returns the new count.
+    """Top up ``out[:count]`` to ``k`` unseen cards, tier by tier; returns the new count.
 
-    Topic by topic in id order, newest first: at most ``4 * k`` notes of each, stopping at the
-    first older than ``max_age``. With ``live_only``, notes retired from the traffic pools
-    (``stage`` -1) are passed over: failing a pool's review ends a note's recommendations.
-    ``recent[t]`` is the ring of topic ``t``'s newest ids kept by ``Notes`` (``recent_len[t]``
-    ids so far).
+    The discovery feed is infinite: the page is short only if fewer than ``k`` notes are
+    unseen. The tiers, each skipping what is seen or already on the page:
+
+    1. the newest notes of the topics in ``topic_mask``: topic by topic in id order, at most
+       ``4 * k`` of each, stopping at the first older than ``max_age``;
+    2. with ``live_only`` (the traffic pools), the newest notes of any topic younger than
+       ``max_age``, at most ``4 * k`` per topic in all;
+    3. any note younger than ``max_age``, newest first, retired or not.
+
+    In tiers 1 and 2, ``live_only`` passes over notes retired from the traffic pools
+    (``stage`` -1): failing a pool's review ends a note's recommendation traffic, and it comes
+    back only as a last-tier filler behind every live note. Nothing older than ``max_age`` is
+    served: that is the recommendation horizon. ``recent[t]`` is the ring of topic
+    ``t``'s newest ids kept by ``Notes`` (``recent_len[t]`` ids so far). Tier 3 examines at most
+    the user's seen cards (and the seen filter's false positives) plus ``k`` more.
     """
     ring = recent.shape[1]
     for t in range(recent.shape[0]):
@@ -167,6 +176,38 @@ def top_up(
                 count += 1
         if count >= k:
             return count
+    newest = len(created) - 1
+    if live_only:
+        for n in range(newest, max(-1, newest - 4 * k * recent.shape[0]), -1):
+            if now - created[n] > max_age or count >= k:
+                break
+            if stage[n] >= 0 and not _is_seen(seen, seen_row, n) and not _is_picked(out, count, n):
+                out[count] = n
+                count += 1
+    for n in range(newest, -1, -1):
+        if now - created[n] > max_age or count >= k:
+            break
+        if not _is_seen(seen, seen_row, n) and not _is_picked(out, count, n):
+            out[count] = n
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def take_unseen(
+    candidates: np.ndarray, seen: np.ndarray, seen_row: int, k: int, out: np.ndarray
+) -> int:
+    """The first ``k`` of ``candidates`` (in order) that are unseen and not repeated, into
+    ``out``; returns how many. A ranked list read from the top: the same for everyone but
+    what each has seen."""
+    count = 0
+    for c in candidates:
+        if count >= k:
+            break
+        n = int(c)
+        if not _is_seen(seen, seen_row, n) and not _is_picked(out, count, n):
+            out[count] = n
+            count += 1
     return count
 
 
@@ -253,6 +294,7 @@ def warm_up() -> None:
         0.0, 0.0, 1, new_stream(0), out,
     )  # fmt: skip
     top_up(table, lengths, 0, array("d"), array("b"), False, seen, -1, 0.0, 0.0, 1, out, 0)
+    take_unseen(np.zeros(1, dtype=np.int64), seen, -1, 1, out)
     for merge in (False, True):
         rank_notes(np.zeros(1, dtype=np.int32), merge, array("d", [0.0]), array("d", [0.0]),
                    0.0, 1.0, 1, out)  # fmt: skip

@@ -110,8 +110,9 @@ class Recommender:
     def fill_newest(
         self, picked: list[int], user: int, k: int, seen: SeenFilter, now: float
     ) -> list[int]:
-        """``picked`` topped up with the newest unseen notes of the user's topics (cold start,
-        dry pools): :func:`kernels.top_up`."""
+        """``picked`` topped up to ``k`` unseen cards when the recommender's own source runs
+        dry (cold start, a short ranking): the newest notes of the user's topics, then any
+        note, newest first (:func:`kernels.top_up`)."""
         if len(picked) >= k:
             return picked
         out = self._out
@@ -134,6 +135,14 @@ class Recommender:
         )
         return out[:count].tolist()
 
+    def ranked_page(
+        self, ranked: np.ndarray, user: int, now: float, k: int, seen: SeenFilter
+    ) -> list[int]:
+        """The first ``k`` unseen notes of ``ranked`` (int64 ids, best first), topped up by
+        :meth:`fill_newest` when the ranking runs out."""
+        count = kernels.take_unseen(ranked, seen.tables, seen.row(user), k, self._out)
+        return self.fill_newest(self._out[:count].tolist(), user, k, seen, now)
+
     def decay(self, age: float) -> float:
         return 0.5 ** (age / self.config.decay_half_life_hours)
 
@@ -144,37 +153,22 @@ class EditorsPicks(Recommender):
     name = "manual"
     code = 0
 
-    def page(self, user: int, now: float, k: int, seen_filter: SeenFilter) -> list[int]:
-        seen, seen_bits = seen_filter.mask(user), seen_filter.bits
+    def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
         picks = self.notes.editors_picks
-        picked: list[int] = []
-        for pos in range(len(picks) - 1, max(-1, len(picks) - 1 - 50 * k), -1):
-            n = picks[pos]
-            if n not in picked and not seen >> (n * SEEN_HASH) % seen_bits & 1:
-                picked.append(n)
-                if len(picked) == k:
-                    return picked
-        if not picks:  # nothing curated yet: the community's newest notes, whatever the topic
-            created, max_age = self.notes.created_at, self.config.pool_max_age_hours
-            for n in range(len(created) - 1, max(-1, len(created) - 1 - 4 * k), -1):
-                if now - created[n] > max_age:
-                    break
-                if not seen >> (n * SEEN_HASH) % seen_bits & 1:
-                    picked.append(n)
-                    if len(picked) == k:
-                        break
-        return picked
+        newest_first = np.array(picks[max(0, len(picks) - 50 * k) :][::-1], dtype=np.int64)
+        return self.ranked_page(newest_first, user, now, k, seen)
 
 
 class Popular(Recommender):
-    """``popular``: the same top notes by decayed CES for everyone, top-heavy sampling."""
+    """``popular``: one ranking by decayed CES, served from the top to everyone; each user
+    skips only what they have seen, so attention piles onto what is already popular."""
 
     name = "popular"
     code = 1
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
-        self._ranked: list[int] = []
+        self._ranked = np.empty(0, dtype=np.int64)
         self._ranked_at = -math.inf
         self._ranked_n = -1
 
@@ -192,28 +186,17 @@ class Popular(Recommender):
         if top:
             idx = np.argpartition(-score, top - 1)[:top]
             idx = idx[np.lexsort((idx, -score[idx]))]
-            self._ranked = (idx + start).tolist()
+            self._ranked = (idx + start).astype(np.int64)
         else:
-            self._ranked = []
+            self._ranked = np.empty(0, dtype=np.int64)
         self._ranked_at, self._ranked_n = now, n
 
-    def page(self, user: int, now: float, k: int, seen_filter: SeenFilter) -> list[int]:
-        seen, seen_bits = seen_filter.mask(user), seen_filter.bits
+    def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
         if now - self._ranked_at >= self.config.popular_refresh_hours or (
-            not self._ranked and self._ranked_n != len(self.notes)
+            not len(self._ranked) and self._ranked_n != len(self.notes)
         ):
             self._rerank(now)
-        ranked, rand = self._ranked, self.rand.random
-        picked: list[int] = []
-        if ranked:
-            size = len(ranked)
-            for _ in range(4 * k):
-                n = ranked[int(size * rand() ** 2)]
-                if n not in picked and not seen >> (n * SEEN_HASH) % seen_bits & 1:
-                    picked.append(n)
-                    if len(picked) == k:
-                        return picked
-        return self.fill_newest(picked, user, k, seen_filter, now)
+        return self.ranked_page(self._ranked, user, now, k, seen)
 
 
 class InterestMatch(Recommender):

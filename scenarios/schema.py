@@ -12,7 +12,7 @@ import difflib
 import math
 import tomllib
 import typing
-from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -208,9 +208,41 @@ class Scenario:
     shop_restock_threshold: int = spec(
         5, "notes tagging a product before the platform's shop stocks it (overseas goods)", 1, 10**6
     )
+    reference_users: int = spec(
+        0,
+        "community size the audience-sized constants are set for (editors' picks per day, shop "
+        "restock threshold, quotas of the pools that reach everyone): they scale by "
+        "population.users / this; 0: absolute",
+        0,
+        5_000_000,
+    )
 
     def platform_config(self) -> PlatformConfig:
-        return PlatformConfig.from_dict(self.platform)
+        return self._sized(PlatformConfig.from_dict(self.platform))
+
+    @property
+    def size_factor(self) -> float:
+        """``population.users / reference_users``: how much larger the simulated community is
+        than the one the audience-sized constants were set for (1.0 without a reference)."""
+        return self.population.users / self.reference_users if self.reference_users else 1.0
+
+    def sized(self, count: int) -> int:
+        """An audience-sized count (editors' picks, restock threshold) at this scenario's size."""
+        return max(1, round(count * self.size_factor)) if count else 0
+
+    def _sized(self, config: PlatformConfig) -> PlatformConfig:
+        """The pools that reach everyone (stages from ``pool_targeted_stages`` on) get quotas in
+        proportion to the community, so a promoted note reaches the same share of it at any
+        size; the targeted stages are test audiences of a fixed size (a sample for the CES
+        rate, which needs the same number of impressions at any size)."""
+        if self.size_factor == 1.0:
+            return config
+        first = config.pool_targeted_stages
+        quotas = tuple(
+            q if s < first else min(2**31 - 1, self.sized(q))
+            for s, q in enumerate(config.pool_quotas)
+        )
+        return replace(config, pool_quotas=quotas)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

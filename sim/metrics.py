@@ -46,6 +46,8 @@ class Tally:
     notes_review: int = 0
     by_channel: dict[str, int] | None = None
     by_note_kind: dict[str, int] | None = None
+    discovery_pages: int = 0
+    short_pages: int = 0  # discovery pages with fewer cards than the page size
 
     def __post_init__(self) -> None:
         self.by_channel = dict.fromkeys(CHANNELS, 0)
@@ -87,6 +89,8 @@ class DayStats:
     pool_stage_max: int = 0
     r_loop_lo: float = math.nan
     r_loop_hi: float = math.nan
+    short_pages: int = 0
+    short_page_share: float = 0.0
 
 
 METRICS: tuple[str, ...] = tuple(f.name for f in fields(DayStats))
@@ -220,4 +224,6 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
         pool_stage_max=int(stages.max()) if stages is not None and stages.size else 0,
         r_loop_lo=r_lo,
         r_loop_hi=r_hi,
+        short_pages=t.short_pages,
+        short_page_share=t.short_pages / max(1, t.discovery_pages),
     )

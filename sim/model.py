@@ -113,6 +113,7 @@ class RedloopModel(mesa.Model):
         self.intent_half_life_hours = b.intent_half_life_days * 24
         self.sharing_enabled = b.post_purchase_sharing
         self.activity_multiplier = 1.0
+        self.page_size = scenario.platform_config().page_size
 
         self.env = simpy.Environment()
         self.hour = 0
@@ -262,12 +263,15 @@ class RedloopModel(mesa.Model):
     def _build_staff(self, sc: Scenario) -> None:
         p = self.platform
         self.editors = [
-            Editor(self, p.create_user(f"editor{i}", "staff", now=0.0), sc.editor_picks_per_day)
+            Editor(
+                self,
+                p.create_user(f"editor{i}", "staff", now=0.0),
+                sc.sized(sc.editor_picks_per_day),
+            )
             for i in range(sc.editors)
         ]
-        self.shop = ShopOperator(
-            self, p.create_user("redloop-shop", "staff", now=0.0), sc.shop_restock_threshold
-        )
+        shop = p.create_user("redloop-shop", "staff", now=0.0)
+        self.shop = ShopOperator(self, shop, sc.sized(sc.shop_restock_threshold))
 
     def _build_brands(self, sc: Scenario) -> None:
         p = self.platform

@@ -45,9 +45,9 @@ def test_quota_spent_promotes_engaging_and_retires_dull_notes() -> None:
     assert p.pool_sizes() == [0, 1, 0]
 
 
-def test_a_retired_note_does_not_top_up_a_page() -> None:
-    """A note that failed its pool's review gets no more recommendation traffic, not even
-    when the pools run dry and the page is topped up with the newest notes."""
+def test_a_retired_note_tops_up_a_page_only_after_every_live_note() -> None:
+    """A note that failed its pool's review gets no more pool traffic: it comes back only as
+    the last filler of a page that no live note can fill (the feed never runs dry)."""
     p = pools_platform()
     creator = p.create_user("creator", "creator", [], now=0)
     u1, u2, u3 = users(p, 3, ["food"], "u")
@@ -58,9 +58,11 @@ def test_a_retired_note_does_not_top_up_a_page() -> None:
         engage(u1, hit, now=1)
     p.discovery_feed(u2, now=1)
     assert (p.note(hit).pool_stage, p.note(dud).pool_stage) == (1, None)
-    assert p.discovery_feed(u3, now=2).notes == (hit,)
-    fresh = p.publish(creator, ["food"], now=3)  # a new note still tops up a dry page
-    assert set(p.discovery_feed(u3, now=3).notes) == {fresh}
+    assert p.discovery_feed(u3, now=2).notes == (hit, dud)
+    (u4,) = users(p, 1, ["food"], "late")
+    off_topic = p.publish(creator, ["travel"], now=3)  # live, though not u4's topic
+    fresh = p.publish(creator, ["food"], now=3)
+    assert p.discovery_feed(u4, now=3).notes == (fresh, hit, off_topic, dud)
 
 
 def test_promotion_threshold_is_on_ces_per_impression() -> None:
@@ -130,9 +132,11 @@ def test_early_stages_only_reach_interested_users() -> None:
     foodies = users(p, 3, ["food"], "foodie")
     beauty = users(p, 3, ["beauty", "skincare"], "beauty")
     (open_minded,) = users(p, 1, [], "any")
+    for u in beauty:  # their pools hold only the mixed note; food notes only as fillers
+        assert p.discovery_feed(u, now=0, k=1).notes == (mixed,)
+    for u in beauty:
+        assert set(p.discovery_feed(u, now=0).notes) <= set(food_notes)
     for t in range(5):
-        for u in beauty:
-            assert set(p.discovery_feed(u, now=t).notes) <= {mixed}
         assert p.discovery_feed(foodies[t % 3], now=t).notes
     assert set(p.discovery_feed(open_minded, now=6).notes) <= {*food_notes, mixed}
     assert p.discovery_feed(open_minded, now=6).notes  # no interests: every topic
@@ -150,10 +154,10 @@ def test_untargeted_stages_reach_everyone() -> None:
     (foodie,) = users(p, 1, ["food"], "foodie")
     (fan,) = users(p, 1, ["beauty"], "fan")
     note = p.publish(creator, ["food"], now=0)
-    assert p.discovery_feed(fan, now=1) == DiscoveryPage(())  # stage 0: food fans only
-    assert p.discovery_feed(foodie, now=1).notes == (note,)
+    assert p.discovery_feed(foodie, now=1).notes == (note,)  # stage 0: food fans only
     assert p.note(note).pool_stage == 1
-    assert p.discovery_feed(fan, now=2).notes == (note,)
+    newer = p.publish(creator, ["food"], now=2)  # stage 0: reaches the fan only as a filler
+    assert p.discovery_feed(fan, now=2).notes == (note, newer)  # the pool's card comes first
 
 
 @pytest.mark.parametrize("recommender", ["ces_pools", "interest"])

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from redloop.platform.api import (
     RECOMMENDERS,
+    TOPICS,
     Channel,
     DiscoveryPage,
     EventKind,
@@ -203,33 +206,113 @@ def test_pick_note_needs_a_staff_account(platform: Platform, community, reject) 
 
 
 def test_manual_serves_picks_newest_pick_first(platform: Platform, community) -> None:
-    """Editors' picks come out in reverse pick order, whatever their topics or ids."""
+    """Editors' picks come out first, in reverse pick order, whatever their topics or ids;
+    the page is then filled from the fallback tiers."""
     picks = [community[7], community[2], community[30], community[11]]
     for t, nid in enumerate(picks):
         platform.pick_note(EDITOR, nid, now=2 + t)
     assert platform.editors_picks() == tuple(picks)
     platform.set_recommender("manual", now=10)
     page = platform.discovery_feed(BO, now=10)
-    assert page.notes == tuple(reversed(picks))
+    assert page.notes[:4] == tuple(reversed(picks))
+    assert len(page.notes) == platform.config.page_size
+    assert not set(page.notes[4:]) & set(picks)
     assert platform.log[len(platform.log) - 1].fields["recommender"] == RECOMMENDERS["manual"].code
 
 
 def test_manual_does_not_reserve_seen_picks(platform: Platform, community) -> None:
-    """A second page skips picks already served to this user (so it is empty here)."""
+    """A second page skips picks already served to this user; another user still gets them."""
     for nid in community[:3]:
         platform.pick_note(EDITOR, nid, now=2)
     platform.set_recommender("manual", now=2)
     first = platform.discovery_feed(ANN, now=3)
-    assert set(first.notes) == set(community[:3])
+    assert set(first.notes[:3]) == set(community[:3])
     second = platform.discovery_feed(ANN, now=4)
     assert not set(second.notes) & set(first.notes)
-    # another user still gets them
-    assert set(platform.discovery_feed(BO, now=5).notes) == set(community[:3])
+    assert set(platform.discovery_feed(BO, now=5).notes[:3]) == set(community[:3])
 
 
 def test_manual_without_picks_serves_the_newest_notes(platform: Platform, community) -> None:
+    """No picks yet: the newest notes of the user's topics, then the newest of any topic."""
     platform.set_recommender("manual", now=2)
     newest = platform.publish(BO, ["home"], now=3)
-    page = platform.discovery_feed(ANN, now=4)
-    assert page.notes[0] == newest
-    assert set(page.notes) <= {*community, newest}
+    page = platform.discovery_feed(BO, now=4, k=25)  # bo: food, travel (20 notes of the 40)
+    mine = [n for n in reversed(community) if n % 4 in (2, 3)]
+    assert list(page.notes[:20]) == mine
+    assert page.notes[20] == newest  # then any topic, newest first
+    assert list(page.notes[21:]) == [n for n in reversed(community) if n % 4 in (0, 1)][:4]
+
+
+# ------------------------------------------------------------------ the infinite feed
+
+
+@pytest.mark.parametrize("name", sorted(RECOMMENDERS))
+def test_every_recommender_fills_the_page_until_everything_is_seen(
+    platform: Platform, community, name
+) -> None:
+    """Pages are full while unseen notes remain, never repeat a served card, and the last page
+    takes what is left; all 40 notes are served once (the seen window is larger)."""
+    platform.set_recommender(name, now=2)
+    served: list[int] = []
+    for t in range(4):
+        page = platform.discovery_feed(ANN, now=3 + t)
+        assert len(page.notes) == platform.config.page_size
+        served.extend(page.notes)
+    assert sorted(served) == community
+    assert platform.discovery_feed(ANN, now=8).notes == ()
+
+
+def test_pools_prefer_live_notes_and_serve_retired_ones_last(platform: Platform) -> None:
+    """Tier order under ces_pools: pool notes, then live notes of any topic, then retired."""
+    config = PlatformConfig(
+        recommender="ces_pools",
+        pool_quotas=(1, 5),
+        pool_thresholds=(0.5,),
+        pool_slot_weights=(1, 1),
+    )
+    p = Platform(config, rng=1)
+    reader = p.create_user("reader", "consumer", ["skincare"], now=0)
+    other = p.create_user("other", "consumer", ["skincare", "food"], now=0)
+    author = p.create_user("author", "creator", ["skincare"], now=0)
+    retired = [p.publish(author, ["skincare"], now=1) for _ in range(3)]
+    p.discovery_feed(other, now=2, k=3)  # one impression each, no engagement: all retire
+    assert all(p.note(n).pool_stage is None for n in retired)
+    off_topic = [p.publish(author, ["food"], now=3) for _ in range(2)]
+    live = [p.publish(author, ["skincare"], now=3) for _ in range(2)]
+    page = p.discovery_feed(reader, now=4, k=7)
+    assert set(page.notes[:2]) == set(live)  # the user's pools
+    assert list(page.notes[2:4]) == off_topic[::-1]  # live notes of any topic, newest first
+    assert list(page.notes[4:]) == retired[::-1]  # retired: only as the last filler
+
+
+FEW_TOPICS = st.sampled_from(TOPICS[:5])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    recommender=st.sampled_from(sorted(RECOMMENDERS)),
+    note_topics=st.lists(st.lists(FEW_TOPICS, min_size=1, max_size=2), max_size=60),
+    interests=st.lists(st.lists(FEW_TOPICS, max_size=2), min_size=1, max_size=4),
+    requests=st.lists(st.tuples(st.integers(0, 3), st.integers(1, 12)), max_size=15),
+    picks=st.integers(0, 10),
+    seed=st.integers(0, 2**32),
+)
+def test_a_page_is_full_whenever_unseen_notes_exist(
+    recommender, note_topics, interests, requests, picks, seed
+) -> None:
+    """On random platforms, under every recommender, each page holds ``min(k, unseen)`` cards
+    and never a card already served to that user (the seen filter is exact at this size)."""
+    p = Platform(PlatformConfig(recommender=recommender, seen_window=400), rng=seed)
+    users = [p.create_user(f"u{i}", "consumer", mine, now=0) for i, mine in enumerate(interests)]
+    author = p.create_user("author", "creator", [], now=0)
+    editor = p.create_user("editor", "staff", now=0)
+    notes = [p.publish(author, topics, now=1 + i / 10) for i, topics in enumerate(note_topics)]
+    for n in notes[:picks]:
+        p.pick_note(editor, n, now=8)
+    served: dict[int, set[int]] = {u: set() for u in users}
+    for t, (who, k) in enumerate(requests):
+        user = users[who % len(users)]
+        page = p.discovery_feed(user, now=10 + t, k=k).notes
+        assert len(page) == min(k, len(notes) - len(served[user]))
+        assert not set(page) & served[user]
+        served[user].update(page)

@@ -69,7 +69,7 @@ def pool_states(draw_):
     pool; pool entries may be stale (the note's stage differs), as after promotions."""
     n = draw_(st.integers(1, 40))
     stage = draw_(st.lists(st.integers(-1, 2), min_size=n, max_size=n))
-    created = draw_(st.lists(st.floats(0, 10), min_size=n, max_size=n))
+    created = sorted(draw_(st.lists(st.floats(0, 10), min_size=n, max_size=n)))  # ids follow time
     contents = [
         draw_(st.lists(st.integers(0, n - 1), max_size=30, unique=True))
         for _ in range(2 * N_TOPICS + 1)
@@ -87,21 +87,24 @@ def pool_states(draw_):
     max_age=st.floats(0, 20),
 )
 def test_a_page_holds_only_fresh_unseen_cards_of_the_users_pools(state, k, mask, seed, max_age):
+    """The page is full whenever enough fresh unseen notes exist, live notes come before
+    retired ones, and only stale entries leave a pool."""
     stage, created, contents, seen = state
     table, lengths = pools(contents)
     before = [set(c) for c in contents]
     remembered = seen_filter(seen)
     page = draw(table, lengths, stage, created, mask=mask, seen=remembered, k=k,
                 seed=seed, max_age=max_age)  # fmt: skip
-    assert len(page) <= k
+    fresh_unseen = {n for n in range(len(stage)) if 10.0 - created[n] <= max_age} - set(seen)
+    assert len(page) == min(k, len(fresh_unseen))
     assert len(set(page)) == len(page)
-    for n in page:
-        assert n not in seen
-        assert not remembered.mask(0) >> (n * SEEN_HASH) % remembered.bits & 1
-        assert 10.0 - created[n] <= max_age
-        s = stage[n]
-        home = [s * N_TOPICS + t for t in range(N_TOPICS) if mask >> t & 1] if s < 2 else [6]
-        assert s >= 0 and any(n in before[p] for p in home)
+    assert set(page) <= fresh_unseen
+    assert not any(remembered.mask(0) >> (n * SEEN_HASH) % remembered.bits & 1 for n in page)
+    live = [n for n in page if stage[n] >= 0]
+    assert page[: len(live)] == live, "a retired note came before a live one"
+    if len(live) < len(page):  # a retired filler: no live note within the scan was left out
+        scanned = range(len(stage) - 1, len(stage) - 1 - 4 * k * N_TOPICS, -1)
+        assert {n for n in fresh_unseen if stage[n] >= 0 and n in scanned} <= set(live)
     for p in range(len(contents)):
         kept = set(table[p, : lengths[p]].tolist())
         assert kept <= before[p] and len(kept) == lengths[p]
@@ -111,7 +114,9 @@ def test_a_page_holds_only_fresh_unseen_cards_of_the_users_pools(state, k, mask,
 
 
 def reference_top_up(picked, by_topic, mask, created, retired, seen, now, max_age, k):
-    """The top-up as it was written in Python before it was compiled."""
+    """The tiers of the top-up written plainly in Python: the user's topics, newest first
+    (live notes only under the pools); then, under the pools, live notes of any topic; then
+    any fresh note."""
     picked = list(picked)
     for t in [t for t in range(N_TOPICS) if mask >> t & 1]:
         lst = by_topic[t]
@@ -119,10 +124,18 @@ def reference_top_up(picked, by_topic, mask, created, retired, seen, now, max_ag
             n = lst[pos]
             if now - created[n] > max_age or len(picked) >= k:
                 break
-            if n not in picked and n not in seen and n not in retired:
+            if n not in picked and n not in seen and n not in (retired or ()):
                 picked.append(n)
         if len(picked) >= k:
-            break
+            return picked
+    newest_first = range(len(created) - 1, -1, -1)
+    tiers = [newest_first[: 4 * k * N_TOPICS]] if retired is not None else []
+    for tier, candidates in enumerate([*tiers, newest_first]):
+        for n in candidates:
+            if now - created[n] > max_age or len(picked) >= k:
+                break
+            if n not in picked and n not in seen and (tier or n not in (retired or ())):
+                picked.append(n)
     return picked
 
 
@@ -142,7 +155,7 @@ def test_top_up_takes_the_newest_unseen_notes_of_the_users_topics(data, n, k, ma
     seen = set(data.draw(st.lists(st.integers(0, n - 1), max_size=n)))
     stage = data.draw(st.lists(st.integers(-1, 2), min_size=n, max_size=n))
     live_only = data.draw(st.booleans())
-    retired = {i for i in range(n) if stage[i] < 0} if live_only else set()
+    retired = {i for i in range(n) if stage[i] < 0} if live_only else None
     picked = data.draw(st.lists(st.integers(0, n - 1), max_size=k - 1, unique=True))
     remembered = seen_filter(sorted(seen))
     out = np.empty(100, dtype=np.int64)
@@ -160,21 +173,33 @@ def test_a_page_of_dry_pools_is_topped_up_with_the_newest_notes() -> None:
     table, lengths = pools([[0], [], [], [], [], [], []])
     stage = [0, 0, -1, 0, 0]  # note 2 was retired by its pool's review
     page = draw(table, lengths, stage, [0.0] * 5, mask=0b001, newest=([1, 2, 3], [4], []))
-    assert page == [0, 3, 1]  # the pool's note, then food's newest live ones; not travel's
+    # the pool's note, food's newest live ones, live notes of any topic, then the retired one
+    assert draw(table, lengths, stage, [0.0] * 5, mask=0b001, newest=([1, 2, 3], [4], []), k=5) == [
+        0,
+        3,
+        1,
+        4,
+        2,
+    ]
+    assert page == [0, 3, 1, 4]
 
 
 def test_stale_entries_leave_the_pool_when_drawn() -> None:
     table, lengths = pools([[0, 1], [], [], [], [], [], []])
     stage = [-1, 1]  # note 0 retired, note 1 promoted: both stale in stage 0's pool
-    assert draw(table, lengths, stage, [0.0, 0.0], k=4) == []
+    assert draw(table, lengths, stage, [0.0, 0.0], k=4) == [1, 0]  # the live note, then not
     assert lengths[0] == 0
 
 
 def test_targeted_pools_serve_only_the_users_topics() -> None:
     food, travel = [0, 1, 2], [3, 4, 5]
     table, lengths = pools([food, travel, [], [], [], [], []])
-    pages = [draw(table, lengths, [0] * 6, [0.0] * 6, mask=0b001, seed=s) for s in range(50)]
-    assert {n for page in pages for n in page} == set(food)
+    newest = (food, travel, [])  # the top-up's first tier is the user's topics too
+    pages = [
+        draw(table, lengths, [0] * 6, [0.0] * 6, mask=0b001, seed=s, k=3, newest=newest)
+        for s in range(50)
+    ]
+    assert all(sorted(page) == food for page in pages)
 
 
 def test_slot_weights_split_the_page_between_stages() -> None:
@@ -248,7 +273,8 @@ def test_a_new_platform_has_its_kernels_ready_for_the_first_page() -> None:
 from redloop.platform import kernels
 from redloop.platform.api import Platform, PlatformConfig
 p = Platform(PlatformConfig(pool_max_age_hours=720), rng=1)
-kinds = (kernels.draw_pool_page, kernels.mark_seen, kernels.top_up, kernels.rank_notes)
+kinds = (kernels.draw_pool_page, kernels.mark_seen, kernels.top_up, kernels.rank_notes,
+         kernels.take_unseen)
 before = [k.signatures for k in kinds]
 u = p.create_user("u", "consumer", ["food"], now=0)
 for i in range(30):
@@ -263,4 +289,4 @@ print(*[len(s) for s in before], before == after)
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
     )
-    assert done.stdout.split() == ["1", "1", "1", "1", "True"]
+    assert done.stdout.split() == ["1", "1", "1", "1", "1", "True"]

@@ -150,6 +150,24 @@ def test_popular_favours_high_ces_notes() -> None:
     assert min(served[n] for n in hits) > np.mean([served[n] for n in notes[:-5]])
 
 
+def test_popular_serves_one_ranking_from_the_top_to_everyone() -> None:
+    """Fresh users get the same page: the best notes by decayed CES, best first; a user's next
+    page continues down the ranking past what they have seen."""
+    p, consumers = community("popular")
+    first = [p.discovery_feed(u, now=11).notes for u in consumers[:3]]
+    assert first[0] == first[1] == first[2]
+    half_life = p.config.decay_half_life_hours
+
+    def score(n: int) -> float:  # likes are the only engagement here
+        return p.note(n).likes * 0.5 ** ((11 - p.note(n).created_at) / half_life)
+
+    scores = [score(n) for n in first[0]]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
+    second = p.discovery_feed(consumers[0], now=11).notes
+    assert not set(second) & set(first[0])
+    assert max(score(n) for n in second) <= min(scores)
+
+
 def test_interest_follows_what_the_user_engages_with() -> None:
     """After liking many food notes, most of a traveller's interest-feed cards are food."""
     p = Platform(PlatformConfig(recommender="interest"), rng=5)

@@ -109,3 +109,23 @@ def test_readme_documents_every_scenario_key() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [key for key, *_ in schema.field_docs() if f"| `{key}` |" not in readme]
     assert not missing, f"README scenario table lacks {missing}"
+
+
+def test_reference_users_scales_the_audience_sized_constants() -> None:
+    """At its reference size a scenario is unchanged; at 4x its everyone-stage quotas, picks
+    and restock threshold are 4x, while the targeted (test-audience) quotas stay."""
+    base = load("baseline", **{"population.users": 3000})
+    assert base.reference_users == 3000 and base.size_factor == 1.0
+    quotas = base.platform_config().pool_quotas
+    big = load("baseline", **{"population.users": 12000})
+    targeted = big.platform_config().pool_targeted_stages
+    assert big.platform_config().pool_quotas == tuple(
+        q if s < targeted else 4 * q for s, q in enumerate(quotas)
+    )
+    assert big.sized(big.editor_picks_per_day) == 4 * base.editor_picks_per_day
+    assert big.sized(big.shop_restock_threshold) == 4 * base.shop_restock_threshold
+    absolute = load("baseline", reference_users=0, **{"population.users": 12000})
+    assert absolute.platform_config().pool_quotas == quotas
+    assert absolute.sized(7) == 7 and absolute.sized(0) == 0
+    with pytest.raises(ScenarioError, match="reference_users"):
+        load("baseline", reference_users=-1)
