@@ -32,6 +32,8 @@ from .metrics import gini
 
 _N_TOPIC_BITS = 16
 _PEOPLE = (0, 1)  # AccountKind codes of consumers and creators
+#: A note is published plainly or against a creator collaboration (same value layout).
+_PUBLISHED = (EventKind.NOTE_PUBLISHED, EventKind.COLLAB_PUBLISHED)
 _ENGAGEMENTS = (EventKind.LIKED, EventKind.COLLECTED, EventKind.COMMENTED, EventKind.SHARED)
 
 
@@ -93,7 +95,7 @@ def trace(events: Iterable[Event]) -> Trace:
         elif k is EventKind.UNLIKED:
             engagements -= 1
             unliked.append(e.object)
-        elif k is EventKind.NOTE_PUBLISHED:
+        elif k in _PUBLISHED:
             created.append(e.time)
             topics.append(unpack_note(e.value)[0])
             author.append(e.actor)
