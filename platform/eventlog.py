@@ -56,6 +56,10 @@ class EventKind(IntEnum):
     ORDER_REFUNDED = 26
     CAMPAIGN_CREATED = 27
     CAMPAIGN_STOPPED = 28
+    SHARE_DELIVERED = 29
+    SHARED_OUTSIDE = 30
+    SHARE_VISITED = 31
+    SHARE_SIGNUP = 32
 
     @property
     def label(self) -> str:
@@ -178,6 +182,12 @@ def decode_fields(e: Event) -> dict[str, Any]:
             "budget_cents": budget_cents,
             "cpm_cents": cpm_cents,
         }
+    if k in (EventKind.SHARE_DELIVERED, EventKind.SHARED_OUTSIDE):
+        return {"parent": e.value - 1 if e.value > 0 else None, "recipients": list(e.ints or ())}
+    if k is EventKind.SHARE_VISITED:
+        return {"visitors": e.value}
+    if k is EventKind.SHARE_SIGNUP:
+        return {"interests": topic_names(e.value >> 4), "name": e.text}
     return {}
 
 

@@ -118,6 +118,8 @@ class Channel(_Named):
     SEARCH = 2
     AD = 3
     DIRECT = 4
+    #: A note someone shared: in the app (read from the inbox) or via a messaging app's link.
+    SHARED = 5
 
 
 class OrderStatus(_Named):
@@ -195,6 +197,8 @@ class PlatformConfig:
     max_comment_chars: int = 1_000
     max_name_chars: int = 40
     max_products_per_note: int = 10
+    #: An in-app share goes to at most this many of the sharer's followers.
+    max_share_recipients: int = 20
     extra: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -246,6 +250,7 @@ class PlatformConfig:
             ("max_comment_chars", 1, math.inf),
             ("max_name_chars", 1, math.inf),
             ("max_products_per_note", 0, 1000),
+            ("max_share_recipients", 1, 1000),
         ):
             _check_range(name, getattr(self, name), lo, hi, integer=True)
 
