@@ -37,6 +37,7 @@ from .model import (
 )
 from .recommenders import REGISTRY as RECOMMENDERS
 from .recommenders import Recommender, register
+from .shares import Cascade, Share, SharedItem
 
 __all__ = [
     "RECOMMENDERS",
@@ -44,6 +45,7 @@ __all__ = [
     "AccountKind",
     "AdCampaign",
     "AdPlacement",
+    "Cascade",
     "Channel",
     "Comment",
     "Conflict",
@@ -68,6 +70,8 @@ __all__ = [
     "ProductPage",
     "Recommender",
     "SearchResult",
+    "Share",
+    "SharedItem",
     "Unauthorized",
     "User",
     "read_sqlite",

@@ -1123,6 +1123,9 @@ async def health(svc: Svc) -> Any:
     )
 
 
+# Share routes live in their own module, which registers them on the router above.
+from . import http_shares  # noqa: E402, F401
+
 # ================================================================ app and server
 
 
@@ -1160,6 +1163,7 @@ def create_app(
                 ("follows", "follow and unfollow as the token's user"),
                 ("notes", "publish and read notes"),
                 ("engagement", "read, like, collect, comment, share"),
+                ("shares", "shares that reach followers or outside visitors, and cascades"),
                 ("feeds", "discovery (recommender) and following feeds"),
                 ("search", "search by topic, product, brand"),
                 ("shop", "catalogue, product pages, stock and prices"),
