@@ -322,6 +322,10 @@ def _inbox(body: Any) -> tuple[SharedItem, ...]:
     return tuple(_shared_item(row) for row in body)
 
 
+def _ids(body: Any) -> tuple[int, ...]:
+    return tuple(body["ids"])
+
+
 def _discovery_page(body: Any) -> DiscoveryPage:
     return DiscoveryPage(tuple(body["notes"]), tuple(body["ad_slots"]))
 
@@ -470,6 +474,11 @@ class Facade:
         return _Req(ids={"note_id": note}, actor=user)
 
     # ------------------------------------------------------------ shares that reach people
+
+    @_op("GET", "/users/{user_id}/followers", _ids)
+    def followers(self, user: int) -> tuple[int, ...]:
+        """The first 1,000 followers (the route pages; in-process returns them all)."""
+        return _Req(ids={"user_id": user}, query={"limit": 1000})
 
     @_op("POST", "/shares", _id, ok_status=201)
     def deliver_share(

@@ -70,6 +70,7 @@ class DayStats:
     share_search: float = 0.0
     share_ad: float = 0.0
     share_direct: float = 0.0
+    share_shared: float = 0.0
     share_organic_note: float = 0.0
     share_sponsored_note: float = 0.0
     share_review_note: float = 0.0
@@ -77,6 +78,10 @@ class DayStats:
     gini_notes: float = 0.0
     gini_creators: float = 0.0
     pool_stage_max: int = 0
+    shares: int = 0
+    share_deliveries: int = 0
+    share_visitors: int = 0
+    share_signups: int = 0
 
 
 METRICS: tuple[str, ...] = tuple(f.name for f in fields(DayStats))
@@ -111,7 +116,18 @@ def totals(tables: dict[str, dict[str, np.ndarray]]) -> dict[str, int]:
             sum(notes[c].sum() for c in ("likes", "collects", "comments", "shares"))
         ),
         "follows": int(tables["users"]["n_following"].sum()),
+        **share_totals(tables["shares"]),
     }
+
+
+SHARE_COLUMNS = ("shares", "share_deliveries", "share_visitors", "share_signups")
+
+
+def share_totals(shares: dict[str, np.ndarray]) -> dict[str, int]:
+    """Shares made, followers reached, outside visitors and sign-ups so far."""
+    counts = (shares["sharer"].size, shares["n_recipients"].sum(), shares["visitors"].sum(),
+              shares["signups"].sum())  # fmt: skip
+    return {name: int(n) for name, n in zip(SHARE_COLUMNS, counts, strict=True)}
 
 
 def r_loop(order_time: np.ndarray, children: np.ndarray, now_hours: float) -> float:
@@ -161,6 +177,7 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
         share_search=share(by_ch["search"]),
         share_ad=share(by_ch["ad"]),
         share_direct=share(by_ch["direct"]),
+        share_shared=share(by_ch["shared"]),
         share_organic_note=share(by_kind["organic"]),
         share_sponsored_note=share(by_kind["sponsored"]),
         share_review_note=share(by_kind["review"]),
@@ -170,4 +187,5 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
         gini_notes=gini(notes["impressions"]),
         gini_creators=gini(by_author[authors]),
         pool_stage_max=int(stages.max()) if stages is not None and stages.size else 0,
+        **{k: now[k] - prev.get(k, 0) for k in SHARE_COLUMNS},
     )
