@@ -79,9 +79,9 @@ class DayStats:
     gini_creators: float = 0.0
     pool_stage_max: int = 0
     shares: int = 0
-    share_deliveries: int = 0
-    share_visitors: int = 0
-    share_signups: int = 0
+    shared_to: int = 0
+    outside_visitors: int = 0
+    signups_via_shares: int = 0
 
 
 METRICS: tuple[str, ...] = tuple(f.name for f in fields(DayStats))
@@ -120,7 +120,8 @@ def totals(tables: dict[str, dict[str, np.ndarray]]) -> dict[str, int]:
     }
 
 
-SHARE_COLUMNS = ("shares", "share_deliveries", "share_visitors", "share_signups")
+#: Daily share columns (not ``share_*``: those are attribution shares of the day's orders).
+SHARE_COLUMNS = ("shares", "shared_to", "outside_visitors", "signups_via_shares")
 
 
 def share_totals(shares: dict[str, np.ndarray]) -> dict[str, int]:
