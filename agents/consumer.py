@@ -122,8 +122,9 @@ class Consumer(mesa.Agent):
             yield from self.consider_buying(now)
 
     def _read_inbox(self, now: float) -> Steps:
-        """Notes friends shared since the last visit: each opened like a card of its appeal,
-        read through the ``shared`` channel, and maybe reshared onwards."""
+        """Notes friends shared since the last visit: each opened with ``share_open_rate``
+        times its appeal (a message from a friend, not a card among many), read through the
+        ``shared`` channel, and maybe reshared onwards."""
         m = self.model
         items = yield m.platform.shared_with(self.uid, after=self.inbox_seen)
         if not items:
@@ -135,7 +136,7 @@ class Consumer(mesa.Agent):
             appeal = notes.appeal[note]
             if not notes.topics[note] & self.interests:
                 appeal *= m.behaviour.off_interest
-            if rand() < m.behaviour.open_rate * appeal:
+            if rand() < m.behaviour.share_open_rate * appeal:
                 yield from self.open_note(note, SHARED, now, via_share=item.share)
 
     def _search(self, now: float) -> Generator[Any, Any, list[int]]:

@@ -112,6 +112,9 @@ class Behaviour:
         1.5, "mean outside visitors an out-of-app share brings (Poisson)", 0, 1000
     )
     share_signup_rate: float = spec(0.05, "probability an outside visitor signs up", 0, 1)
+    share_open_rate: float = spec(
+        0.3, "probability to open a note a friend shared with you (of average appeal)", 0, 1
+    )
     follow_rate: float = spec(0.005, "probability to follow the author of an opened note", 0, 1)
     intent_gain: float = spec(0.35, "purchase intent added by a positive note read", 0, 10)
     intent_half_life_days: float = spec(7.0, "how fast purchase intent fades", 0.1, 365)
