@@ -402,22 +402,6 @@ class Platform:
 
     # ================================================================ shares that reach people
 
-    def _check_share(self, user: int, note: int, parent: int | None) -> int:
-        """Validate a share's sharer, note and parent (a share of the same note); -1 for none."""
-        self._accounts.check(user)
-        self._notes.check(note)
-        if parent is None:
-            return -1
-        shares = self._shares
-        shares.check(parent, "parent")
-        if shares.note[parent] != note:
-            raise InvalidInput(
-                f"parent share {parent} shares note {shares.note[parent]}, not note {note}",
-                field="parent",
-                value=parent,
-            )
-        return parent
-
     def deliver_share(
         self, user: int, note: int, to: Iterable[int], *, now: float, parent: int | None = None
     ) -> int:
@@ -426,26 +410,11 @@ class Platform:
         Each recipient finds it in :meth:`shared_with`. ``parent`` makes it a reshare of that
         share (of the same note), so share trees can be rebuilt from the log.
         """
-        par = self._check_share(user, note, parent)
-        if isinstance(to, str | bytes) or not isinstance(to, Iterable):
-            raise InvalidInput("to must be a list of user ids", field="to", value=to)
-        recipients = tuple(dict.fromkeys(to))
+        self._accounts.check(user)
+        self._notes.check(note)
+        par = self._shares.check_parent(parent, note)
         cap = self.config.max_share_recipients
-        if not 1 <= len(recipients) <= cap:
-            raise InvalidInput(
-                f"a share goes to 1 to {cap} followers; got {len(recipients)}", field="to"
-            )
-        acc = self._accounts
-        for r in recipients:
-            acc.check(r, "to")
-            if r == user:
-                raise InvalidInput(f"user {user} cannot share with themselves", field="to", value=r)
-            if not acc.is_following(r, user):
-                raise Forbidden(
-                    f"user {r} does not follow user {user}: shares go to followers only",
-                    field="to",
-                    value=r,
-                )
+        recipients = self._shares.check_recipients(self._accounts, user, to, cap)
         now = self._tick(now)
         self.log.append(E.SHARE_DELIVERED, now, user, note, par + 1, recipients)
         return self._apply_share(user, note, now, par, False, recipients)
@@ -453,23 +422,16 @@ class Platform:
     def share_outside(self, user: int, note: int, *, now: float, parent: int | None = None) -> int:
         """Share a note's link to a messaging app (out of the app); returns the share id.
         Outside visitors come by :meth:`share_visited` and may :meth:`sign_up_via_share`."""
-        par = self._check_share(user, note, parent)
+        self._accounts.check(user)
+        self._notes.check(note)
+        par = self._shares.check_parent(parent, note)
         now = self._tick(now)
         self.log.append(E.SHARED_OUTSIDE, now, user, note, par + 1)
         return self._apply_share(user, note, now, par, True)
 
-    def _check_outside(self, share: int) -> None:
-        self._shares.check(share)
-        if not self._shares.outside[share]:
-            raise InvalidInput(
-                f"share {share} was delivered in the app: it has no outside link",
-                field="share",
-                value=share,
-            )
-
     def share_visited(self, share: int, visitors: int, *, now: float) -> None:
         """``visitors`` people without an account opened an out-of-app share's link."""
-        self._check_outside(share)
+        self._shares.check_outside(share)
         Shop.check_quantity(visitors, "visitors", 1, 1_000_000)
         now = self._tick(now)
         self.log.append(E.SHARE_VISITED, now, -1, share, visitors)
@@ -483,8 +445,8 @@ class Platform:
         The visitor has read the note, so its products count as touched through the
         ``shared`` channel: an order within the attribution window is credited to the share.
         """
-        self._check_outside(share)
         shares = self._shares
+        shares.check_outside(share)
         if shares.signups[share] >= shares.visitors[share]:
             raise Conflict(
                 f"share {share} had {shares.visitors[share]} visitors and as many sign-ups",

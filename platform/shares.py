@@ -19,12 +19,16 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import check_id
+from .errors import Forbidden, InvalidInput, check_id
+
+if TYPE_CHECKING:
+    from .social import Accounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,55 @@ class Shares:
 
     def check(self, share: object, field: str = "share") -> None:
         check_id(share, len(self.sharer), field)
+
+    def check_parent(self, parent: int | None, note: int) -> int:
+        """A reshare's parent must be a share of the same note; -1 for a root share."""
+        if parent is None:
+            return -1
+        self.check(parent, "parent")
+        if self.note[parent] != note:
+            raise InvalidInput(
+                f"parent share {parent} shares note {self.note[parent]}, not note {note}",
+                field="parent",
+                value=parent,
+            )
+        return parent
+
+    @staticmethod
+    def check_recipients(
+        accounts: Accounts, sharer: int, to: Iterable[int], cap: int
+    ) -> tuple[int, ...]:
+        """1 to ``cap`` distinct followers of the sharer (not the sharer themselves)."""
+        if isinstance(to, str | bytes) or not isinstance(to, Iterable):
+            raise InvalidInput("to must be a list of user ids", field="to", value=to)
+        given = tuple(to)
+        for r in given:
+            accounts.check(r, "to")
+        recipients = tuple(dict.fromkeys(given))
+        if not 1 <= len(recipients) <= cap:
+            raise InvalidInput(
+                f"a share goes to 1 to {cap} followers; got {len(recipients)}", field="to"
+            )
+        for r in recipients:
+            if r == sharer:
+                raise InvalidInput(f"user {r} cannot share with themselves", field="to", value=r)
+            if not accounts.is_following(r, sharer):
+                raise Forbidden(
+                    f"user {r} does not follow user {sharer}: shares go to followers only",
+                    field="to",
+                    value=r,
+                )
+        return recipients
+
+    def check_outside(self, share: object) -> None:
+        """Visits and sign-ups come only through an out-of-app share's link."""
+        self.check(share)
+        if not self.outside[share]:  # type: ignore[index]
+            raise InvalidInput(
+                f"share {share} is not an out-of-app link (shared in the app)",
+                field="share",
+                value=share,
+            )
 
     def add(
         self,
