@@ -112,13 +112,13 @@ class Shares:
         if isinstance(to, str | bytes) or not isinstance(to, Iterable):
             raise InvalidInput("to must be a list of user ids", field="to", value=to)
         given = tuple(to)
+        if not 1 <= len(given) <= cap:
+            raise InvalidInput(
+                f"a share goes to 1 to {cap} followers; got {len(given)}", field="to"
+            )
         for r in given:
             accounts.check(r, "to")
         recipients = tuple(dict.fromkeys(given))
-        if not 1 <= len(recipients) <= cap:
-            raise InvalidInput(
-                f"a share goes to 1 to {cap} followers; got {len(recipients)}", field="to"
-            )
         for r in recipients:
             if r == sharer:
                 raise InvalidInput(f"user {r} cannot share with themselves", field="to", value=r)
