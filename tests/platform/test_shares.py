@@ -228,6 +228,7 @@ async def client(platform: Platform) -> AsyncIterator[AsyncClient]:
 async def test_shares_over_http_equal_the_platform(
     client: AsyncClient, platform: Platform, note: int
 ) -> None:
+    assert await client.followers(CY) == platform.followers(CY)  # whom cy may share with
     sid = await client.deliver_share(CY, note, [ANN, BO])
     assert await client.shared_with(BO) == platform.shared_with(BO)
     assert (await client.shared_with(BO))[0].share == sid
