@@ -19,7 +19,7 @@ from redloop.platform.api import TOPICS, Channel, OutOfStock
 if TYPE_CHECKING:
     from redloop.sim.model import RedloopModel
 
-DISCOVERY, FOLLOWING, SEARCH, AD, DIRECT = (int(c) for c in Channel)
+DISCOVERY, FOLLOWING, SEARCH, AD, DIRECT, SHARED = (int(c) for c in Channel)
 #: A behaviour generator: yields platform calls (or their awaitables), receives results.
 Steps = Generator[Any, Any, None]
 
@@ -70,6 +70,7 @@ class Consumer(mesa.Agent):
         self.intent: dict[int, tuple[float, float]] = {}
         self.bought: dict[int, float] = {}  # product -> time of last purchase
         self.adopted = False
+        self.inbox_seen: int | None = None  # last share id read from "shared with you"
 
     # ------------------------------------------------------------------ sessions
     #
@@ -87,6 +88,7 @@ class Consumer(mesa.Agent):
         """One visit: pick a channel, view a page, open cards, engage, maybe buy."""
         m = self.model
         p = m.platform
+        yield from self._read_inbox(now)
         r = m.rand.random()
         w = m.channel_weights
         cards: list[int] | tuple[int, ...] = ()
@@ -123,6 +125,24 @@ class Consumer(mesa.Agent):
         if self.intent:
             yield from self.consider_buying(now)
 
+    def _read_inbox(self, now: float) -> Steps:
+        """Notes friends shared since the last visit: each opened with ``share_open_rate``
+        times its appeal (a message from a friend, not a card among many), read through the
+        ``shared`` channel, and maybe reshared onwards."""
+        m = self.model
+        items = yield m.platform.shared_with(self.uid, after=self.inbox_seen)
+        if not items:
+            return
+        self.inbox_seen = items[-1].share
+        notes, rand = m.notes, m.rand.random
+        for item in items:
+            note = item.note
+            appeal = notes.appeal[note]
+            if not notes.topics[note] & self.interests:
+                appeal *= m.behaviour.off_interest
+            if rand() < m.behaviour.share_open_rate * appeal:
+                yield from self.open_note(note, SHARED, now, via_share=item.share)
+
     def _search(self, now: float) -> Generator[Any, Any, list[int]]:
         m = self.model
         product = max(self.intent, key=lambda p: (self._intent(p, now), -p))
@@ -131,8 +151,9 @@ class Consumer(mesa.Agent):
             yield m.platform.view_product(self.uid, product, now=now, channel=SEARCH)
         return list(result.notes)
 
-    def open_note(self, note: int, channel: int, now: float) -> Steps:
-        """Read a note, react to it, and let it move purchase intent for what it tags."""
+    def open_note(self, note: int, channel: int, now: float, via_share: int = -1) -> Steps:
+        """Read a note, react to it, and let it move purchase intent for what it tags.
+        ``via_share``: the share it came by (a share of it is then a reshare)."""
         m = self.model
         p, b, rand = m.platform, m.behaviour, m.rand.random
         notes = m.notes
@@ -149,8 +170,8 @@ class Consumer(mesa.Agent):
             yield p.collect(self.uid, note, now=now)
         if rand() < b.comment_rate * warmth:
             yield p.comment(self.uid, note, COMMENTS[int(rand() * len(COMMENTS))], now=now)
-        if rand() < b.share_rate * warmth:
-            yield p.share(self.uid, note, now=now)
+        if rand() < (b.share_rate if via_share < 0 else b.reshare_rate) * warmth:
+            yield from self.share(note, now, via_share)
         author = notes.author[note]
         if (
             author >= 0
@@ -161,6 +182,21 @@ class Consumer(mesa.Agent):
         product = notes.product[note]
         if product >= 0:
             self.hear(product, notes.valence[note] * (self.trust if sponsored else 1.0), now)
+
+    def share(self, note: int, now: float, parent: int = -1) -> Steps:
+        """Share in the app with followers interested in the note, or (by choice, or when
+        none is) send its link to a messaging app, which may bring outside visitors."""
+        m = self.model
+        p, b = m.platform, m.behaviour
+        par = parent if parent >= 0 else None
+        if m.rand.random() >= b.share_outside_share:
+            followers = yield p.followers(self.uid)
+            to = m.growth.recipients(followers, m.notes.topics[note], b.share_recipients)
+            if to:
+                yield p.deliver_share(self.uid, note, to, now=now, parent=par)
+                return
+        share = yield p.share_outside(self.uid, note, now=now, parent=par)
+        m.growth.outside_visits(share, self.uid, now)
 
     # ------------------------------------------------------------------ intent & buying
 

@@ -40,6 +40,7 @@ from .model import (
 )
 from .recommenders import REGISTRY as RECOMMENDERS
 from .recommenders import Recommender, register
+from .shares import Cascade, Share, SharedItem
 
 __all__ = [
     "RECOMMENDERS",
@@ -49,6 +50,7 @@ __all__ = [
     "AdPlacement",
     "Boost",
     "BoostGoal",
+    "Cascade",
     "Channel",
     "CollabStatus",
     "Collaboration",
@@ -75,6 +77,8 @@ __all__ = [
     "ProductPage",
     "Recommender",
     "SearchResult",
+    "Share",
+    "SharedItem",
     "Unauthorized",
     "User",
     "read_sqlite",

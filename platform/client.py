@@ -81,6 +81,7 @@ from .model import (
     SearchResult,
     User,
 )
+from .shares import Cascade, Share, SharedItem
 
 __all__ = [
     "OPS",
@@ -317,6 +318,15 @@ def _view(cls: type) -> Callable[[Any], Any]:
 _user, _note, _product, _order, _campaign = map(_view, (User, Note, Product, Order, AdCampaign))
 _boost = _view(Boost)
 _search = _view(SearchResult)
+_share, _cascade, _shared_item = map(_view, (Share, Cascade, SharedItem))
+
+
+def _inbox(body: Any) -> tuple[SharedItem, ...]:
+    return tuple(_shared_item(row) for row in body)
+
+
+def _ids(body: Any) -> tuple[int, ...]:
+    return tuple(body["ids"])
 
 
 def _discovery_page(body: Any) -> DiscoveryPage:
@@ -483,6 +493,50 @@ class Facade:
     @_op("POST", "/notes/{note_id}/shares", _nothing, ok_status=201)
     def share(self, user: int, note: int, *, now: float = 0) -> None:
         return _Req(ids={"note_id": note}, actor=user)
+
+    # ------------------------------------------------------------ shares that reach people
+
+    @_op("GET", "/users/{user_id}/followers", _ids)
+    def followers(self, user: int) -> tuple[int, ...]:
+        """The first 1,000 followers (the route pages; in-process returns them all)."""
+        return _Req(ids={"user_id": user}, query={"limit": 1000})
+
+    @_op("POST", "/shares", _id, ok_status=201)
+    def deliver_share(
+        self, user: int, note: int, to: Iterable[int], *, now: float = 0, parent: int | None = None
+    ) -> int:
+        return _Req(body={"note": note, "to": list(to), "parent": parent}, actor=user)
+
+    @_op("POST", "/shares/outside", _id, ok_status=201)
+    def share_outside(
+        self, user: int, note: int, *, now: float = 0, parent: int | None = None
+    ) -> int:
+        return _Req(body={"note": note, "parent": parent}, actor=user)
+
+    @_op("POST", "/shares/{share_id}/visits", _nothing, ok_status=201)
+    def share_visited(self, share: int, visitors: int, *, now: float = 0) -> None:
+        """Sent as the staff account in ``tokens.owners["link_service"]`` (the link service)."""
+        return _Req(ids={"share_id": share}, body={"visitors": visitors}, owner="link_service")
+
+    @_op("POST", "/shares/{share_id}/signups", _id, learn=_learn_token, ok_status=201)
+    def sign_up_via_share(
+        self, share: int, name: str, interests: Iterable[str] = (), *, now: float = 0
+    ) -> int:
+        return _Req(ids={"share_id": share}, body={"name": name, "interests": list(interests)})
+
+    @_op("GET", "/users/{user_id}/shared-with", _inbox)
+    def shared_with(
+        self, user: int, *, after: int | None = None, limit: int = 20
+    ) -> tuple[SharedItem, ...]:
+        return _Req(ids={"user_id": user}, query={"after": after, "limit": limit}, actor=user)
+
+    @_op("GET", "/shares/{share_id}", _share)
+    def share_info(self, share: int) -> Share:
+        return _Req(ids={"share_id": share})
+
+    @_op("GET", "/notes/{note_id}/cascade", _cascade)
+    def cascade(self, note: int) -> Cascade:
+        return _Req(ids={"note_id": note})
 
     # ------------------------------------------------------------ feeds & search
 

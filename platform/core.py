@@ -23,7 +23,7 @@ from . import kernels
 from .ads import MAX_PAID_IDS, Ads
 from .boosts import MAX_FEE, MAX_HOURS, MIN_FEE, MIN_HOURS, Boosts
 from .collabs import Collaboration, Collabs, CollabStatus
-from .errors import Forbidden, InvalidInput, NotFound, OutOfStock
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, OutOfStock
 from .eventlog import (
     Event,
     EventKind,
@@ -62,6 +62,7 @@ from .model import (
 from .notes import Notes
 from .recommenders import REGISTRY, CESPools, Recommender, SeenFilter
 from .search import Search
+from .shares import Cascade, Share, SharedItem, Shares
 from .shop import Shop
 from .social import Accounts
 from .trending import Trending
@@ -118,6 +119,7 @@ class Platform:
         self._boosts = Boosts()
         self._reserve_mc = round(config.ad_reserve_cpm * 100)
         self._collabs = Collabs()
+        self._shares = Shares()
         self._trending = Trending(config.trending_window_hours)
         self._search = Search(self._accounts, self._notes, self._shop, config.decay_half_life_hours)
         self._seen = SeenFilter(config.seen_window)
@@ -414,9 +416,125 @@ class Platform:
         self.log.append(E.SHARED, now, user, note)
         self._apply_share(user, note, now)
 
-    def _apply_share(self, user: int, note: int, now: float) -> None:
+    def _apply_share(
+        self,
+        user: int,
+        note: int,
+        now: float,
+        parent: int = -1,
+        outside: bool = False,
+        recipients: tuple[int, ...] = (),
+    ) -> int:
         self._notes.engage(self._notes.shares, self._notes.w_share, note)
         self._engaged(user, note, self._notes.w_share, now)
+        return self._shares.add(user, note, parent, now, outside, recipients)
+
+    # ================================================================ shares that reach people
+
+    def deliver_share(
+        self, user: int, note: int, to: Iterable[int], *, now: float, parent: int | None = None
+    ) -> int:
+        """Share a note in the app with some of ``user``'s followers; returns the share id.
+
+        Each recipient finds it in :meth:`shared_with`. ``parent`` makes it a reshare of that
+        share (of the same note), so share trees can be rebuilt from the log.
+        """
+        self._accounts.check(user)
+        self._notes.check(note)
+        par = self._shares.check_parent(parent, note)
+        cap = self.config.max_share_recipients
+        recipients = self._shares.check_recipients(self._accounts, user, to, cap)
+        now = self._tick(now)
+        self.log.append(E.SHARE_DELIVERED, now, user, note, par + 1, recipients)
+        return self._apply_share(user, note, now, par, False, recipients)
+
+    def share_outside(self, user: int, note: int, *, now: float, parent: int | None = None) -> int:
+        """Share a note's link to a messaging app (out of the app); returns the share id.
+        Outside visitors come by :meth:`share_visited` and may :meth:`sign_up_via_share`."""
+        self._accounts.check(user)
+        self._notes.check(note)
+        par = self._shares.check_parent(parent, note)
+        now = self._tick(now)
+        self.log.append(E.SHARED_OUTSIDE, now, user, note, par + 1)
+        return self._apply_share(user, note, now, par, True)
+
+    def share_visited(self, share: int, visitors: int, *, now: float) -> None:
+        """``visitors`` people without an account opened an out-of-app share's link."""
+        self._shares.check_outside(share)
+        Shop.check_quantity(visitors, "visitors", 1, 1_000_000)
+        now = self._tick(now)
+        self.log.append(E.SHARE_VISITED, now, -1, share, visitors)
+        self._shares.visitors[share] += visitors
+
+    def sign_up_via_share(
+        self, share: int, name: str, interests: Iterable[str] = (), *, now: float
+    ) -> int:
+        """One of a share's outside visitors opens a consumer account; returns its id.
+
+        The visitor has read the note, so its products count as touched through the
+        ``shared`` channel: an order within the attribution window is credited to the share.
+        """
+        shares = self._shares
+        shares.check_outside(share)
+        if shares.signups[share] >= shares.visitors[share]:
+            raise Conflict(
+                f"share {share} had {shares.visitors[share]} visitors and as many sign-ups",
+                field="share",
+                value=share,
+            )
+        mask = topic_mask(list(interests), field_name="interests", min_n=0, max_n=len(TOPICS))
+        self._accounts.check_new_name(name, self.config.max_name_chars)
+        now = self._tick(now)
+        uid = len(self._accounts)
+        self.log.append(
+            E.SHARE_SIGNUP, now, uid, share, int(AccountKind.CONSUMER) | mask << 4, None, name
+        )
+        self._apply_signup(share, mask, name, now)
+        return uid
+
+    def _apply_signup(self, share: int, mask: int, name: str, now: float) -> None:
+        uid = len(self._accounts)
+        self._apply_user(int(AccountKind.CONSUMER), mask, name, now)
+        shares = self._shares
+        shares.signups[share] += 1
+        shares.via_share[uid] = share
+        note = shares.note[share]
+        products = self._notes.products.get(note)
+        if products:
+            self._shop.touched(uid, products, note, int(Channel.SHARED), now)
+
+    def shared_with(
+        self, user: int, *, after: int | None = None, limit: int = 20
+    ) -> tuple[SharedItem, ...]:
+        """The user's "shared with you" inbox, oldest first: shares delivered to them with an
+        id above ``after`` (pass the last share id seen). A pure read: nothing is logged."""
+        self._accounts.check(user)
+        if after is not None:
+            self._shares.check(after, "after")
+        Shop.check_quantity(limit, "limit", 1, 1000)
+        return self._shares.inbox_of(user, -1 if after is None else after, limit)
+
+    def share_info(self, share: int) -> Share:
+        return self._shares.view(share)
+
+    def shares_of(self, note: int) -> tuple[int, ...]:
+        """Share ids of a note, oldest first."""
+        self._notes.check(note)
+        return tuple(self._shares.by_note.get(note, ()))
+
+    def cascade(self, note: int) -> Cascade:
+        """A note's share tree with its size, depth and structural virality."""
+        self._notes.check(note)
+        return self._shares.cascade(note)
+
+    def joined_via_share(self, user: int) -> int | None:
+        """The share an account signed up through, if any."""
+        self._accounts.check(user)
+        return self._shares.via_share.get(user)
+
+    @property
+    def n_shares(self) -> int:
+        return len(self._shares)
 
     # ================================================================ feeds
 
@@ -1214,7 +1332,23 @@ class Platform:
         note_cols["n_products"] = tagged
         if isinstance(pools, CESPools):
             note_cols["pool_stage"] = np.array(pools.stage, dtype=np.int8)
+        shares = self._shares
+        share_cols = cols(
+            shares,
+            (
+                "sharer",
+                "note",
+                "parent",
+                "time",
+                "outside",
+                "n_recipients",
+                "visitors",
+                "signups",
+            ),
+            {"outside": "bool"},
+        )
         return {
+            "shares": share_cols,
             "users": cols(
                 acc,
                 ("kind", "interests", "created_at", "n_followers", "n_following", "n_notes"),
@@ -1298,7 +1432,14 @@ class Platform:
                 h.update(repr(x).encode())
             h.update(b"|")
 
-        for store in (self._accounts, self._notes, self._shop, self._ads, self._boosts):
+        for store in (
+            self._accounts,
+            self._notes,
+            self._shop,
+            self._ads,
+            self._boosts,
+            self._shares,
+        ):
             for name in sorted(vars(store)):
                 if not name.startswith("_") or name in ("_live",):
                     put(vars(store)[name])
@@ -1405,6 +1546,18 @@ class Platform:
             E.COLLAB_ACCEPTED: lambda e: collabs.accept(e.object, e.time),
             E.COLLAB_CLOSED: lambda e: collabs.close(e.object, e.value, e.text or ""),
             E.COLLAB_PUBLISHED: collab_published,
+            E.SHARE_DELIVERED: lambda e: self._apply_share(
+                e.actor, e.object, e.time, e.value - 1, False, e.ints or ()
+            ),
+            E.SHARED_OUTSIDE: lambda e: self._apply_share(
+                e.actor, e.object, e.time, e.value - 1, True
+            ),
+            E.SHARE_VISITED: lambda e: self._shares.visitors.__setitem__(
+                e.object, self._shares.visitors[e.object] + e.value
+            ),
+            E.SHARE_SIGNUP: lambda e: self._apply_signup(
+                e.object, e.value >> 4, e.text or "", e.time
+            ),
         }
 
     def apply(self, event: Event) -> None:

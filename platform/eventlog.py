@@ -56,6 +56,10 @@ class EventKind(IntEnum):
     ORDER_REFUNDED = 26
     CAMPAIGN_CREATED = 27
     CAMPAIGN_STOPPED = 28
+    SHARE_DELIVERED = 29
+    SHARED_OUTSIDE = 30
+    SHARE_VISITED = 31
+    SHARE_SIGNUP = 32
     BOOST_CREATED = 33
     COLLAB_OFFERED = 37
     COLLAB_ACCEPTED = 38
@@ -250,6 +254,12 @@ def decode_fields(e: Event) -> dict[str, Any]:
             "products": list((e.ints or ())[1:]),
             "title": e.text or "",
         }
+    if k in (EventKind.SHARE_DELIVERED, EventKind.SHARED_OUTSIDE):
+        return {"parent": e.value - 1 if e.value > 0 else None, "recipients": list(e.ints or ())}
+    if k is EventKind.SHARE_VISITED:
+        return {"visitors": e.value}
+    if k is EventKind.SHARE_SIGNUP:
+        return {"interests": topic_names(e.value >> 4), "name": e.text}
     return {}
 
 

@@ -1202,11 +1202,11 @@ async def health(svc: Svc) -> Any:
     )
 
 
-# ---------------------------------------------------------------- creator marketplace
+# ---------------------------------------------------------------- marketplace and shares
 
-# Its routes live in their own module, which adds them to this module's router: imported
-# here, once everything it needs is defined.
-from . import collabs_http  # noqa: E402, F401
+# Their routes live in their own modules, which add them to this module's router: imported
+# here, once everything they need is defined.
+from . import collabs_http, http_shares  # noqa: E402, F401
 
 # ================================================================ app and server
 
@@ -1245,6 +1245,7 @@ def create_app(
                 ("follows", "follow and unfollow as the token's user"),
                 ("notes", "publish and read notes"),
                 ("engagement", "read, like, collect, comment, share"),
+                ("shares", "shares that reach followers or outside visitors, and cascades"),
                 ("feeds", "discovery (recommender) and following feeds"),
                 ("search", "search by topic, product, brand"),
                 ("shop", "catalogue, product pages, stock and prices"),

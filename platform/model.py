@@ -118,6 +118,8 @@ class Channel(_Named):
     SEARCH = 2
     AD = 3
     DIRECT = 4
+    #: A note someone shared: in the app (read from the inbox) or via a messaging app's link.
+    SHARED = 5
 
 
 class OrderStatus(_Named):
@@ -215,6 +217,8 @@ class PlatformConfig:
     collab_weekly_capacity: int = 3
     #: An offer not answered within this many hours expires.
     collab_offer_hours: int = 72
+    #: An in-app share goes to at most this many of the sharer's followers.
+    max_share_recipients: int = 20
     extra: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -272,6 +276,7 @@ class PlatformConfig:
             ("collab_min_followers", 0, 2**31 - 1),
             ("collab_weekly_capacity", 1, 1000),
             ("collab_offer_hours", 1, 24 * 30),
+            ("max_share_recipients", 1, 1000),
         ):
             _check_range(name, getattr(self, name), lo, hi, integer=True)
         _check_range("collab_commission", self.collab_commission, 0.0, 1.0)

@@ -102,6 +102,22 @@ class Behaviour:
     collect_rate: float = spec(0.008, "probability to collect an opened note", 0, 1)
     comment_rate: float = spec(0.002, "probability to comment on an opened note", 0, 1)
     share_rate: float = spec(0.001, "probability to share an opened note", 0, 1)
+    reshare_rate: float = spec(
+        0.05, "probability to reshare a note opened from a share (of average appeal)", 0, 1
+    )
+    share_outside_share: float = spec(
+        0.5, "share of shares sent to a messaging app rather than to followers in the app", 0, 1
+    )
+    share_recipients: int = spec(
+        2, "followers an in-app share goes to (among those interested in the note)", 1, 20
+    )
+    share_outside_visitors: float = spec(
+        1.5, "mean outside visitors an out-of-app share brings (Poisson)", 0, 1000
+    )
+    share_signup_rate: float = spec(0.05, "probability an outside visitor signs up", 0, 1)
+    share_open_rate: float = spec(
+        0.3, "probability to open a note a friend shared with you (of average appeal)", 0, 1
+    )
     follow_rate: float = spec(0.005, "probability to follow the author of an opened note", 0, 1)
     intent_gain: float = spec(0.35, "purchase intent added by a positive note read", 0, 10)
     intent_half_life_days: float = spec(7.0, "how fast purchase intent fades", 0.1, 365)

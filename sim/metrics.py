@@ -80,6 +80,7 @@ class DayStats:
     share_search: float = 0.0
     share_ad: float = 0.0
     share_direct: float = 0.0
+    share_shared: float = 0.0
     share_organic_note: float = 0.0
     share_sponsored_note: float = 0.0
     share_review_note: float = 0.0
@@ -91,6 +92,10 @@ class DayStats:
     r_loop_hi: float = math.nan
     short_pages: int = 0
     short_page_share: float = 0.0
+    shares: int = 0
+    shared_to: int = 0
+    outside_visitors: int = 0
+    signups_via_shares: int = 0
 
 
 METRICS: tuple[str, ...] = tuple(f.name for f in fields(DayStats))
@@ -128,7 +133,19 @@ def totals(tables: dict[str, dict[str, np.ndarray]]) -> dict[str, int]:
             sum(notes[c].sum() for c in ("likes", "collects", "comments", "shares"))
         ),
         "follows": int(tables["users"]["n_following"].sum()),
+        **share_totals(tables["shares"]),
     }
+
+
+#: Daily share columns (not ``share_*``: those are attribution shares of the day's orders).
+SHARE_COLUMNS = ("shares", "shared_to", "outside_visitors", "signups_via_shares")
+
+
+def share_totals(shares: dict[str, np.ndarray]) -> dict[str, int]:
+    """Shares made, followers reached, outside visitors and sign-ups so far."""
+    counts = (shares["sharer"].size, shares["n_recipients"].sum(), shares["visitors"].sum(),
+              shares["signups"].sum())  # fmt: skip
+    return {name: int(n) for name, n in zip(SHARE_COLUMNS, counts, strict=True)}
 
 
 def r_loop(order_time: np.ndarray, children: np.ndarray, now_hours: float) -> float:
@@ -215,6 +232,7 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
         share_search=share(by_ch["search"]),
         share_ad=share(by_ch["ad"]),
         share_direct=share(by_ch["direct"]),
+        share_shared=share(by_ch["shared"]),
         share_organic_note=share(by_kind["organic"]),
         share_sponsored_note=share(by_kind["sponsored"]),
         share_review_note=share(by_kind["review"]),
@@ -226,4 +244,5 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
         r_loop_hi=r_hi,
         short_pages=t.short_pages,
         short_page_share=t.short_pages / max(1, t.discovery_pages),
+        **{k: now[k] - prev.get(k, 0) for k in SHARE_COLUMNS},
     )

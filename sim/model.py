@@ -27,6 +27,7 @@ from redloop.platform import errors as platform_errors
 from redloop.platform.api import TOPICS, EventLog, Order, Platform
 from redloop.scenarios.schema import Scenario, TimelineEvent
 
+from .growth import ShareGrowth
 from .metrics import NOTE_KINDS, REPORTERS, DayStats, Tally, close_day, totals
 from .offline import Offline
 from .world import Catalogue, NoteTraits
@@ -145,6 +146,7 @@ class RedloopModel(mesa.Model):
         self.editors: list[Editor] = []
         self.shop: ShopOperator | None = None
         self._build_population(scenario)
+        self.growth = ShareGrowth(self)
         if not self.remote:
             self._build_staff(scenario)
         self._build_brands(scenario)
@@ -240,6 +242,12 @@ class RedloopModel(mesa.Model):
         n_head = round(pop.head_kol_share * len(ranked))
         self.head_kols = {c.uid for c in ranked[:n_head]}
         self._creators_by_followers = ranked
+
+    def add_person(self, agent: Consumer, activity: float) -> None:
+        """A consumer who joins during the run (a sign-up through a share)."""
+        self.people.append(agent)
+        self.activity = np.append(self.activity, activity)
+        self.active_today = np.append(self.active_today, False)
 
     def _follower_graph(self, sc: Scenario, n: int) -> nx.Graph | None:
         pop = sc.population

@@ -56,6 +56,11 @@ def every_kind(p: Platform) -> dict[str, int]:
     cancelled = p.place_order(BO, MUG, 1, now=4)
     p.cancel(BO, cancelled, now=4)
     p.send_sample(GLOWCO, SERUM, CY, now=4)
+    p.follow(ANN, BO, now=4)
+    delivered = p.deliver_share(BO, note, [ANN], now=4)
+    link = p.share_outside(ANN, note, now=4, parent=delivered)
+    p.share_visited(link, 2, now=4)
+    p.sign_up_via_share(link, "dee", ["food"], now=4)
     p.stop_campaign(GLOWCO, feed, now=4)
     boost = p.create_boost(CY, note, 75.0, now=4, hours=6, goal="follows")
     return {"note": note, "feed": feed, "search_ad": search_ad, "order": order, "boost": boost}
@@ -159,6 +164,10 @@ def test_every_kind_decodes_sensibly(platform: Platform) -> None:
         "hours": 6.0,
     }
     assert fields(EventKind.CAMPAIGN_CREATED, 1)["placement"] == "search"
+    assert fields(EventKind.SHARE_DELIVERED) == {"parent": None, "recipients": [ANN]}
+    assert fields(EventKind.SHARED_OUTSIDE) == {"parent": 1, "recipients": []}
+    assert fields(EventKind.SHARE_VISITED) == {"visitors": 2}
+    assert fields(EventKind.SHARE_SIGNUP) == {"interests": ("food",), "name": "dee"}
     for kind in (
         EventKind.LIKED,
         EventKind.UNLIKED,

@@ -60,6 +60,10 @@ def _seeded_app():
     for order in (0, 4):
         p.deliver(brand, orders[order], now=0)
     p.review(ann, orders[4], 5, now=0)
+    link = p.share_outside(ann, notes[0], now=0)  # share 0: an outside link with visitors
+    p.share_visited(link, 1_000, now=0)
+    p.follow(bo, ann, now=0)
+    p.deliver_share(ann, notes[0], [bo], now=0, parent=link)
     app = create_app(p, clock=lambda: next(ticks) / 100)
     tokens = {uid: app.state.tokens.issue(uid) for uid in (ann, bo, cy, brand, staff)}
     return app, tokens, ann, brand

@@ -109,7 +109,7 @@ def implied_state(p: Platform) -> dict[str, Any]:
             note_counts[obj][counter] += 1 if on else -1
         elif k is K.COMMENTED:
             note_counts[obj]["comments"] += 1
-        elif k is K.SHARED:
+        elif k in (K.SHARED, K.SHARE_DELIVERED, K.SHARED_OUTSIDE):
             note_counts[obj]["shares"] += 1
         elif k is K.FEED_SERVED:
             for n in e.ints or ():
@@ -172,6 +172,31 @@ def implied_state(p: Platform) -> dict[str, Any]:
         "campaign": campaign,
         "boosted": boosted,
     }
+
+
+def implied_shares(p: Platform) -> list[dict[str, Any]]:
+    """Every share node as the event log describes it (sharer, note, parent, recipients,
+    visitors, sign-ups), in share-id order."""
+    shares: list[dict[str, Any]] = []
+    for e in p.log:
+        if e.kind in (K.SHARED, K.SHARE_DELIVERED, K.SHARED_OUTSIDE):
+            parent = e.value - 1 if e.kind is not K.SHARED else -1
+            shares.append(
+                {
+                    "sharer": e.actor,
+                    "note": e.object,
+                    "parent": parent if parent >= 0 else None,
+                    "outside": e.kind is K.SHARED_OUTSIDE,
+                    "recipients": tuple(e.ints or ()),
+                    "visitors": 0,
+                    "signups": 0,
+                }
+            )
+        elif e.kind is K.SHARE_VISITED:
+            shares[e.object]["visitors"] += e.value
+        elif e.kind is K.SHARE_SIGNUP:
+            shares[e.object]["signups"] += 1
+    return shares
 
 
 class PlatformMachine(RuleBasedStateMachine):
@@ -361,6 +386,90 @@ class PlatformMachine(RuleBasedStateMachine):
         n = self.p.note(note).shares if note >= 0 else None
         if self.attempt("share", self.user(user), note) is not FAILED:
             assert self.p.note(note).shares == n + 1
+
+    def share_ref(self, ref: int) -> int:
+        return self.pick(ref, range(self.p.n_shares))
+
+    @rule(
+        user=ref,
+        note=ref,
+        to=st.lists(st.sampled_from(["follower", "any", "self"]), max_size=3),
+        to_ref=ref,
+        parent=st.sampled_from([None, "same_note", "any"]),
+        parent_ref=ref,
+        befriend=ref,
+    )
+    def deliver_share(self, user, note, to, to_ref, parent, parent_ref, befriend) -> None:
+        """Share with followers (one made just before, unless ``befriend`` is -1), strangers
+        or oneself."""
+        user, note = self.user(user), self.note(note)
+        self.attempt("follow", self.user(befriend), user)
+        followers = list(self.p.followers(user)) if user >= 0 else []
+        pick = {"follower": lambda: self.pick(to_ref, followers), "self": lambda: user}
+        recipients = [pick.get(kind, lambda: self.user(to_ref))() for kind in to]
+        par = self.parent(parent, note, parent_ref)
+        before = self.p.shared_with(recipients[0]) if recipients and recipients[0] >= 0 else ()
+        sid = self.attempt("deliver_share", user, note, recipients, parent=par)
+        if sid is not FAILED:
+            assert all(self.p.is_following(r, user) for r in recipients)
+            assert self.p.shared_with(recipients[0])[len(before) :][-1].share == sid
+            assert self.p.share_info(sid).parent == par
+
+    def parent(self, kind: str | None, note: int, ref: int) -> int | None:
+        if kind == "same_note" and note >= 0:
+            return self.pick(ref, list(self.p.shares_of(note)))
+        return None if kind is None else self.share_ref(ref)
+
+    @rule(
+        user=ref,
+        note=ref,
+        parent=st.sampled_from([None, "same_note", "any"]),
+        parent_ref=ref,
+        visitors=st.sampled_from([1, 3, 0]),
+        signups=st.integers(0, 3),
+    )
+    def share_outside(self, user, note, parent, parent_ref, visitors, signups) -> None:
+        """A link to a messaging app, then maybe visitors and sign-ups through it."""
+        note = self.note(note)
+        par = self.parent(parent, note, parent_ref)
+        sid = self.attempt("share_outside", self.user(user), note, parent=par)
+        if sid is not FAILED:
+            self.visit_and_sign_up(sid, visitors, signups)
+
+    def visit_and_sign_up(self, share: int, visitors: int, signups: int) -> None:
+        self.attempt("share_visited", share, visitors)
+        for i in range(signups):
+            name = f"visitor{self.p.n_users}" if i < 2 else "ann"  # a taken name fails
+            uid = self.attempt("sign_up_via_share", share, name, ["food"])
+            if uid is not FAILED:
+                assert self.p.joined_via_share(uid) == share
+
+    @rule(
+        share=ref,
+        outside=st.booleans(),
+        visitors=st.sampled_from([1, 3, 0]),
+        signups=st.integers(0, 3),
+    )
+    def outside_visits(self, share: int, outside: bool, visitors: int, signups: int) -> None:
+        if outside:
+            links = [s for s in range(self.p.n_shares) if self.p.share_info(s).outside]
+            share = self.pick(share, links)
+        else:
+            share = self.share_ref(share)
+        self.visit_and_sign_up(share, visitors, signups)
+
+    @rule(user=ref, after=st.none() | ref, limit=st.sampled_from([1, 20, 0]))
+    def inbox(self, user: int, after: int | None, limit: int) -> None:
+        before = self.state()
+        try:
+            items = self.p.shared_with(
+                self.user(user), after=after and self.share_ref(after), limit=limit
+            )
+        except PlatformError:
+            pass
+        else:
+            assert [i.share for i in items] == sorted(i.share for i in items)
+        assert self.state() == before
 
     @rule(user=ref, before=st.none() | ref, limit=st.sampled_from([1, 3, 20, 0]))
     def following_feed(self, user: int, before: int | None, limit: int) -> None:
@@ -669,6 +778,19 @@ class PlatformMachine(RuleBasedStateMachine):
         for bid in range(p.n_boosts):
             boost = p.boost(bid)
             assert boost.delivered == want["boosted"][bid] <= boost.bought
+
+    @invariant()
+    def shares_equal_what_the_log_implies(self) -> None:
+        p, want = self.p, implied_shares(self.p)
+        assert p.n_shares == len(want)
+        for sid, share in enumerate(want):
+            view = p.share_info(sid)
+            got = {k: getattr(view, k) for k in share}
+            assert got == share, f"share {sid}"
+            assert share["signups"] <= share["visitors"]
+            assert share["parent"] is None or want[share["parent"]]["note"] == share["note"]
+        signed_up = [e for e in p.log if e.kind is K.SHARE_SIGNUP]
+        assert all(p.joined_via_share(e.actor) == e.object for e in signed_up)
 
     @invariant()
     def a_replica_fed_the_log_is_identical(self) -> None:
