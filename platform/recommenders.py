@@ -345,8 +345,20 @@ class CESPools(Recommender):
         return np.bincount(live + 1, minlength=self.n_stages + 1)[1:].tolist()
 
 
+class Recent(Recommender):
+    """``recent``: the newest unseen notes of the user's declared topics, then of any topic.
+    Blind to popularity and to the user's own engagement: what anyone did never changes the
+    order, which makes it the control arm for the Matthew effect and for homogenisation."""
+
+    name = "recent"
+    code = 4
+
+    def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
+        return self.fill_newest([], user, k, seen, now)
+
+
 REGISTRY: dict[str, type[Recommender]] = {
-    cls.name: cls for cls in (EditorsPicks, Popular, CESPools, InterestMatch)
+    cls.name: cls for cls in (EditorsPicks, Popular, CESPools, InterestMatch, Recent)
 }
 
 

@@ -178,7 +178,7 @@ class TimelineEvent:
     recommender: str = spec(
         "ces_pools",
         "recommender: switch to this",
-        choices=("manual", "popular", "ces_pools", "interest"),
+        choices=tuple(RECOMMENDERS),
     )
     brand: str = spec("", "price/campaign: brand name")
     budget: float = spec(0.0, "campaign: one-off extra budget (yuan)", 0, 1e9)

@@ -25,25 +25,31 @@ from .model import RedloopModel
 RULES = ("greedy", "top_degree", "random", "none")
 
 
-def adopters_of(model: RedloopModel, product: int) -> int:
-    """Distinct accounts with a bought (not sampled, not cancelled) order of ``product``."""
-    orders = model.platform.tables()["orders"]
+def adopters_of(tables: dict[str, dict[str, np.ndarray]], product: int) -> int:
+    """Distinct accounts with a bought (not sampled, not cancelled) order of ``product``, from
+    a platform's ``tables()``."""
+    orders = tables["orders"]
     bought = (orders["product"] == product) & (orders["is_sample"] == 0)
     cancelled = orders["status"] == 5  # OrderStatus.CANCELLED
     return int(np.unique(orders["buyer"][bought & ~cancelled]).size)
 
 
-def seeded_run(base: Scenario, rule: str, k: int, seed: int, days: int) -> dict[str, object]:
-    """One run of ``base`` with its first brand seeding ``k`` accounts by ``rule``."""
+def seeded_scenario(base: Scenario, rule: str, k: int, seed: int, days: int) -> Scenario:
+    """``base`` with its first brand seeding ``k`` accounts by ``rule`` (``none``: no samples)."""
     scenario = copy.deepcopy(base)
-    scenario.seed = seed
+    scenario.seed, scenario.days = seed, days
     brand = scenario.brands[0]
     if rule == "none":
         brand.strategy = "none"
     else:
         brand.seeding_rule, brand.seeds, brand.strategy = rule, k, "free_samples"
         brand.budget = max(brand.budget, k * brand.products[0].price)
-    model = RedloopModel(scenario)
+    return scenario
+
+
+def seeded_run(base: Scenario, rule: str, k: int, seed: int, days: int) -> dict[str, object]:
+    """One run of ``base`` with its first brand seeding ``k`` accounts by ``rule``."""
+    model = RedloopModel(seeded_scenario(base, rule, k, seed, days))
     try:
         model.run_days(days)
         seeded = model.brands[0].seeded
@@ -54,7 +60,7 @@ def seeded_run(base: Scenario, rule: str, k: int, seed: int, days: int) -> dict[
             "seed": seed,
             "samples": len(seeded),
             "seed_followers": reach,
-            "adopters": adopters_of(model, product),
+            "adopters": adopters_of(model.platform.tables(), product),
         }
     finally:
         model.close()

@@ -13,9 +13,13 @@ from __future__ import annotations
 import html
 import json
 import math
+import os
+import time
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,7 @@ from scipy.optimize import curve_fit
 
 from redloop.scenarios.schema import Adoption, BrandSpec, Population, ProductSpec, Scenario, load
 
+from .dynamics import Trace, trace
 from .experiments import mean_ci
 from .model import RedloopModel
 from .report import figure_html, page
@@ -42,13 +47,23 @@ class Settings:
     seeds: tuple[int, ...]
     bass_users: int  # a fully mixed crowd: sampling noise on p falls as 1/sqrt(N p)
     bass_days: int = 40
+    size_ladder: tuple[int, int, int] = (2_000, 10_000, 20_000)
+    size_seeds: tuple[int, ...] = (1, 2)
 
     def __post_init__(self) -> None:
         if self.days < 22:
             raise ValueError("the battery needs ≥ 22 days: switch_2016 switches on day 15")
 
 
-QUICK = Settings(quick=True, users=1_000, days=22, seeds=(1, 2, 3), bass_users=10_000)
+QUICK = Settings(
+    quick=True,
+    users=1_000,
+    days=22,
+    seeds=(1, 2, 3),
+    bass_users=10_000,
+    size_ladder=(1_000, 3_000, 6_000),
+    size_seeds=(1,),
+)
 FULL = Settings(quick=False, users=2_000, days=30, seeds=(1, 2, 3, 4, 5), bass_users=20_000)
 
 
@@ -75,28 +90,68 @@ class Finding:
         }
 
 
+@dataclass
+class RunData:
+    """What the facts read of a finished run: plain arrays, so a worker process can send it."""
+
+    metrics: pd.DataFrame
+    tables: dict[str, dict[str, np.ndarray]]
+    trace: Trace
+    people: np.ndarray  # account ids of the simulated consumers and creators
+    brand_products: list[list[int]]
+
+
+def simulate(scenario: Scenario) -> RunData:
+    """Run ``scenario`` to its last day and keep what the facts read."""
+    model = RedloopModel(scenario)
+    try:
+        model.run_days(scenario.days)
+        return RunData(
+            metrics=model.metrics(),
+            tables=model.platform.tables(),
+            trace=trace(model.platform.log),
+            people=np.array([a.uid for a in model.people], dtype=np.int64),
+            brand_products=[list(b.products) for b in model.brands],
+        )
+    finally:
+        model.close()
+
+
+Request = tuple[str | Scenario, int, dict[str, Any]]
+
+
 class Runs:
-    """Finished models by (scenario, overrides, seed): facts that need the same run share it."""
+    """Finished runs by scenario: facts that need the same run share it, and the runs a fact
+    asks for at once are simulated in parallel worker processes."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, pool: Executor | None = None) -> None:
         self.settings = settings
-        self._done: dict[tuple[Any, ...], RedloopModel] = {}
+        self.pool = pool
+        self._done: dict[str, RunData] = {}
 
-    def get(self, scenario: str | Scenario, seed: int, **overrides: Any) -> RedloopModel:
-        """A finished run of a named scenario (at the battery's size unless overridden) or of
-        a built :class:`Scenario` (as given)."""
-        if isinstance(scenario, str):
-            sizes = {"population.users": self.settings.users, "days": self.settings.days}
-            scenario = load(scenario, seed=seed, **(sizes | overrides))
-        key = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
-        if key not in self._done:
-            model = RedloopModel(scenario)
-            model.run_days(scenario.days)
-            self._done[key] = model
-        return self._done[key]
+    def scenario(self, scenario: str | Scenario, seed: int, **overrides: Any) -> Scenario:
+        """A named scenario at the battery's size (unless overridden), or a built one as given."""
+        if isinstance(scenario, Scenario):
+            return scenario
+        sizes = {"population.users": self.settings.users, "days": self.settings.days}
+        return load(scenario, seed=seed, **(sizes | overrides))
 
-    def each_seed(self, scenario: str, **overrides: Any) -> list[RedloopModel]:
-        return [self.get(scenario, seed, **overrides) for seed in self.settings.seeds]
+    def many(self, requests: Sequence[Request]) -> list[RunData]:
+        scenarios = [self.scenario(name, seed, **over) for name, seed, over in requests]
+        keys = [json.dumps(sc.to_dict(), sort_keys=True, default=str) for sc in scenarios]
+        todo = {k: sc for k, sc in zip(keys, scenarios, strict=True) if k not in self._done}
+        if self.pool is None or len(todo) < 2:
+            results = map(simulate, todo.values())
+        else:
+            results = self.pool.map(simulate, todo.values())
+        self._done.update(zip(todo, results, strict=True))
+        return [self._done[k] for k in keys]
+
+    def get(self, scenario: str | Scenario, seed: int, **overrides: Any) -> RunData:
+        return self.many([(scenario, seed, overrides)])[0]
+
+    def each_seed(self, scenario: str, **overrides: Any) -> list[RunData]:
+        return self.many([(scenario, seed, overrides) for seed in self.settings.seeds])
 
 
 Fact = Callable[[Runs, Settings], Finding]
@@ -144,7 +199,7 @@ def bass_recovery(runs: Runs, s: Settings) -> Finding:
     axes = fig.subplots(1, len(BASS_CASES))
     for ax, (p, q) in zip(axes, BASS_CASES, strict=True):
         model = runs.get(bass_scenario(p, q, s.bass_users, s.bass_days, seed=1), 1)
-        share = model.metrics()["adopters"].to_numpy(dtype=float) / s.bass_users
+        share = model.metrics["adopters"].to_numpy(dtype=float) / s.bass_users
         # The day-d row closes at the end of day d: the crowd has had d + 1 days.
         days = np.arange(1, share.size + 1, dtype=float)
         p_hat, q_hat = fit_bass(days, share)
@@ -252,9 +307,9 @@ def like_concentration(runs: Runs, s: Settings) -> Finding:
     ax_likes, ax_followers = fig.subplots(1, 2)
     for seed in s.seeds:
         model = runs.get("baseline", seed)
-        tables = model.platform.tables()
+        tables = model.tables
         likes = tables["notes"]["likes"]
-        followers = tables["users"]["n_followers"][: len(model.people)]
+        followers = tables["users"]["n_followers"][model.people]
         shares.append(top_share(likes))
         tests_likes.append(tail_test(likes))
         tests_followers.append(tail_test(followers))
@@ -295,8 +350,8 @@ def like_concentration(runs: Runs, s: Settings) -> Finding:
 # ------------------------------------------------------------------ comparisons over seeds
 
 
-def _totals(model: RedloopModel, since_day: int = 0) -> dict[str, float]:
-    m = model.metrics()
+def _totals(model: RunData, since_day: int = 0) -> dict[str, float]:
+    m = model.metrics
     m = m[m["day"] >= since_day]
     impressions, reads = m["impressions"].sum(), m["reads"].sum()
     return {
@@ -308,7 +363,7 @@ def _totals(model: RedloopModel, since_day: int = 0) -> dict[str, float]:
 
 
 def _two_arms(
-    arms: Sequence[tuple[str, Sequence[RedloopModel]]], key: str, since_day: int = 0
+    arms: Sequence[tuple[str, Sequence[RunData]]], key: str, since_day: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     (_, a), (_, b) = arms
     return (
@@ -413,12 +468,19 @@ def funnel(runs: Runs, s: Settings) -> Finding:
 
 
 def seeding(runs: Runs, s: Settings) -> Finding:
-    from .seeding_experiment import seeding_experiment
+    from .seeding_experiment import adopters_of, seeded_scenario
 
     rules = ("greedy", "top_degree", "random")
-    table = seeding_experiment(rules=rules, k=20, days=s.days, seeds=s.seeds, users=s.users)
+    base = load("seeding_by_choice", **{"population.users": s.users})
+    done = runs.many(
+        [(seeded_scenario(base, r, 20, seed, s.days), seed, {}) for r in rules for seed in s.seeds]
+    )
+    n = len(s.seeds)
     adopters = {
-        r: table[table["rule"] == r].sort_values("seed")["adopters"].to_numpy() for r in rules
+        r: np.array(
+            [adopters_of(m.tables, m.brand_products[0][0]) for m in done[i * n : (i + 1) * n]]
+        )
+        for i, r in enumerate(rules)
     }
     g_vs_d, g_half = paired_diff_ci(adopters["top_degree"], adopters["greedy"])
     d_vs_r, d_half = paired_diff_ci(adopters["random"], adopters["top_degree"])
@@ -450,13 +512,243 @@ def seeding(runs: Runs, s: Settings) -> Finding:
     )
 
 
+# ------------------------------------------------------------------ attention and cascades
+
+
+def unpredictability(shares: np.ndarray) -> float:
+    """Salganik, Dodds & Watts (2006): the mean over items of the mean absolute difference of
+    an item's market share between every pair of worlds (``shares``: worlds × items)."""
+    w = shares.shape[0]
+    pairs = [(a, b) for a in range(w) for b in range(a + 1, w)]
+    if not pairs:
+        return math.nan
+    return float(np.mean([np.abs(shares[a] - shares[b]).mean() for a, b in pairs]))
+
+
+def author_shares(models: Sequence[RunData]) -> np.ndarray:
+    """Worlds × authors: each person's share of the world's likes (the same people in every
+    world: one community, independent worlds)."""
+    rows = []
+    for model in models:
+        notes = model.tables["notes"]
+        n_people = int(model.people.max()) + 1
+        people = notes["author"] < n_people
+        likes = np.bincount(
+            notes["author"][people], weights=notes["likes"][people], minlength=n_people
+        )
+        rows.append(likes / max(likes.sum(), 1.0))
+    width = min(len(r) for r in rows)
+    return np.array([r[:width] for r in rows])
+
+
+def _worlds(recommender: str, s: Settings) -> list[Request]:
+    """The baseline community (seed 1) in one world per battery seed, under ``recommender``."""
+    return [
+        ("baseline", 1, {"world_seed": w, "platform.recommender": recommender}) for w in s.seeds
+    ]
+
+
+def matthew(runs: Runs, s: Settings) -> Finding:
+    from .dynamics import matthew as concentration
+
+    worlds = runs.many(_worlds("popular", s) + _worlds("recent", s))
+    n = len(s.seeds)
+    arms = {"popular": worlds[:n], "recent": worlds[n:]}
+    stats = {rec: [concentration(m.trace) for m in ms] for rec, ms in arms.items()}
+    gini = {rec: np.array([x["gini_impressions"] for x in st]) for rec, st in stats.items()}
+    top1 = {rec: np.array([x["top1_impressions"] for x in st]) for rec, st in stats.items()}
+    u = {rec: unpredictability(author_shares(ms)) for rec, ms in arms.items()}
+    diff, half = paired_diff_ci(gini["recent"], gini["popular"])
+    value = {
+        "gini_popular": round(float(gini["popular"].mean()), 4),
+        "gini_recent": round(float(gini["recent"].mean()), 4),
+        "gini_difference_ci95": round(half, 4),
+        "top1_impressions_popular": round(float(top1["popular"].mean()), 4),
+        "top1_impressions_recent": round(float(top1["recent"].mean()), 4),
+        "unpredictability_popular": round(u["popular"], 6),
+        "unpredictability_recent": round(u["recent"], 6),
+    }
+    passed = bool(
+        diff - half > 0
+        and top1["popular"].mean() > top1["recent"].mean()
+        and u["popular"] > u["recent"]
+    )
+    fig = Figure(figsize=(8.0, 3.2))
+    ax_gini, ax_u = fig.subplots(1, 2)
+    for i, rec in enumerate(("recent", "popular")):
+        ax_gini.bar(i, gini[rec].mean(), color="#c0392b")
+        ax_gini.plot(np.full(gini[rec].size, i), gini[rec], "o", color="#333", ms=3)
+        ax_u.bar(i, u[rec], color="#c0392b")
+    for ax, title in (
+        (ax_gini, "Gini of impressions across notes"),
+        (ax_u, "unpredictability of authors' success"),
+    ):
+        ax.set_xticks([0, 1], ["recent (blind)", "popular"])
+        ax.set_title(title)
+    fig.tight_layout()
+    return Finding(
+        "matthew",
+        passed,
+        value,
+        "ranking by popularity raises exposure inequality (Gini, paired 95% CI above 0; top-1% "
+        "impression share) and unpredictability (which authors win differs more between "
+        "independent worlds of one community) over a popularity-blind ranking",
+        "Salganik, Dodds & Watts (2006)",
+        f"Gini {gini['popular'].mean():.2f} under popular vs {gini['recent'].mean():.2f} under "
+        f"recent; top 1% of notes get {top1['popular'].mean():.1%} vs "
+        f"{top1['recent'].mean():.1%} of impressions; unpredictability {u['popular']:.5f} vs "
+        f"{u['recent']:.5f} over {len(s.seeds)} worlds",
+        [
+            figure_html(
+                fig,
+                "Left: inequality of exposure per world (dots) and its mean. Right: "
+                "Salganik's unpredictability, the mean difference in an author's share "
+                "of likes between two worlds.",
+            )
+        ],
+    )
+
+
+def homogenisation(runs: Runs, s: Settings) -> Finding:
+    from .dynamics import homogenisation as narrowing
+
+    arms = [
+        ("baseline", seed, {"platform.recommender": rec})
+        for rec in ("interest", "recent")
+        for seed in s.seeds
+    ]
+    done = [narrowing(m.trace) for m in runs.many(arms)]
+    learn, blind = done[: len(s.seeds)], done[len(s.seeds) :]
+    d_h = {k: np.array([x["entropy_change"] for x in v]) for k, v in (("i", learn), ("r", blind))}
+    d_s = {
+        k: np.array([x["similarity_late"] - x["similarity_early"] for x in v])
+        for k, v in (("i", learn), ("r", blind))
+    }
+    h_diff, h_half = paired_diff_ci(d_h["r"], d_h["i"])  # interest − recent: want < 0
+    s_diff, s_half = paired_diff_ci(d_s["r"], d_s["i"])  # want > 0
+    value = {
+        "entropy_change_interest": round(float(d_h["i"].mean()), 4),
+        "entropy_change_recent": round(float(d_h["r"].mean()), 4),
+        "entropy_difference_ci95": round(h_half, 4),
+        "similarity_change_interest": round(float(d_s["i"].mean()), 4),
+        "similarity_change_recent": round(float(d_s["r"].mean()), 4),
+        "similarity_difference_ci95": round(s_half, 4),
+    }
+    return Finding(
+        "homogenisation",
+        bool(h_diff + h_half < 0 and s_diff - s_half > 0),
+        value,
+        "under interest (learning from each user's engagement), per-user topic entropy of "
+        "reads falls from week 1 to week 3 and users' reading grows more alike, relative to "
+        "the non-learning recent ranking (paired 95% CIs)",
+        "Chaney, Stewart & Engelhardt (2018)",
+        f"entropy change week 1 → 3: {d_h['i'].mean():+.3f} bits under interest vs "
+        f"{d_h['r'].mean():+.3f} under recent; similarity change {d_s['i'].mean():+.3f} vs "
+        f"{d_s['r'].mean():+.3f}",
+    )
+
+
+def cascades(runs: Runs, s: Settings) -> Finding:
+    from .cascades import cascade_summary
+
+    summaries = [cascade_summary(m.tables) for m in runs.each_seed("baseline")]
+    never = np.array([x["never_shared"] for x in summaries])
+    sizes = np.concatenate([np.asarray(x["sizes"], dtype=float) for x in summaries])
+    virality = np.concatenate([np.asarray(x["viralities"], dtype=float) for x in summaries])
+    reshared = int((sizes > 2).sum())
+    value = {
+        "never_shared_min": round(float(never.min()), 4),
+        "never_shared_mean": round(float(never.mean()), 4),
+        "trees": int(sizes.size),
+        "trees_with_reshares": reshared,
+        "largest_tree": float(sizes.max()) if sizes.size else 0.0,
+        "virality_mean": round(float(virality.mean()), 3) if virality.size else 0.0,
+        "virality_max": round(float(virality.max()), 3) if virality.size else 0.0,
+    }
+    figures = []
+    if sizes.size:
+        fig = Figure(figsize=(8.0, 3.2))
+        ax_size, ax_vir = fig.subplots(1, 2)
+        counts = np.bincount(sizes.astype(int))
+        ax_size.loglog(np.flatnonzero(counts), counts[counts > 0], "o", color="#c0392b")
+        ax_size.set(
+            title="share trees by size", xlabel="nodes (the note and its shares)", ylabel="trees"
+        )
+        ax_vir.plot(sizes, virality, "o", ms=3, alpha=0.6, color="#c0392b")
+        ax_vir.set(title="structural virality vs size", xlabel="nodes", ylabel="virality")
+        fig.tight_layout()
+        figures.append(
+            figure_html(
+                fig,
+                "Most trees are a note and one or two shares; "
+                "virality (mean distance between two nodes of a tree) "
+                "separates broadcasts from chains.",
+            )
+        )
+    return Finding(
+        "cascades",
+        bool(never.min() >= 0.90 and reshared > 0),
+        value,
+        "≥ 90% of notes never shared on every seed, and reshare trees exist (size and "
+        "structural virality distributions plotted)",
+        "Goel, Anderson, Hofman & Watts (2016)",
+        f"{never.mean():.1%} of notes never shared (lowest seed {never.min():.1%}); "
+        f"{sizes.size} share trees, {reshared} with reshares, the largest "
+        f"{value['largest_tree']:.0f} nodes; virality mean {value['virality_mean']}, "
+        f"max {value['virality_max']}",
+        figures,
+    )
+
+
+def size_invariance(runs: Runs, s: Settings) -> Finding:
+    from .dynamics import per_user_outcomes
+
+    sizes = s.size_ladder
+    ladder = runs.many(
+        [("baseline", seed, {"population.users": n}) for n in sizes for seed in s.size_seeds]
+    )
+    per_size: dict[int, dict[str, float]] = {}
+    for i, n in enumerate(sizes):
+        runs_n = ladder[i * len(s.size_seeds) : (i + 1) * len(s.size_seeds)]
+        outcomes = [per_user_outcomes(m.trace) for m in runs_n]
+        per_size[n] = {k: float(np.mean([o[k] for o in outcomes])) for k in outcomes[0]}
+    small, mid, large = sizes
+    value: dict[str, float] = {}
+    ok = True
+    for k in per_size[small]:
+        first = abs(per_size[mid][k] / per_size[small][k] - 1) if per_size[small][k] else math.nan
+        second = abs(per_size[large][k] / per_size[mid][k] - 1) if per_size[mid][k] else math.nan
+        value[f"{k}_{small}"] = round(per_size[small][k], 5)
+        value[f"{k}_{mid}"] = round(per_size[mid][k], 5)
+        value[f"{k}_{large}"] = round(per_size[large][k], 5)
+        value[f"{k}_change_{small}_{mid}"] = round(first, 4)
+        value[f"{k}_change_{mid}_{large}"] = round(second, 4)
+        ok &= second <= 0.10 and second < first
+    worst = max(value[f"{k}_change_{mid}_{large}"] for k in per_size[small])
+    return Finding(
+        "size_invariance",
+        bool(ok),
+        value,
+        f"per-user outcomes converge: each changes ≤ 10% from {mid:,} to {large:,} users, and "
+        f"less than from {small:,} to {mid:,}",
+        "a platform's constants scale with its audience (reference_users); genuine network "
+        "effects may remain",
+        f"largest change from {mid:,} to {large:,} users: {worst:.1%} (means over seeds "
+        f"{', '.join(map(str, s.size_seeds))})",
+    )
+
+
 FACTS: dict[str, Fact] = {
     "bass_recovery": bass_recovery,
     "like_concentration": like_concentration,
+    "cascades": cascades,
+    "matthew": matthew,
+    "homogenisation": homogenisation,
+    "seeding": seeding,
     "funnel": funnel,
     "loop": loop,
     "switch_2016": switch_2016,
-    "seeding": seeding,
+    "size_invariance": size_invariance,
 }
 
 
@@ -464,17 +756,29 @@ FACTS: dict[str, Fact] = {
 
 
 def run_battery(
-    settings: Settings, names: Sequence[str] | None = None, progress: Callable[[str], None] = print
+    settings: Settings,
+    names: Sequence[str] | None = None,
+    progress: Callable[[str], None] = print,
+    jobs: int | None = None,
 ) -> list[Finding]:
-    """Measure the facts (all, or ``names``) on shared runs."""
-    runs = Runs(settings)
-    findings = []
-    for name in names or FACTS:
-        progress(f"validate: {name} ...")
-        finding = FACTS[name](runs, settings)
-        progress(f"  {'pass' if finding.passed else 'FAIL'}  {finding.summary}")
-        findings.append(finding)
-    return findings
+    """Measure the facts (all, or ``names``) on shared runs, ``jobs`` runs at a time (default:
+    one per core)."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1:
+        runs = Runs(settings)
+        return [_measure(name, runs, settings, progress) for name in names or FACTS]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        runs = Runs(settings, pool)
+        return [_measure(name, runs, settings, progress) for name in names or FACTS]
+
+
+def _measure(name: str, runs: Runs, settings: Settings, progress: Callable[[str], None]) -> Finding:
+    progress(f"validate: {name} ...")
+    start = time.perf_counter()
+    finding = FACTS[name](runs, settings)
+    took = time.perf_counter() - start
+    progress(f"  {'pass' if finding.passed else 'FAIL'}  {finding.summary}  ({took:.0f} s)")
+    return finding
 
 
 def render(findings: Sequence[Finding], settings: Settings) -> str:
@@ -516,9 +820,10 @@ def validate(
     json_path: Path | None = None,
     names: Sequence[str] | None = None,
     progress: Callable[[str], None] = print,
+    jobs: int | None = None,
 ) -> list[Finding]:
     """Run the battery; write ``validation.html`` (and the JSON facts) atomically."""
-    findings = run_battery(settings, names, progress)
+    findings = run_battery(settings, names, progress, jobs)
     write_text(out / "validation.html", render(findings, settings))
     if json_path is not None:
         write_json(json_path, {"facts": [f.record() for f in findings]})

@@ -234,3 +234,18 @@ def test_register_rejects_taken_names_codes_and_bad_codes() -> None:
         with pytest.raises(ValueError):
             register(cls)
     assert "fresh_name" not in RECOMMENDERS
+
+
+def test_recent_is_blind_to_popularity() -> None:
+    """``recent``: newest unseen notes of the user's topics first; likes change nothing."""
+    p = Platform(PlatformConfig(recommender="recent"), rng=0)
+    author = p.create_user("a", "creator", ["food"], now=0)
+    fans = [p.create_user(f"f{i}", "consumer", ["food"], now=0) for i in range(3)]
+    food = [p.publish(author, ["food"], now=0) for _ in range(12)]
+    travel = [p.publish(author, ["travel"], now=0) for _ in range(3)]
+    for fan in fans[1:]:
+        p.like(fan, food[0], now=1)  # the oldest note becomes the most liked
+    first = p.discovery_feed(fans[0], now=2, k=10).notes
+    assert first == tuple(reversed(food))[:10]
+    second = p.discovery_feed(fans[0], now=3, k=10).notes
+    assert second[:2] == (food[1], food[0]) and set(second[2:]) <= set(travel)

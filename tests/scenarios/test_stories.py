@@ -30,11 +30,25 @@ def run(scenario: str, seed: int, **overrides) -> RedloopModel:
     return model
 
 
+def paired_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Mean of b − a over paired seeds and the half-width of its 95% CI (Student t)."""
+    from redloop.sim.experiments import mean_ci
+
+    return mean_ci(b - a)
+
+
 def test_machine_distribution_beats_editors_picks() -> None:
-    """2016: after the switch to CES pools, cards are opened and engaged with more."""
-    editors, switched = outcomes("editors_only"), outcomes("switch_2016")
-    for key in ("read_rate", "engagement_rate"):
-        assert (column(switched, key) > column(editors, key)).all(), key
+    """2016: after the switch to CES pools, cards are opened and engaged with more.
+
+    Since the discovery feed is infinite (editors' picks are topped up with the newest notes
+    of the user's topics), read rate is higher on average rather than on every seed: measured
+    on 2026-12-01 at 1,500 users, seeds 1-6: engagement rate higher on 6 of 6 (+12%), read
+    rate on 5 of 6 (+8%, seed 1 −0.4%), paired 95% CI of the read-rate gain above 0."""
+    seeds = (1, 2, 3, 4, 5, 6)
+    editors, switched = outcomes("editors_only", seeds), outcomes("switch_2016", seeds)
+    assert (column(switched, "engagement_rate") > column(editors, "engagement_rate")).all()
+    gain, half = paired_ci(column(editors, "read_rate"), column(switched, "read_rate"))
+    assert gain - half > 0, (gain, half)
     for seed in SEEDS:
         m = pd.DataFrame(next(r for r in switched if r["seed"] == seed)["_metrics"])
         before, after = m[m["day"] < 15], m[m["day"] >= 16]
@@ -43,22 +57,32 @@ def test_machine_distribution_beats_editors_picks() -> None:
         )
 
 
-def test_community_seeding_grows_a_new_brand() -> None:
-    """Seeding's lift is modest next to seed-to-seed noise (organic creators also find the
-    brand), so this runs at 4,000 users. Measured on 2026-11-27: seeds 1-4 at 4,000 users won
-    4 of 4, ratio of mean revenues 1.16; seeds 1-8 at 1,500 users won 6 of 8, ratio 1.17."""
-    seeds, crowd = (1, 2, 3), (("population.users", 4000),)
-    seeded = column(outcomes("new_domestic_brand", seeds, crowd), "revenue[PerfectDay]")
-    unseeded = column(outcomes("new_brand_no_seeding", seeds, crowd), "revenue[PerfectDay]")
-    assert (seeded > unseeded).all(), (seeded, unseeded)
-    assert seeded.mean() > 1.1 * unseeded.mean()
+def test_community_seeding_is_spent_through_the_marketplace() -> None:
+    """The story changed (2026-12-01). Creator notes now go through the marketplace at the
+    creators' prices plus the platform's 10% commission, and the brand spends its whole
+    budget. At that cost the lift is small next to seed-to-seed noise: at 4,000 users, seeds
+    1-6, seeded revenue beat the unseeded counterfactual on 5 of 6 seeds, ratio of means 1.09,
+    paired 95% CI including 0, for about ¥42,000 of spend against about ¥9,800 of extra
+    revenue. What holds on every seed: the budget is used and the sponsored notes it buys are
+    read."""
+    seeds, crowd = (1, 2), (("population.users", 1500),)
+    for r in outcomes("new_domestic_brand", seeds, crowd):
+        assert r["utilisation[PerfectDay]"] >= 0.9, r["utilisation[PerfectDay]"]
+        assert r["share_sponsored_note"] > 0
 
 
-def test_kocs_bring_more_revenue_than_head_kols_for_the_same_budget() -> None:
-    """The two-column feed gives small creators' notes the same traffic pools as stars'."""
-    kocs = column(outcomes("koc_seeding"), "revenue[PerfectDay]")
-    kols = column(outcomes("head_kols"), "revenue[PerfectDay]")
-    assert (kocs > kols).all(), (kocs, kols)
+def test_kocs_and_head_kols_are_compared_at_comparable_spend() -> None:
+    """The story changed (2026-12-01). Before, head KOLs spent about a third of their budget,
+    so "KOCs bring more revenue for the same budget" compared spend. With the marketplace
+    both tactics commit their budget; at 1,500 users, seeds 1-6, KOC seeding's revenue was
+    higher on 4 of 6 seeds, +19% on average, paired 95% CI including 0: no robust winner at
+    this size. Each brand adapts its weekly budget to its ROI, so spends can drift apart
+    (5-24% on seeds 5-6); the brand report shows budget and utilisation."""
+    kocs, kols = outcomes("koc_seeding"), outcomes("head_kols")
+    for results in (kocs, kols):
+        assert (column(results, "utilisation[PerfectDay]") >= 0.9).all()
+    spend = column(kocs, "spend[PerfectDay]") / column(kols, "spend[PerfectDay]")
+    assert (abs(spend - 1) <= 0.10).all(), spend
 
 
 @pytest.mark.parametrize("seed", SEEDS)
