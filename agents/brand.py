@@ -1,6 +1,6 @@
 """Brands: products with a hidden quality, a weekly budget and a marketing strategy.
 
-Strategies (DESIGN §3): seed many small creators (KOCs), pay a few head KOLs, buy feed or
+Strategies: seed many small creators (KOCs), pay a few head KOLs, buy feed or
 search ads, or cut prices. Each week the brand reviews sales against spend and adapts:
 fixed strategies scale their budget with last week's ROI; ``adaptive`` moves budget towards
 the tactic whose attributed revenue per yuan was best.

@@ -1,6 +1,6 @@
 """The public API of ``redloop.platform``: import from here.
 
-(``platform/`` is a namespace package on purpose, see DESIGN.md §1, so it has no
+(``platform/`` is a namespace package on purpose, see the README's Layout, so it has no
 ``__init__.py`` to re-export from.)
 """
 

@@ -89,7 +89,7 @@ def _channel(value: object) -> int:
 
 
 class Platform:
-    """A lifestyle community with a shop. See ../shared/DESIGN.md §2 for the rules."""
+    """A lifestyle community with a shop. The rules are in the README, "The platform"."""
 
     def __init__(
         self,

@@ -158,7 +158,7 @@ def _check_seq(name: str, value: object) -> None:
 class PlatformConfig:
     """Every tunable of the platform's logic, validated on construction.
 
-    Defaults follow ../shared/CALIBRATION.md: CES 1/1/4/4/8; pool quotas scaled like the
+    Defaults follow docs/calibration.md: CES 1/1/4/4/8; pool quotas scaled like the
     folklore stages (hundreds, thousands, ... views); a 7-day attribution window.
     """
 

@@ -414,7 +414,7 @@ class RedloopModel(mesa.Model):
     def social_proof(self, product: int, now: float) -> Generator[Any, Any, float]:
         """How much a product page's word of mouth backs a purchase, 0.25..1.
 
-        Shoppers read reviews before buying (the shop's edge, CALIBRATION.md): with no
+        Shoppers read reviews before buying (the shop's edge, docs/calibration.md): with no
         reviews they hesitate; many good reviews remove the doubt. Established brands carry
         a prior reputation worth ``PRIOR_REVIEWS`` reviews at their true quality. Pages are
         re-read at most once per simulated hour (behaviour generator).
