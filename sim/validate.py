@@ -724,7 +724,14 @@ def size_invariance(runs: Runs, s: Settings) -> Finding:
         value[f"{k}_change_{small}_{mid}"] = round(first, 4)
         value[f"{k}_change_{mid}_{large}"] = round(second, 4)
         ok &= second <= 0.10 and second < first
-    worst = max(value[f"{k}_change_{mid}_{large}"] for k in per_size[small])
+    changes = {
+        k: (value[f"{k}_change_{small}_{mid}"], value[f"{k}_change_{mid}_{large}"])
+        for k in per_size[small]
+    }
+    worst = max(changes, key=lambda k: changes[k][1])
+    broken = [
+        f"{k} {a:.1%} → {b:.1%}" for k, (a, b) in changes.items() if not (b <= 0.10 and b < a)
+    ]
     return Finding(
         "size_invariance",
         bool(ok),
@@ -733,8 +740,9 @@ def size_invariance(runs: Runs, s: Settings) -> Finding:
         f"less than from {small:,} to {mid:,}",
         "a platform's constants scale with its audience (reference_users); genuine network "
         "effects may remain",
-        f"largest change from {mid:,} to {large:,} users: {worst:.1%} (means over seeds "
-        f"{', '.join(map(str, s.size_seeds))})",
+        f"largest change from {mid:,} to {large:,} users: {changes[worst][1]:.1%} ({worst}); "
+        + (f"not converging: {'; '.join(broken)}" if broken else "every outcome converges")
+        + f" (means over seeds {', '.join(map(str, s.size_seeds))})",
     )
 
 
