@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from redloop.scenarios.schema import Scenario
+from redloop.sim.facts_diffusion import bass_scenario, fit_bass
 from redloop.sim.model import RedloopModel
-from redloop.sim.validate import bass_scenario, fit_bass
 
 
 def log_digest(model: RedloopModel) -> str:

@@ -11,12 +11,13 @@ import sys
 import numpy as np
 import pytest
 
-from redloop.sim import validate
+from redloop.sim import battery, facts_diffusion, validate
+from redloop.sim.model import RedloopModel
 
 
 def test_bass_fit_recovers_the_textbook_curve() -> None:
     days = np.arange(1, 41, dtype=float)
-    p_hat, q_hat = validate.fit_bass(days, validate.bass_curve(days, 0.02, 0.45))
+    p_hat, q_hat = facts_diffusion.fit_bass(days, facts_diffusion.bass_curve(days, 0.02, 0.45))
     assert p_hat == pytest.approx(0.02, rel=1e-4)
     assert q_hat == pytest.approx(0.45, rel=1e-4)
 
@@ -24,17 +25,17 @@ def test_bass_fit_recovers_the_textbook_curve() -> None:
 def test_bass_curve_peaks_at_t_star() -> None:
     p, q = 0.03, 0.38
     t = np.linspace(0, 30, 30_001)
-    rate = np.gradient(validate.bass_curve(t, p, q), t)
+    rate = np.gradient(facts_diffusion.bass_curve(t, p, q), t)
     assert t[rate.argmax()] == pytest.approx(math.log(q / p) / (p + q), abs=0.01)
 
 
 def test_continuous_bass_hazard_reaches_the_input_rates_in_a_network() -> None:
     """Network mixing runs (sparse followee averages) and adopts; full mixing is checked
     against the textbook curve in tests/sim/test_model.py."""
-    sc = validate.bass_scenario(0.02, 0.4, users=1500, days=20, seed=3)
+    sc = facts_diffusion.bass_scenario(0.02, 0.4, users=1500, days=20, seed=3)
     sc.adoption.mixing = "network"
     sc.population.graph = "powerlaw_cluster"
-    model = validate.RedloopModel(sc)
+    model = RedloopModel(sc)
     model.run_days(20)
     adopters = model.metrics()["adopters"].to_numpy()
     assert (np.diff(adopters) >= 0).all()
@@ -42,29 +43,29 @@ def test_continuous_bass_hazard_reaches_the_input_rates_in_a_network() -> None:
 
 
 def test_top_share() -> None:
-    assert validate.top_share(np.array([100] + [0] * 99)) == 1.0
-    assert validate.top_share(np.ones(1000)) == pytest.approx(0.01)
-    assert validate.top_share(np.zeros(10)) == 0.0
+    assert facts_diffusion.top_share(np.array([100] + [0] * 99)) == 1.0
+    assert facts_diffusion.top_share(np.ones(1000)) == pytest.approx(0.01)
+    assert facts_diffusion.top_share(np.zeros(10)) == 0.0
 
 
 def test_tail_test_tells_heavy_from_thin_tails() -> None:
     rng = np.random.default_rng(7)
     heavy = np.floor(rng.pareto(1.5, 5000) * 3 + 1)
     thin = np.floor(rng.exponential(5.0, 5000) + 1)
-    assert validate._heavy(validate.tail_test(heavy))
-    assert not validate._heavy(validate.tail_test(thin))
+    assert facts_diffusion._heavy(facts_diffusion.tail_test(heavy))
+    assert not facts_diffusion._heavy(facts_diffusion.tail_test(thin))
 
 
 def test_paired_difference_removes_the_spread_between_seeds() -> None:
     a = np.array([100.0, 1000.0, 10_000.0])
-    diff, half = validate.paired_diff_ci(a, a - 50.0)
+    diff, half = battery.paired_diff_ci(a, a - 50.0)
     assert diff == pytest.approx(-50.0)
     assert half == pytest.approx(0.0)
 
 
 def test_a_battery_needs_the_switch_day() -> None:
     with pytest.raises(ValueError, match="22 days"):
-        validate.Settings(quick=True, users=100, days=10, seeds=(1,), bass_users=100)
+        battery.Settings(quick=True, users=100, days=10, seeds=(1,), bass_users=100)
 
 
 @pytest.fixture(scope="module")
