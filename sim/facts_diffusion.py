@@ -19,6 +19,7 @@ from .battery import (
     bar_figure,
     paired_diff_ci,
 )
+from .dynamics import top_share
 from .report import figure_html
 
 # ------------------------------------------------------------------ Bass
@@ -113,15 +114,6 @@ def bass_recovery(runs: Runs, s: Settings) -> Finding:
 
 
 # ------------------------------------------------------------------ heavy tails
-
-
-def top_share(values: np.ndarray, top: float = 0.01) -> float:
-    """Share of the total held by the top ``top`` fraction of items (at least one item)."""
-    v = np.sort(np.asarray(values, dtype=np.float64))[::-1]
-    total = v.sum()
-    if total <= 0:
-        return 0.0
-    return float(v[: max(1, int(len(v) * top))].sum() / total)
 
 
 def tail_test(values: np.ndarray) -> dict[str, float]:

@@ -9,6 +9,7 @@ import pytest
 
 from redloop.platform.api import OrderStatus
 from redloop.scenarios.schema import load
+from redloop.sim.battery import paired_diff_ci
 from redloop.sim.experiments import Task, execute
 from redloop.sim.model import RedloopModel
 
@@ -30,13 +31,6 @@ def run(scenario: str, seed: int, **overrides) -> RedloopModel:
     return model
 
 
-def paired_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """Mean of b − a over paired seeds and the half-width of its 95% CI (Student t)."""
-    from redloop.sim.experiments import mean_ci
-
-    return mean_ci(b - a)
-
-
 def test_machine_distribution_beats_editors_picks() -> None:
     """2016: after the switch to CES pools, cards are opened and engaged with more.
 
@@ -47,7 +41,7 @@ def test_machine_distribution_beats_editors_picks() -> None:
     seeds = (1, 2, 3, 4, 5, 6)
     editors, switched = outcomes("editors_only", seeds), outcomes("switch_2016", seeds)
     assert (column(switched, "engagement_rate") > column(editors, "engagement_rate")).all()
-    gain, half = paired_ci(column(editors, "read_rate"), column(switched, "read_rate"))
+    gain, half = paired_diff_ci(column(editors, "read_rate"), column(switched, "read_rate"))
     assert gain - half > 0, (gain, half)
     for seed in SEEDS:
         m = pd.DataFrame(next(r for r in switched if r["seed"] == seed)["_metrics"])

@@ -42,12 +42,6 @@ def test_continuous_bass_hazard_reaches_the_input_rates_in_a_network() -> None:
     assert adopters[-1] > 0.5 * 1500
 
 
-def test_top_share() -> None:
-    assert facts_diffusion.top_share(np.array([100] + [0] * 99)) == 1.0
-    assert facts_diffusion.top_share(np.ones(1000)) == pytest.approx(0.01)
-    assert facts_diffusion.top_share(np.zeros(10)) == 0.0
-
-
 def test_tail_test_tells_heavy_from_thin_tails() -> None:
     rng = np.random.default_rng(7)
     heavy = np.floor(rng.pareto(1.5, 5000) * 3 + 1)
