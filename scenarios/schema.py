@@ -12,6 +12,7 @@ import difflib
 import math
 import tomllib
 import typing
+from collections.abc import Callable, Iterable
 from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -278,45 +279,51 @@ def _type_name(tp: Any) -> str:
     return {int: "integer", float: "number", str: "string", bool: "true/false"}.get(tp, str(tp))
 
 
+def _did_you_mean(
+    word: str, allowed: Iterable[str], template: str = " (did you mean {!r}?)"
+) -> str:
+    hint = difflib.get_close_matches(word, list(allowed), n=1)
+    return template.format(hint[0]) if hint else ""
+
+
+_SCALARS: dict[Any, Callable[[Any], bool]] = {
+    bool: lambda v: isinstance(v, bool),
+    int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    float: lambda v: isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v),
+    str: lambda v: isinstance(v, str),
+}
+
+
 def _convert(value: Any, tp: Any, meta: dict[str, Any], source: str, key: str) -> Any:
     origin = typing.get_origin(tp)
-    bad = ScenarioError(source, key, f"expected {_type_name(tp)}, got {value!r}")
-    if is_dataclass(tp):
-        if not isinstance(value, dict):
-            raise bad
+    if is_dataclass(tp) or origin in (list, dict):
+        if not isinstance(value, list if origin is list else dict):
+            raise ScenarioError(source, key, f"expected {_type_name(tp)}, got {value!r}")
+        if origin is dict:
+            return dict(value)
+        if origin is list:
+            (item,) = typing.get_args(tp)
+            return [_convert(v, item, {}, source, f"{key}[{i}]") for i, v in enumerate(value)]
         return build(tp, value, source, key)
-    if origin is list:
-        if not isinstance(value, list):
-            raise bad
-        (item,) = typing.get_args(tp)
-        return [_convert(v, item, {}, source, f"{key}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise bad
-        return dict(value)
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise bad
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise bad
-    elif tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            raise bad
+    accepts = _SCALARS.get(tp)
+    if accepts is not None and not accepts(value):
+        raise ScenarioError(source, key, f"expected {_type_name(tp)}, got {value!r}")
+    if tp is float:
         value = float(value)
-    elif tp is str and not isinstance(value, str):
-        raise bad
+    if tp is not bool:
+        _check_allowed(value, meta, source, key)
+    return value
+
+
+def _check_allowed(value: Any, meta: dict[str, Any], source: str, key: str) -> None:
     lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ScenarioError(source, key, f"{value!r} is out of range; allowed {lo} to {hi}")
     if choices and value not in choices:
-        hint = difflib.get_close_matches(str(value), choices, n=1)
-        did = f" (did you mean {hint[0]!r}?)" if hint else ""
+        did = _did_you_mean(str(value), choices)
         raise ScenarioError(
             source, key, f"{value!r} is not allowed{did}; choose one of {', '.join(choices)}"
         )
-    return value
 
 
 def build(cls: type, data: dict[str, Any], source: str, prefix: str = "") -> Any:
@@ -327,8 +334,7 @@ def build(cls: type, data: dict[str, Any], source: str, prefix: str = "") -> Any
     for key, value in data.items():
         path = f"{prefix}.{key}" if prefix else key
         if key not in known:
-            hint = difflib.get_close_matches(key, known, n=1)
-            did = f"did you mean {hint[0]!r}? " if hint else ""
+            did = _did_you_mean(key, known, "did you mean {!r}? ")
             raise ScenarioError(source, path, f"unknown key; {did}allowed: {', '.join(known)}")
         kwargs[key] = _convert(value, hints[key], dict(known[key].metadata), source, path)
     obj = cls(**kwargs)
@@ -341,55 +347,63 @@ def _check_semantics(obj: Any, source: str, prefix: str) -> None:
         return f"{prefix}.{key}" if prefix else key
 
     if isinstance(obj, Population):
-        for topic, weight in obj.interest_mix.items():
-            if topic not in TOPICS:
-                hint = difflib.get_close_matches(topic, TOPICS, n=1)
-                did = f" (did you mean {hint[0]!r}?)" if hint else ""
-                raise ScenarioError(
-                    source,
-                    at(f"interest_mix.{topic}"),
-                    f"unknown topic{did}; allowed: {', '.join(TOPICS)}",
-                )
-            if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
-                raise ScenarioError(
-                    source,
-                    at(f"interest_mix.{topic}"),
-                    f"weight must be a number >= 0, got {weight!r}",
-                )
+        _check_population(obj, source, at)
     if isinstance(obj, Scenario):
-        try:
-            config = obj.platform_config()
-            if config.recommender not in RECOMMENDERS:
-                raise ScenarioError(
-                    source,
-                    at("platform.recommender"),
-                    f"{config.recommender!r} is not a recommender; choose one of "
-                    f"{', '.join(RECOMMENDERS)}",
-                )
-        except PlatformError as exc:
+        _check_platform(obj, source, at)
+        _check_brands(obj, source, at)
+
+
+def _check_population(obj: Population, source: str, at: Callable[[str], str]) -> None:
+    for topic, weight in obj.interest_mix.items():
+        if topic not in TOPICS:
+            did = _did_you_mean(topic, TOPICS)
             raise ScenarioError(
-                source, at(f"platform.{exc.field or ''}".rstrip(".")), exc.message
-            ) from None
-        names = [b.name for b in obj.brands]
-        for i, b in enumerate(obj.brands):
-            if names.count(b.name) > 1:
-                raise ScenarioError(source, at(f"brands[{i}].name"), f"duplicate brand {b.name!r}")
-        for i, b in enumerate(obj.brands):
-            if (b.seeding_rule == "accounts") != bool(b.seeding_accounts):
-                raise ScenarioError(
-                    source,
-                    at(f"brands[{i}].seeding_accounts"),
-                    "give account names exactly when seeding_rule = 'accounts' "
-                    f"(seeding_rule is {b.seeding_rule!r})",
-                )
-        for i, ev in enumerate(obj.timeline):
-            if ev.kind in ("price", "campaign") and ev.brand not in names:
-                raise ScenarioError(
-                    source,
-                    at(f"timeline[{i}].brand"),
-                    f"{ev.brand!r} is not a brand of this scenario; "
-                    f"brands: {', '.join(names) or '(none)'}",
-                )
+                source,
+                at(f"interest_mix.{topic}"),
+                f"unknown topic{did}; allowed: {', '.join(TOPICS)}",
+            )
+        if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
+            raise ScenarioError(
+                source, at(f"interest_mix.{topic}"), f"weight must be a number >= 0, got {weight!r}"
+            )
+
+
+def _check_platform(obj: Scenario, source: str, at: Callable[[str], str]) -> None:
+    try:
+        config = obj.platform_config()
+    except PlatformError as exc:
+        raise ScenarioError(
+            source, at(f"platform.{exc.field or ''}".rstrip(".")), exc.message
+        ) from None
+    if config.recommender not in RECOMMENDERS:
+        raise ScenarioError(
+            source,
+            at("platform.recommender"),
+            f"{config.recommender!r} is not a recommender; choose one of {', '.join(RECOMMENDERS)}",
+        )
+
+
+def _check_brands(obj: Scenario, source: str, at: Callable[[str], str]) -> None:
+    names = [b.name for b in obj.brands]
+    for i, b in enumerate(obj.brands):
+        if names.count(b.name) > 1:
+            raise ScenarioError(source, at(f"brands[{i}].name"), f"duplicate brand {b.name!r}")
+    for i, b in enumerate(obj.brands):
+        if (b.seeding_rule == "accounts") != bool(b.seeding_accounts):
+            raise ScenarioError(
+                source,
+                at(f"brands[{i}].seeding_accounts"),
+                "give account names exactly when seeding_rule = 'accounts' "
+                f"(seeding_rule is {b.seeding_rule!r})",
+            )
+    for i, ev in enumerate(obj.timeline):
+        if ev.kind in ("price", "campaign") and ev.brand not in names:
+            raise ScenarioError(
+                source,
+                at(f"timeline[{i}].brand"),
+                f"{ev.brand!r} is not a brand of this scenario; "
+                f"brands: {', '.join(names) or '(none)'}",
+            )
 
 
 def _named_tables(value: Any) -> bool:

@@ -174,33 +174,9 @@ def line_chart(
     if band is not None:
         body += _band(frame, days, *band)
     if reference is not None:
-        y = frame.y(reference)
-        body.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#555" '
-            'stroke-dasharray="5 4" data-reference="1"/>'
-        )
-        if reference_label:
-            body.append(
-                f'<text x="{LEFT + 4}" y="{y - 4:.1f}" fill="#555">{escape(reference_label)}</text>'
-            )
+        body += _reference(frame, reference, reference_label)
     for i, values in enumerate(series.values()):
-        c = colour(i)
-        runs: list[list[str]] = [[]]
-        for d, v in zip(days, values, strict=True):
-            if isinstance(v, float) and math.isnan(v):
-                runs.append([])
-            else:
-                runs[-1].append(f"{frame.x(d):.1f},{frame.y(v):.1f}")
-        for run in runs:
-            if len(run) > 1:
-                body.append(
-                    f'<polyline points="{" ".join(run)}" fill="none" stroke="{c}" '
-                    'stroke-width="2"/>'
-                )
-            if len(run) == 1 or len(days) <= 20:
-                for pt in run:
-                    x, y = pt.split(",")
-                    body.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{c}"/>')
+        body += _line(frame, days, values, colour(i))
     if len(series) > 1:
         body.append(_legend(list(series), [colour(i) for i in range(len(series))]))
     if not finite:
@@ -209,6 +185,39 @@ def line_chart(
             f"{escape(empty)}</text>"
         )
     return _svg(name, len(days), body, title)
+
+
+def _reference(frame: _Frame, value: float, label: str) -> list[str]:
+    """A dashed horizontal line at ``value``, with its label above it."""
+    y = frame.y(value)
+    parts = [
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#555" '
+        'stroke-dasharray="5 4" data-reference="1"/>'
+    ]
+    if label:
+        parts.append(f'<text x="{LEFT + 4}" y="{y - 4:.1f}" fill="#555">{escape(label)}</text>')
+    return parts
+
+
+def _line(frame: _Frame, days: Sequence[int], values: Sequence[float], c: str) -> list[str]:
+    """One series: a polyline per stretch without NaN, dots where points are few or alone."""
+    runs: list[list[str]] = [[]]
+    for d, v in zip(days, values, strict=True):
+        if isinstance(v, float) and math.isnan(v):
+            runs.append([])
+        else:
+            runs[-1].append(f"{frame.x(d):.1f},{frame.y(v):.1f}")
+    parts = []
+    for run in runs:
+        if len(run) > 1:
+            parts.append(
+                f'<polyline points="{" ".join(run)}" fill="none" stroke="{c}" stroke-width="2"/>'
+            )
+        if len(run) == 1 or len(days) <= 20:
+            for pt in run:
+                x, y = pt.split(",")
+                parts.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{c}"/>')
+    return parts
 
 
 def _band(
