@@ -128,7 +128,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     summary = table.groupby(keys)[["gmv", "orders", "r_loop", "mean_dau"]].mean() if keys else table
     with _pandas_display():
         print(summary.to_string(float_format=lambda v: f"{v:,.4g}"))
-    print(f"{len(table)} runs: {out / 'results.parquet'} (and results.csv)")
+    ran = table.attrs.get("ran", len(table))
+    total = len(table)
+    done = f"ran {ran} of {total} runs" if ran else f"nothing to run: all {total} runs were done"
+    print(f"{done}; table rewritten: {out / 'results.parquet'} (and results.csv)")
     return 0
 
 

@@ -11,10 +11,13 @@ import itertools
 import json
 import math
 import os
+import threading
+import time
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import cached_property
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -38,9 +41,12 @@ class Task:
     overrides: tuple[tuple[str, Any], ...]
     seed: int
 
-    @property
+    @cached_property
     def run_id(self) -> str:
-        key = json.dumps([self.scenario, sorted(self.overrides), self.seed], default=str)
+        """A hash of the fully resolved scenario (its file, everything it extends, the
+        overrides and the seed): editing any of them makes a new run, never a stale row."""
+        content = json.dumps(asdict(self.load()), sort_keys=True, default=str)
+        key = json.dumps([self.scenario, sorted(self.overrides), self.seed, content], default=str)
         return hashlib.sha1(key.encode()).hexdigest()[:12]
 
     def load(self):
@@ -117,6 +123,8 @@ def execute(
     on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run tasks in parallel on local processes or Ray; results in task order."""
+    if not tasks:
+        return []
     runner = _run_ray if backend == "ray" else _run_local
     results: dict[str, dict[str, Any]] = {}
     with tqdm(total=len(tasks), unit="run", disable=not progress) as bar:
@@ -135,12 +143,42 @@ def _run_local(
     if jobs == 1 or len(tasks) == 1:
         yield from map(run_task, tasks)
         return
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn")
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)),
+        mp_context=get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    try:
         futures = [pool.submit(run_task, t) for t in tasks]
         for future in as_completed(futures):
             yield future.result()
+    except BaseException:  # Ctrl-C, SIGTERM turned into SystemExit, a failed run
+        _stop(pool)
+        raise
+    pool.shutdown()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now, not after their current run."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)
+
+
+def _die_with_parent(parent: int, every: float = 0.5) -> None:
+    """Worker initializer: exit as soon as the sweep's process is gone (even SIGKILLed, when
+    no clean-up of its own can run), so a killed sweep never leaves runs computing."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 def _run_ray(tasks: list[Task], jobs: int | None, address: str | None) -> Iterator[dict[str, Any]]:
@@ -306,7 +344,9 @@ def sweep(
 ) -> pd.DataFrame:
     """Run the grid × seeds, one row per run in ``results.csv`` and ``results.parquet``.
 
-    Finished runs are kept in ``runs/<run_id>.json``; re-running skips them.
+    Finished runs are kept in ``runs/<run_id>.json``; re-running skips them (a run's id
+    covers the resolved scenario's content, so an edited scenario runs again). The table's
+    ``attrs["ran"]`` says how many runs this call executed (0: nothing was left to run).
     """
     tasks = sweep_tasks(scenario, grid, seeds)
     done_dir = out / "runs"
@@ -320,6 +360,7 @@ def sweep(
     execute(todo, backend=backend, jobs=jobs, address=address, progress=progress, on_result=keep)
     rows = [json.loads((done_dir / f"{t.run_id}.json").read_text()) for t in tasks]
     table = pd.DataFrame(rows)
+    table.attrs["ran"] = len(todo)
     write_csv(out / "results.csv", table)
     atomic_write(out / "results.parquet", lambda f: table.to_parquet(f, index=False), binary=True)
     return table

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import math
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 
 from redloop.scenarios.schema import ScenarioError
@@ -96,3 +101,55 @@ def test_sweep_with_an_invalid_value_fails_before_running(tmp_path: Path, capsys
     assert code == 2
     assert "behaviour.open_rate" in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
+
+
+def test_rerunning_a_finished_sweep_says_nothing_to_run(tmp_path: Path, capsys) -> None:
+    argv = ["sweep", "baseline", "--set", "population.users=120", "--set", "days=1"]
+    argv += ["--seeds", "2", "--jobs", "2", "--out", str(tmp_path), "--quiet"]
+    assert main(argv) == 0
+    assert "ran 2 of 2 runs" in capsys.readouterr().out
+    (tmp_path / "results.csv").unlink()
+    assert main(argv) == 0  # once raised "max_workers must be greater than 0"
+    assert "nothing to run: all 2 runs were done" in capsys.readouterr().out
+    assert len(pd.read_csv(tmp_path / "results.csv")) == 2, "the table is written again"
+
+
+def test_editing_a_scenario_file_or_what_it_extends_makes_new_runs(tmp_path: Path) -> None:
+    base = tmp_path / "base.toml"
+    child = tmp_path / "child.toml"
+    base.write_text('extends = "baseline"\n[behaviour]\nopen_rate = 0.05\n', encoding="utf-8")
+    child.write_text('extends = "base.toml"\ndays = 1\n', encoding="utf-8")
+    grid = [("population.users", [120])]
+    first = sweep(str(child), grid, seeds=1, out=tmp_path / "out", jobs=1, progress=False)
+    same = sweep(str(child), grid, seeds=1, out=tmp_path / "out", jobs=1, progress=False)
+    assert same.attrs["ran"] == 0 and list(same["run_id"]) == list(first["run_id"])
+    base.write_text('extends = "baseline"\n[behaviour]\nopen_rate = 0.2\n', encoding="utf-8")
+    edited = sweep(str(child), grid, seeds=1, out=tmp_path / "out", jobs=1, progress=False)
+    assert edited.attrs["ran"] == 1, "the edit in the extended file is a new run"
+    assert list(edited["run_id"]) != list(first["run_id"])
+    assert edited["read_rate"].iloc[0] != first["read_rate"].iloc[0]
+
+
+def test_killing_a_sweep_leaves_no_worker_running(tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "redloop.sim.cli", "sweep", "baseline", "--seeds", "4"]
+    argv += ["--set", "population.users=3000", "--jobs", "2", "--out", str(tmp_path), "--quiet"]
+    parent = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 180
+        workers: list[psutil.Process] = []
+        while time.monotonic() < deadline:  # until both workers are busy with a run
+            workers = [
+                p
+                for p in psutil.Process(parent.pid).children(recursive=True)
+                if "spawn_main" in " ".join(p.cmdline())
+            ]
+            if len(workers) == 2 and all(p.cpu_times().user > 3.0 for p in workers):
+                break
+            time.sleep(0.2)
+        assert len(workers) == 2, "the sweep started its two workers"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        _, alive = psutil.wait_procs(workers, timeout=30)
+        assert not alive, f"workers outlived the killed sweep: {[p.pid for p in alive]}"
+    finally:
+        parent.kill()
