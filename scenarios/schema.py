@@ -31,6 +31,13 @@ class ScenarioError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
+class OverrideError(ScenarioError):
+    """An override (a command-line flag or ``--set key=value``) is invalid, not the file."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__("override", key, problem)
+
+
 def spec(
     default: Any,
     doc: str,
@@ -443,12 +450,25 @@ def named() -> dict[str, Path]:
 def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     source = str(path)
     if not path.is_file():
-        names = ", ".join(named()) or "(none)"
-        raise ScenarioError(source, "", f"no such scenario file; named scenarios: {names}")
+        names = named()
+        did = _did_you_mean(path.stem, names, "did you mean {!r}? ")
+        listed = ", ".join(names) or "(none)"
+        raise ScenarioError(source, "", f"no such scenario file; {did}named scenarios: {listed}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "", f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            source,
+            "",
+            f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            "a scenario is a TOML file saved as UTF-8",
+        ) from None
+    except RecursionError:
+        raise ScenarioError(source, "", "tables nested too deeply to be a scenario") from None
+    except OSError as exc:
+        raise ScenarioError(source, "", f"cannot be read ({exc.strerror})") from None
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -473,7 +493,16 @@ def load(name_or_path: str | Path, **overrides: Any) -> Scenario:
     data.setdefault("name", path.stem)
     for dotted, value in overrides.items():
         set_key(data, dotted, value)
-    return build(Scenario, data, str(path))
+    try:
+        return build(Scenario, data, str(path))
+    except OverrideError:
+        raise
+    except ScenarioError as exc:
+        if exc.key in overrides:  # the value given on top of the file is what was wrong
+            raise OverrideError(exc.key, exc.problem) from None
+        raise
+    except RecursionError:
+        raise ScenarioError(str(path), "", "tables nested too deeply to be a scenario") from None
 
 
 def set_key(data: dict[str, Any], dotted: str, value: Any) -> None:

@@ -6,7 +6,10 @@ Usage errors (a bad scenario, an unknown option) print one clear message and exi
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import re
+import socket
 import sys
 from pathlib import Path
 
@@ -43,17 +46,66 @@ def _scenario_from(args: argparse.Namespace) -> schema.Scenario:
     return schema.load(args.scenario, **overrides)
 
 
+#: Command-line flags that override a scenario key (the rest come from ``--set key=value``).
+_FLAGS = {"days": "days", "population.users": "users", "seed": "seed"}
+
+
+def _flag_of(args: argparse.Namespace, key: str) -> str:
+    """The flag the user typed for an override ``key``, to blame it rather than the file."""
+    attr = _FLAGS.get(key)
+    if attr is not None and getattr(args, attr, None) is not None:
+        return f"--{attr} ({key})"
+    return f"--set {key}"
+
+
 def _interval(totals: dict) -> str:
     """`` [lo, hi]``: R_loop's 95% interval, when there is one."""
     bounds = totals.get("r_loop_interval")
     return f" [{bounds[0]:.2f}, {bounds[1]:.2f}]" if bounds else ""
 
 
+RESULTS = Path("results")
+#: What a results folder of a run holds; any of them there means an earlier run.
+RUN_FILES = ("summary.json", "events.sqlite", "metrics.csv", "report.html")
+
+
+def _results_folder(out: str | None, *default: str) -> Path:
+    """``--out``, or ``results/<default parts>`` made a single safe folder name: a scenario
+    named ``../../x`` cannot place its results outside ``results/``."""
+    if out:
+        path = Path(out)
+    else:
+        name = re.sub(r"[^\w.-]+", "-", "-".join(default)).strip(".-") or "run"
+        path = RESULTS / name
+    _check_writable(path, "--out", folder=True)
+    return path
+
+
+def _fresh(out: Path, *, force: bool) -> Path:
+    """A run never writes over another: refuse a folder holding one, or with ``--force``
+    move it aside (``NAME.previous-N``) first. Returns where the old run went, if anywhere."""
+    earlier = [name for name in RUN_FILES if (out / name).exists()]
+    if not earlier:
+        return out
+    if not force:
+        raise UsageError(
+            f"--out {out}: holds an earlier run ({', '.join(earlier)}); pass --force to move "
+            "it aside, or choose another --out"
+        )
+    n = 1
+    while (aside := out.with_name(f"{out.name}.previous-{n}")).exists():
+        n += 1
+    out.rename(aside)
+    print(f"moved the earlier run in {out} to {aside}")
+    return aside
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from redloop.sim.runner import run_scenario
 
     scenario = _scenario_from(args)
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-seed{scenario.seed}"
+    out = _results_folder(args.out, scenario.name, f"seed{scenario.seed}")
+    _fresh(out, force=args.force)
     result = run_scenario(scenario, out, progress=not args.quiet)
     totals = result.summary["totals"]
     print(
@@ -87,7 +139,7 @@ def _positive(value: str) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from redloop.sim.experiments import compare
 
-    out = Path(args.out) if args.out else Path("results") / f"compare-{args.a}-vs-{args.b}"
+    out = _results_folder(args.out, "compare", Path(args.a).stem, "vs", Path(args.b).stem)
     overrides = {}
     if args.days is not None:
         overrides["days"] = args.days
@@ -113,7 +165,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from redloop.sim.experiments import parse_set, sweep
 
     grid = [parse_set(option) for option in args.set]
-    out = Path(args.out) if args.out else Path("results") / f"sweep-{args.scenario}"
+    out = _results_folder(args.out, "sweep", Path(args.scenario).stem)
     table = sweep(
         args.scenario,
         grid,
@@ -165,8 +217,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--fact: unknown fact {unknown[0]!r}; allowed: {', '.join(validate.FACTS)}"
         )
-    out = Path(args.out) if args.out else Path("results") / "validation"
-    _check_writable(out, "--out", folder=True)
+    out = _results_folder(args.out, "validation")
     if args.json:
         _check_writable(Path(args.json), "--json", folder=False)
     settings = validate.QUICK if args.quick else validate.FULL
@@ -197,9 +248,40 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
 
 
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {value!r}") from None
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{number} is out of range; allowed 1 to 65535")
+    return number
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """Say before the server starts what would make it fail: a host that is not an address
+    of this machine, or a port already taken (the server's own error comes after its URL)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise UsageError(f"--host {host}: does not resolve to an address") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(
+                    f"--port {port}: already in use on {host}; choose another with --port"
+                ) from None
+            raise UsageError(f"--host {host}: cannot listen there ({exc.strerror})") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from redloop.platform.http import serve
 
+    _check_bindable(args.host, args.port)
     # A scenario's platform settings make a load test comparable to an in-process run of it.
     config = schema.load(args.scenario).platform_config() if args.scenario else None
     return serve(host=args.host, port=args.port, recommender=args.recommender, config=config)
@@ -234,6 +316,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     from redloop.viz.app import serve
 
     schema.load(args.scenario)  # validate first: a bad name is a usage error, not a blank page
+    _check_bindable(args.host, args.port)
     return serve(args.scenario, host=args.host, port=args.port)
 
 
@@ -250,6 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_overrides(run)
     run.add_argument("--out", help="results folder (default results/<scenario>-seed<seed>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="if --out holds an earlier run, move it aside to OUT.previous-N and run",
+    )
     run.set_defaults(func=cmd_run)
 
     bench = sub.add_parser("bench", help="print throughput and memory figures")
@@ -326,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the platform over HTTP (ASGI)")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port 1-65535 (default 8000)")
     serve.add_argument(
         "--scenario",
         help="take the platform settings (recommender, pools, seen filter...) of this scenario "
@@ -385,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     viz = sub.add_parser("viz", help="start the browser visualiser")
     viz.add_argument("scenario", nargs="?", default="baseline", help="scenario to open")
     viz.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    viz.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    viz.add_argument("--port", type=_port, default=8765, help="port 1-65535 (default 8765)")
     viz.set_defaults(func=cmd_viz)
     return parser
 
@@ -399,6 +487,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.func(args)
+    except schema.OverrideError as exc:
+        print(f"redloop: error: {_flag_of(args, exc.key)}: {exc.problem}", file=sys.stderr)
+        return EXIT_USAGE
     except (schema.ScenarioError, UsageError) as exc:
         print(f"redloop: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -85,10 +85,98 @@ def test_bad_scenario_is_a_usage_error_and_writes_nothing(tmp_path: Path) -> Non
     assert not out.exists()
 
 
-def test_out_of_range_override_names_the_key(tmp_path: Path) -> None:
+def test_out_of_range_flag_is_blamed_on_the_flag_not_the_file(tmp_path: Path) -> None:
     result = redloop("run", "baseline", "--users", "3", "--out", str(tmp_path / "o"))
     assert result.returncode == 2
-    assert "population.users" in result.stderr and "10 to 5000000" in result.stderr
+    assert result.stderr.startswith("redloop: error: --users (population.users): 3 is out of")
+    assert "10 to 5000000" in result.stderr and "baseline.toml" not in result.stderr
+    swept = redloop("sweep", "baseline", "--set", "days=-3", "--out", str(tmp_path / "s"))
+    assert swept.returncode == 2 and "--set days: -3 is out of range" in swept.stderr
+    assert not (tmp_path / "o").exists() and not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'name = "x"\ndays = \xff\n', "not UTF-8 text (byte 0xff"),
+        (b"\x00\x01\x02binary", "not valid TOML"),
+        (b"a = " + b"{b = " * 500 + b"1" + b"}" * 500 + b"\n", "nested too deeply"),
+    ],
+    ids=["not-utf8", "binary", "deep-nesting"],
+)
+def test_unreadable_scenario_files_get_one_line(tmp_path: Path, content: bytes, problem: str):
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(content)
+    result = redloop("run", str(bad), "--out", str(tmp_path / "o"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and problem in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_mistyped_scenario_name_gets_a_suggestion() -> None:
+    result = redloop("run", "baselin")
+    assert result.returncode == 2 and "did you mean 'baseline'?" in result.stderr
+
+
+def test_a_scenario_name_cannot_place_results_outside_results(tmp_path: Path) -> None:
+    escaping = tmp_path / "escaping.toml"
+    escaping.write_text('extends = "baseline"\nname = "../../../escaped"\ndays = 1\n')
+    result = redloop("run", str(escaping), "--users", "60", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in (tmp_path / "results").iterdir()] == ["escaped-seed1"]
+    assert not list(tmp_path.parent.parent.glob("escaped*"))
+
+
+def test_a_run_never_writes_over_another(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    argv = ["run", "baseline", "--users", "60", "--days", "1", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    first = (out / "summary.json").read_text()
+    again = redloop(*argv)
+    assert again.returncode == 2 and "holds an earlier run" in again.stderr
+    assert "--force" in again.stderr and (out / "summary.json").read_text() == first
+    assert main([*argv, "--seed", "2", "--force"]) == 0
+    assert (tmp_path / "run.previous-1" / "summary.json").read_text() == first
+    assert json.loads((out / "summary.json").read_text())["seed"] == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["serve", "--port", "-1"], "argument --port: -1 is out of range; allowed 1 to 65535"),
+        (["serve", "--port", "70000"], "70000 is out of range"),
+        (["viz", "--port", "http"], "expected a port number, got 'http'"),
+        (["serve", "--host", "999.1.1.1"], "--host 999.1.1.1: does not resolve"),
+    ],
+)
+def test_bad_ports_and_hosts_are_usage_errors(argv: list[str], message: str) -> None:
+    result = redloop(*argv)
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_busy_port_is_named_with_a_hint() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = redloop("serve", "--port", port)
+    assert result.returncode == 2
+    assert f"--port {port}: already in use on 127.0.0.1; choose another with --port" in (
+        result.stderr
+    )
+
+
+@pytest.mark.parametrize("where", ["file", "under-file"])
+def test_out_that_cannot_be_a_folder_is_refused_before_running(tmp_path: Path, where: str):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    out = a_file if where == "file" else a_file / "sub"
+    result = redloop("run", "baseline", "--users", "60", "--days", "1", "--out", str(out))
+    assert result.returncode == 2 and "--out" in result.stderr
+    assert a_file.read_text() == "x"
 
 
 def test_unknown_scenario_lists_the_named_ones() -> None:
