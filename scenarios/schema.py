@@ -414,7 +414,9 @@ def _check_brands(obj: Scenario, source: str, at: Callable[[str], str]) -> None:
 
 
 def _named_tables(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, dict) and "name" in v for v in value)
+    return isinstance(value, list) and all(
+        isinstance(v, dict) and isinstance(v.get("name"), str) for v in value
+    )
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -322,8 +322,17 @@ def parse_set(option: str) -> tuple[str, list[Any]]:
 
 
 def sweep_tasks(scenario: str, grid: list[tuple[str, list[Any]]], seeds: int) -> list[Task]:
-    base_seed = load(scenario).seed
     keys = [k for k, _ in grid]
+    for key in keys:
+        if key == "seed":
+            raise ScenarioError(
+                "--set", key, "seeds come from --seeds N (the scenario's seed, +1, +2, ...)"
+            )
+        if keys.count(key) > 1:
+            raise ScenarioError(
+                "--set", key, "given more than once; give all its values in one --set key=v1,v2"
+            )
+    base_seed = load(scenario).seed
     tasks = []
     for combo in itertools.product(*(vals for _, vals in grid)):
         items = tuple(sorted(zip(keys, combo, strict=True)))
