@@ -43,7 +43,24 @@ def _scenario_from(args: argparse.Namespace) -> schema.Scenario:
         overrides["population.users"] = args.users
     if args.seed is not None:
         overrides["seed"] = args.seed
-    return schema.load(args.scenario, **overrides)
+    scenario = schema.load(args.scenario, **overrides)
+    _check_memory(scenario)
+    return scenario
+
+
+def _check_memory(scenario: schema.Scenario) -> None:
+    """Refuse a run that cannot fit in this machine's memory, before building anything."""
+    from redloop.sim import memory
+
+    users, days = scenario.population.users, scenario.days
+    need, have = memory.estimate(users, days), memory.available()
+    if need > have:
+        fits = memory.users_that_fit(days, have)
+        raise UsageError(
+            f"{users:,} users for {days} days need about {memory.gigabytes(need)} of memory; "
+            f"this machine has {memory.gigabytes(have)} available (about {fits:,} users fit "
+            f"for {days} days): lower --users or --days"
+        )
 
 
 #: Command-line flags that override a scenario key (the rest come from ``--set key=value``).

@@ -284,3 +284,14 @@ def test_bench_sim_reports_rates_and_a_history_digest(tmp_path: Path, capsys) ->
     again = json.loads(out.read_text())["sim"]
     assert [r["event_log_digest"] for r in again] == [r["event_log_digest"] for r in first]
     assert first[0]["event_log_digest"] != first[1]["event_log_digest"]
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_before_building(tmp_path: Path) -> None:
+    from redloop.sim import memory
+
+    fits = memory.estimate(10_000, 30) < memory.available()
+    assert fits, "this machine holds a 10,000-user month"
+    result = redloop("run", "baseline", "--users", "5000000", "--out", str(tmp_path / "o"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "5,000,000 users for 30 days need about" in result.stderr
+    assert "lower --users or --days" in result.stderr and not (tmp_path / "o").exists()
