@@ -12,9 +12,12 @@ import re
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from redloop import __version__
-from redloop.scenarios import schema
+
+if TYPE_CHECKING:  # the schema pulls in the platform: imported where a command needs it
+    from redloop.scenarios import schema
 
 EXIT_USAGE = 2
 
@@ -36,6 +39,8 @@ def _add_scenario_overrides(p: argparse.ArgumentParser) -> None:
 
 
 def _scenario_from(args: argparse.Namespace) -> schema.Scenario:
+    from redloop.scenarios import schema
+
     overrides = {}
     if args.days is not None:
         overrides["days"] = args.days
@@ -136,6 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
+    from redloop.scenarios import schema
+
     if args.schema:
         for key, kind, default, doc in schema.field_docs():
             print(f"{key:<40} {kind:<16} {default:<14} {doc}")
@@ -297,6 +304,7 @@ def _check_bindable(host: str, port: int) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from redloop.platform.http import serve
+    from redloop.scenarios import schema
 
     _check_bindable(args.host, args.port)
     # A scenario's platform settings make a load test comparable to an in-process run of it.
@@ -330,6 +338,7 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
+    from redloop.scenarios import schema
     from redloop.viz.app import serve
 
     schema.load(args.scenario)  # validate first: a bad name is a usage error, not a blank page
@@ -502,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    from redloop.scenarios import schema
+
     try:
         return args.func(args)
     except schema.OverrideError as exc:

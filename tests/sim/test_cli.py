@@ -295,3 +295,19 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_building(tmp_path: Pa
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "5,000,000 users for 30 days need about" in result.stderr
     assert "lower --users or --days" in result.stderr and not (tmp_path / "o").exists()
+
+
+def test_help_loads_neither_the_model_nor_the_platform() -> None:
+    """``redloop --help`` answers fast: no module that pulls in Mesa, numba or the platform."""
+    probe = (
+        "import sys, contextlib, io\n"
+        "from redloop.sim.cli import build_parser\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    build_parser().parse_args(['run', '--help'])\n"
+        "heavy = [m for m in ('mesa', 'numba', 'redloop.platform.core', 'redloop.sim.model',"
+        " 'pandas') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
