@@ -3,7 +3,8 @@
 Input models are strict (``"5"`` is not a number, ``true`` is not 1) and forbid unknown fields.
 Their value ranges also appear in the OpenAPI schema, which is why some repeat a range the
 platform checks again: the schema tells clients what is allowed before they send it.
-Output models read the platform's frozen views by attribute (``UserOut.of(platform.user(3))``).
+Output models read the platform's frozen views by attribute (``UserOut.of(platform.user(3))``);
+those that mirror a view are made from its dataclass (``views.mirror``), so it is defined once.
 """
 
 from __future__ import annotations
@@ -14,8 +15,24 @@ from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..boosts import MAX_FEE, MAX_HOURS, MIN_FEE, MIN_HOURS
-from ..collabs import MAX_OFFER_HOURS, MAX_REASON_CHARS, CollabStatus
-from ..model import TOPICS, AdPlacement, BoostGoal, Channel, NoteFormat, Origin
+from ..collabs import MAX_OFFER_HOURS, MAX_REASON_CHARS, Collaboration, CollabStatus
+from ..model import (
+    TOPICS,
+    AdCampaign,
+    AdPlacement,
+    Boost,
+    BoostGoal,
+    Channel,
+    Note,
+    NoteFormat,
+    Order,
+    Origin,
+    Product,
+    SearchResult,
+    User,
+)
+from ..shares import Cascade, Share, SharedItem
+from .views import Out, mirror
 
 __all__ = [
     "MAX_ID",
@@ -200,30 +217,14 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 # ================================================================ output models
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    @classmethod
-    def of(cls, view: object) -> Any:
-        return cls.model_validate(view)
-
-
-class UserOut(_Out):
-    id: int
-    name: str
-    kind: str
-    interests: list[str]
-    created_at: float
-    followers: int
-    following: int
-    notes: int
+UserOut = mirror(User, "UserOut")
 
 
 class NewUserOut(UserOut):
     token: str = Field(description="bearer token for Authorization headers; shown only once")
 
 
-class IdPage(_Out):
+class IdPage(Out):
     total: int
     offset: int
     ids: list[int]
@@ -234,149 +235,90 @@ class IdPage(_Out):
         return cls(total=len(ids), offset=offset, ids=list(ids[offset : offset + limit]))
 
 
-class FollowOut(_Out):
+class FollowOut(Out):
     user: int
     target: int
     following: bool
     changed: bool = Field(description="false when the request was a no-op")
 
 
-class NoteOut(_Out):
-    id: int
-    author: int
-    created_at: float
-    format: str
-    topics: list[str]
-    products: list[int]
-    sponsor: int | None
-    sponsored: bool
-    title: str
-    impressions: int
-    reads: int
-    likes: int
-    collects: int
-    comments: int
-    shares: int
-    follows: int
-    ces: float
-    interaction_rate: float
-    pool_stage: int | None
+NoteOut = mirror(
+    Note, "NoteOut", after={"sponsor": ("sponsored", bool), "ces": ("interaction_rate", float)}
+)
 
 
-class EngagementOut(_Out):
+class EngagementOut(Out):
     changed: bool = Field(description="false when the request was a no-op (a second like...)")
     note: NoteOut
 
 
-class CommentOut(_Out):
+class CommentOut(Out):
     note: int
     user: int
     time: float
     text: str
 
 
-class CommentPage(_Out):
+class CommentPage(Out):
     total: int
     offset: int
     comments: list[CommentOut]
 
 
-class DiscoveryPageOut(_Out):
+class DiscoveryPageOut(Out):
     notes: list[int]
     ad_slots: list[int] = Field(description="positions in notes that are paid ads")
     boost_slots: list[int] = Field(description="positions in notes that are promoted (boosts)")
 
 
-class FollowingPageOut(_Out):
+class FollowingPageOut(Out):
     notes: list[int]
     next_before: int | None = Field(description="pass as before= for the next page")
 
 
-class SearchOut(_Out):
-    query: str
-    topics: list[str]
-    products: list[int]
-    notes: list[int]
-    ad_note: int | None
+SearchOut = mirror(SearchResult, "SearchOut")
 
 
-class ProductOut(_Out):
-    id: int
-    brand: int
-    name: str
-    topic: str
-    price: float
-    stock: int
-    origin: str
-    units_sold: int
-    notes: int
-    reviews: int
-    rating: float | None
+ProductOut = mirror(Product, "ProductOut")
 
 
-class ProductPageOut(_Out):
+class ProductPageOut(Out):
     product: ProductOut
     top_notes: list[int]
     likes_on_notes: int
     collects_on_notes: int
 
 
-class OrderOut(_Out):
-    id: int
-    buyer: int
-    product: int
-    quantity: int
-    unit_price: float
-    amount: float
-    placed_at: float
-    status: str
-    note: int | None
-    channel: str
-    rating: int | None
-    review_note: int | None
-    sample: bool = False
+OrderOut = mirror(
+    Order, "OrderOut", after={"unit_price": ("amount", float)}, defaults={"sample": False}
+)
 
 
-class CampaignOut(_Out):
-    id: int
-    brand: int
-    note: int
-    placement: str
-    topics: list[str]
-    budget: float
-    spent: float
-    cpm: float
-    impressions: int
-    active: bool
-    start: float
-    end: float | None
+CampaignOut = mirror(AdCampaign, "CampaignOut")
 
 
-class BoostOut(_Out):
-    id: int
-    buyer: int
-    note: int
-    goal: str
-    fee: float
-    bought: int = Field(description="impressions the fee bought")
-    delivered: int = Field(description="impressions delivered so far")
-    start: float
-    end: float
-    active: bool
-    spent: float = Field(description="cost of the impressions delivered; the rest is refunded")
+BoostOut = mirror(
+    Boost,
+    "BoostOut",
+    describe={
+        "bought": "impressions the fee bought",
+        "delivered": "impressions delivered so far",
+        "spent": "cost of the impressions delivered; the rest is refunded",
+    },
+)
 
 
-class TopicScore(_Out):
+class TopicScore(Out):
     topic: str
     score: float
 
 
-class ProductScore(_Out):
+class ProductScore(Out):
     product: int
     score: float
 
 
-class HealthOut(_Out):
+class HealthOut(Out):
     status: Literal["ok"]
     now: float | None = Field(description="the platform's time in hours (null before any write)")
     recommender: str
@@ -412,31 +354,20 @@ class ShareSignupIn(_In):
     interests: Annotated[list[Topic], Field(default_factory=list, max_length=len(TOPICS))]
 
 
-class ShareOut(_Out):
-    id: int
-    sharer: int
-    note: int
-    parent: int | None
-    time: float
-    outside: bool
-    recipients: list[int]
-    visitors: int
-    signups: int
+ShareOut = mirror(Share, "ShareOut")
 
 
-class SharedItemOut(_Out):
-    share: int
-    note: int
-    sharer: int
-    time: float
+SharedItemOut = mirror(SharedItem, "SharedItemOut")
 
 
-class CascadeOut(_Out):
-    note: int
-    shares: list[int]
-    size: int = Field(description="nodes: the note and its shares")
-    depth: int
-    virality: float = Field(description="structural virality: mean distance between nodes")
+CascadeOut = mirror(
+    Cascade,
+    "CascadeOut",
+    describe={
+        "size": "nodes: the note and its shares",
+        "virality": "structural virality: mean distance between nodes",
+    },
+)
 
 
 # ---------------------------------------------------------------- collaborations
@@ -455,15 +386,4 @@ class DeclineIn(_In):
     reason: Annotated[Text, Field(max_length=MAX_REASON_CHARS)] = ""
 
 
-class CollaborationOut(_Out):
-    id: int
-    brand: int
-    creator: int
-    product: int
-    fee: float
-    commission: float
-    status: str
-    offered_at: float
-    expires_at: float
-    note: int | None
-    reason: str
+CollaborationOut = mirror(Collaboration, "CollaborationOut")
