@@ -50,35 +50,28 @@ async def get_user(svc: Svc, user_id: PathId) -> Any:
     return UserOut.of(svc.platform.user(user_id))
 
 
-@router.get(
-    "/users/{user_id}/followers",
-    response_model=IdPage,
-    tags=["accounts"],
-    responses=error_responses(404, 422),
-)
-async def get_followers(svc: Svc, user_id: PathId, offset: Offset = 0, limit: Limit = 100) -> Any:
-    return IdPage.of_ids(svc.platform.followers(user_id), offset, limit)
+def _id_list(name: str, query: str, doc: str | None) -> None:
+    """Register ``GET /users/{id}/<name>``: a page of ``Platform.<query>(user)``'s ids."""
+
+    async def id_list(svc: Svc, user_id: PathId, offset: Offset = 0, limit: Limit = 100) -> Any:
+        return IdPage.of_ids(getattr(svc.platform, query)(user_id), offset, limit)
+
+    id_list.__name__ = f"get_{query}"
+    id_list.__doc__ = doc
+    router.add_api_route(
+        f"/users/{{user_id}}/{name}",
+        id_list,
+        methods=["GET"],
+        response_model=IdPage,
+        tags=["accounts"],
+        responses=error_responses(404, 422),
+        name=f"get_{query}",
+    )
 
 
-@router.get(
-    "/users/{user_id}/following",
-    response_model=IdPage,
-    tags=["accounts"],
-    responses=error_responses(404, 422),
-)
-async def get_following(svc: Svc, user_id: PathId, offset: Offset = 0, limit: Limit = 100) -> Any:
-    return IdPage.of_ids(svc.platform.following(user_id), offset, limit)
-
-
-@router.get(
-    "/users/{user_id}/notes",
-    response_model=IdPage,
-    tags=["accounts"],
-    responses=error_responses(404, 422),
-)
-async def get_notes_by(svc: Svc, user_id: PathId, offset: Offset = 0, limit: Limit = 100) -> Any:
-    """The user's notes, oldest first."""
-    return IdPage.of_ids(svc.platform.notes_by(user_id), offset, limit)
+_id_list("followers", "followers", None)
+_id_list("following", "following", None)
+_id_list("notes", "notes_by", "The user's notes, oldest first.")
 
 
 @router.put(
