@@ -1,4 +1,4 @@
-"""The HTTP client SDK (platform/client.py) against the real service.
+"""The HTTP client SDK (platform/client/) against the real service.
 
 The async client runs in-process over httpx's ASGI transport; the sync client against a real
 uvicorn server on a free loopback port in a background thread. Each facade method must return

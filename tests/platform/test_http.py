@@ -1,4 +1,4 @@
-"""The HTTP service (platform/http.py) in-process, over httpx's ASGI transport.
+"""The HTTP service (platform/http/) in-process, over httpx's ASGI transport.
 
 Uses the shared ``platform`` fixture: users ann=0, bo=1 (consumers), cy=2 (creator),
 glowco=3 (brand), editor=4 (staff); products 0 = Glow Serum (stock 5), 1 = Travel Mug

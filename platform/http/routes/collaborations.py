@@ -1,4 +1,4 @@
-"""The creator marketplace over HTTP: routes added to :mod:`redloop.platform.http`'s router.
+"""The creator marketplace over HTTP: its routes.
 
 Same rules as every route there: the actor is the bearer token's user, and who may do what is
 decided by the platform (only the brand offers or withdraws, only the offered creator accepts
@@ -9,60 +9,27 @@ A sponsored note is published with ``POST /notes`` and ``{"collaboration": id}``
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import Field
+from fastapi import APIRouter
 
-from .collabs import MAX_OFFER_HOURS, MAX_REASON_CHARS, CollabStatus
-from .http import (
-    ACT,
-    BODY,
-    Actor,
-    Id,
+from ..auth import Actor, Svc
+from ..errors import ACT, BODY, error_responses
+from ..schemas import (
+    CollaborationOut,
+    DeclineIn,
     IdPage,
     Limit,
-    Money,
+    NewCollaboration,
     Offset,
     PathId,
-    Svc,
-    Text,
-    _errors,
-    _In,
-    _labels,
-    _Out,
-    _page,
-    router,
+    StatusName,
 )
 
-TAGS: list[str | Any] = ["marketplace"]
-StatusName = Literal[_labels(CollabStatus)]  # type: ignore[valid-type]
+__all__ = ["router"]
 
-
-class NewCollaboration(_In):
-    creator: Id
-    product: Annotated[Id, Field(description="one of the brand's own products")]
-    fee: Annotated[Money, Field(description="paid to the creator; the brand adds the commission")]
-    hours: Annotated[int, Field(ge=1, le=MAX_OFFER_HOURS)] | None = Field(
-        None, description="the offer expires after this (default: the platform's setting)"
-    )
-
-
-class DeclineIn(_In):
-    reason: Annotated[Text, Field(max_length=MAX_REASON_CHARS)] = ""
-
-
-class CollaborationOut(_Out):
-    id: int
-    brand: int
-    creator: int
-    product: int
-    fee: float
-    commission: float
-    status: str
-    offered_at: float
-    expires_at: float
-    note: int | None
-    reason: str
+router = APIRouter()
+TAGS = ["marketplace"]
 
 
 def _out(svc: Svc, actor: int, collaboration: int) -> Any:
@@ -74,7 +41,7 @@ def _out(svc: Svc, actor: int, collaboration: int) -> Any:
     status_code=201,
     response_model=CollaborationOut,
     tags=TAGS,
-    responses=_errors(*BODY),
+    responses=error_responses(*BODY),
 )
 async def offer_collaboration(svc: Svc, actor: Actor, body: NewCollaboration) -> Any:
     """Offer a creator a fee for a note about one of the token's brand's products."""
@@ -84,7 +51,9 @@ async def offer_collaboration(svc: Svc, actor: Actor, body: NewCollaboration) ->
     return _out(svc, actor, cid)
 
 
-@router.get("/collaborations", response_model=IdPage, tags=TAGS, responses=_errors(401, 404, 422))
+@router.get(
+    "/collaborations", response_model=IdPage, tags=TAGS, responses=error_responses(401, 404, 422)
+)
 async def my_collaborations(
     svc: Svc,
     actor: Actor,
@@ -94,14 +63,14 @@ async def my_collaborations(
 ) -> Any:
     """The token's user's collaborations (offered by a brand or to a creator), oldest first;
     ``status=offered`` lists the offers waiting for an answer."""
-    return _page(svc.platform.collaborations_of(actor, status=status), offset, limit)
+    return IdPage.of_ids(svc.platform.collaborations_of(actor, status=status), offset, limit)
 
 
 @router.get(
     "/collaborations/{collaboration_id}",
     response_model=CollaborationOut,
     tags=TAGS,
-    responses=_errors(*ACT),
+    responses=error_responses(*ACT),
 )
 async def get_collaboration(svc: Svc, actor: Actor, collaboration_id: PathId) -> Any:
     """A collaboration, visible to its brand, its creator and staff."""
@@ -112,7 +81,7 @@ async def get_collaboration(svc: Svc, actor: Actor, collaboration_id: PathId) ->
     "/collaborations/{collaboration_id}/accept",
     response_model=CollaborationOut,
     tags=TAGS,
-    responses=_errors(*ACT, 409),
+    responses=error_responses(*ACT, 409),
 )
 async def accept_collaboration(svc: Svc, actor: Actor, collaboration_id: PathId) -> Any:
     """Accept an offer (the offered creator, within their weekly capacity)."""
@@ -124,7 +93,7 @@ async def accept_collaboration(svc: Svc, actor: Actor, collaboration_id: PathId)
     "/collaborations/{collaboration_id}/decline",
     response_model=CollaborationOut,
     tags=TAGS,
-    responses=_errors(*BODY, 409),
+    responses=error_responses(*BODY, 409),
 )
 async def decline_collaboration(
     svc: Svc, actor: Actor, collaboration_id: PathId, body: DeclineIn
@@ -138,7 +107,7 @@ async def decline_collaboration(
     "/collaborations/{collaboration_id}",
     response_model=CollaborationOut,
     tags=TAGS,
-    responses=_errors(*ACT, 409),
+    responses=error_responses(*ACT, 409),
 )
 async def withdraw_collaboration(svc: Svc, actor: Actor, collaboration_id: PathId) -> Any:
     """Withdraw an offer nobody has answered yet (the brand)."""

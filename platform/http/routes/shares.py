@@ -1,4 +1,4 @@
-"""HTTP routes for shares (see ``platform/shares.py``), registered on ``http.router``.
+"""HTTP routes for shares (see ``platform/shares.py``), .
 
 Same rules as every route: the sharer is the bearer token's user; the inbox is readable only by
 its owner (403 for anyone else). Outside visits are recorded by the platform's link service, a
@@ -8,88 +8,35 @@ account, so it needs no token (like ``POST /users``).
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import Query
-from pydantic import Field
+from fastapi import APIRouter, Query
 
-from .errors import Forbidden
-from .http import (
-    ACT,
-    BODY,
+from ...errors import Forbidden
+from ..auth import Actor, Svc, must_be
+from ..errors import ACT, BODY, error_responses
+from ..schemas import (
     MAX_ID,
-    Actor,
-    Id,
+    CascadeOut,
+    DeliveryIn,
     NewUserOut,
+    OutsideIn,
     PathId,
-    Svc,
-    Text,
-    Topic,
+    SharedItemOut,
+    ShareOut,
+    ShareSignupIn,
     UserOut,
-    _errors,
-    _In,
-    _must_be,
-    _Out,
-    router,
+    VisitsIn,
 )
-from .model import TOPICS
 
-TAGS: list[str | Enum] = ["shares"]
+__all__ = ["router"]
 
-
-class DeliveryIn(_In):
-    note: Id
-    to: Annotated[
-        list[Id],
-        Field(min_length=1, description="followers of the sharer (at most max_share_recipients)"),
-    ]
-    parent: Id | None = Field(None, description="the share this reshares (same note)")
-
-
-class OutsideIn(_In):
-    note: Id
-    parent: Id | None = Field(None, description="the share this reshares (same note)")
-
-
-class VisitsIn(_In):
-    visitors: Annotated[int, Field(ge=1, le=1_000_000)]
-
-
-class ShareSignupIn(_In):
-    name: Annotated[Text, Field(min_length=1, description="unique; the platform caps length")]
-    interests: Annotated[list[Topic], Field(default_factory=list, max_length=len(TOPICS))]
-
-
-class ShareOut(_Out):
-    id: int
-    sharer: int
-    note: int
-    parent: int | None
-    time: float
-    outside: bool
-    recipients: list[int]
-    visitors: int
-    signups: int
-
-
-class SharedItemOut(_Out):
-    share: int
-    note: int
-    sharer: int
-    time: float
-
-
-class CascadeOut(_Out):
-    note: int
-    shares: list[int]
-    size: int = Field(description="nodes: the note and its shares")
-    depth: int
-    virality: float = Field(description="structural virality: mean distance between nodes")
+router = APIRouter()
+TAGS = ["shares"]
 
 
 @router.post(
-    "/shares", status_code=201, response_model=ShareOut, tags=TAGS, responses=_errors(*BODY)
+    "/shares", status_code=201, response_model=ShareOut, tags=TAGS, responses=error_responses(*BODY)
 )
 async def deliver_share(svc: Svc, actor: Actor, body: DeliveryIn) -> Any:
     """Share a note in the app with some of your followers (their "shared with you" inbox)."""
@@ -99,7 +46,11 @@ async def deliver_share(svc: Svc, actor: Actor, body: DeliveryIn) -> Any:
 
 
 @router.post(
-    "/shares/outside", status_code=201, response_model=ShareOut, tags=TAGS, responses=_errors(*BODY)
+    "/shares/outside",
+    status_code=201,
+    response_model=ShareOut,
+    tags=TAGS,
+    responses=error_responses(*BODY),
 )
 async def share_outside(svc: Svc, actor: Actor, body: OutsideIn) -> Any:
     """Share a note's link to a messaging app; outside visitors may come and sign up."""
@@ -108,7 +59,9 @@ async def share_outside(svc: Svc, actor: Actor, body: OutsideIn) -> Any:
     return ShareOut.of(p.share_info(sid))
 
 
-@router.get("/shares/{share_id}", response_model=ShareOut, tags=TAGS, responses=_errors(404, 422))
+@router.get(
+    "/shares/{share_id}", response_model=ShareOut, tags=TAGS, responses=error_responses(404, 422)
+)
 async def get_share(svc: Svc, share_id: PathId) -> Any:
     return ShareOut.of(svc.platform.share_info(share_id))
 
@@ -118,7 +71,7 @@ async def get_share(svc: Svc, share_id: PathId) -> Any:
     status_code=201,
     response_model=ShareOut,
     tags=TAGS,
-    responses=_errors(*BODY),
+    responses=error_responses(*BODY),
 )
 async def share_visited(svc: Svc, actor: Actor, share_id: PathId, body: VisitsIn) -> Any:
     """People without an account opened an out-of-app share's link (staff: the link service)."""
@@ -138,7 +91,7 @@ async def share_visited(svc: Svc, actor: Actor, share_id: PathId, body: VisitsIn
     status_code=201,
     response_model=NewUserOut,
     tags=TAGS,
-    responses=_errors(404, 409, 413, 422),
+    responses=error_responses(404, 409, 413, 422),
 )
 async def sign_up_via_share(svc: Svc, share_id: PathId, body: ShareSignupIn) -> Any:
     """A visitor of an out-of-app share opens a consumer account (returns its token)."""
@@ -152,7 +105,7 @@ async def sign_up_via_share(svc: Svc, share_id: PathId, body: ShareSignupIn) -> 
     "/users/{user_id}/shared-with",
     response_model=list[SharedItemOut],
     tags=TAGS,
-    responses=_errors(*ACT),
+    responses=error_responses(*ACT),
 )
 async def shared_with(
     svc: Svc,
@@ -162,13 +115,16 @@ async def shared_with(
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
 ) -> Any:
     """Your "shared with you" inbox, oldest first (only your own)."""
-    _must_be(actor, user_id)
+    must_be(actor, user_id)
     items = svc.platform.shared_with(actor, after=after, limit=limit)
     return [SharedItemOut.of(item) for item in items]
 
 
 @router.get(
-    "/notes/{note_id}/cascade", response_model=CascadeOut, tags=TAGS, responses=_errors(404, 422)
+    "/notes/{note_id}/cascade",
+    response_model=CascadeOut,
+    tags=TAGS,
+    responses=error_responses(404, 422),
 )
 async def cascade(svc: Svc, note_id: PathId) -> Any:
     """The note's share tree: its shares, size, depth and structural virality."""
