@@ -832,9 +832,7 @@ class AsyncClient(_Sender):
     ``max_connections`` bounds the connection pool (requests beyond it wait for a connection,
     and that wait is part of their measured latency). ``http=`` takes any object with
     ``await request(method, url, content=, headers=)`` returning ``.status_code`` and
-    ``.content``, and ``await aclose()``; :meth:`lean` uses
-    :class:`~redloop.platform.leanhttp.LeanHttp`, a minimal HTTP/1.1 pool more than ten
-    times cheaper per request than httpx (for load generation).
+    ``.content``, and ``await aclose()`` (the load generator passes its lean HTTP/1.1 pool).
     """
 
     def __init__(
@@ -857,21 +855,6 @@ class AsyncClient(_Sender):
             )
             http = httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits)
         self.http = http
-
-    @classmethod
-    def lean(
-        cls,
-        base_url: str = "http://127.0.0.1:8000",
-        *,
-        max_connections: int = 100,
-        timeout: float = 30.0,
-        **kwargs: Any,
-    ) -> AsyncClient:
-        """An AsyncClient sending through :class:`~redloop.platform.leanhttp.LeanHttp`."""
-        from .leanhttp import LeanHttp
-
-        http = LeanHttp(base_url, max_connections=max_connections, timeout=timeout)
-        return cls(base_url, http=http, **kwargs)
 
     def _call(self, call: Call) -> Any:
         return self.execute(call)

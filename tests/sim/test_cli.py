@@ -161,7 +161,7 @@ def test_serve_takes_a_scenarios_platform_settings() -> None:
     """`redloop serve --scenario` serves the scenario's recommender; --recommender wins."""
     import httpx
 
-    from redloop.sim.loadtest import spawned_server
+    from redloop.sim.load import spawned_server
 
     for options, expected in (
         ((), "ces_pools"),

@@ -3,8 +3,8 @@
 Run (the server must hold a fresh platform: start ``redloop serve`` anew for each crowd)::
 
     redloop serve --port 8000 &
-    locust -f sim/locustfile.py --host http://127.0.0.1:8000                  # web UI :8089
-    locust -f sim/locustfile.py RedloopShopperFast --headless -u 200 -r 50 -t 60s \\
+    locust -f sim/load/locustfile.py --host http://127.0.0.1:8000                  # web UI :8089
+    locust -f sim/load/locustfile.py RedloopShopperFast --headless -u 200 -r 50 -t 60s \\
         --host http://127.0.0.1:8000 --csv results/locust
 
 Each task runs one crowd session — a person (weighted by activity) visits: a discovery,
@@ -54,10 +54,12 @@ from locust import FastHttpUser, HttpUser, LoadTestShape, events
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
+from redloop.agents.steps import drive_sync
 from redloop.platform.api import Platform, PlatformError
 from redloop.platform.client import Calls, Client, SessionClient, TokenBook
 from redloop.scenarios.schema import Scenario, load
-from redloop.sim.loadtest import COMPOSE, VISIT, Crowd, build_crowd, drive_sync, make_shape
+from redloop.sim.load.crowd import Crowd, build_crowd
+from redloop.sim.load.shapes import COMPOSE, VISIT, make_shape
 
 log = logging.getLogger("redloop.locust")
 REQUEST, CROWD = "redloop_crowd_request", "redloop_crowd"
