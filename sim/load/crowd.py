@@ -1,7 +1,8 @@
 """The crowd under load: who starts the next session.
 
 The scenario's people (consumers and creators with interests, activity, budgets, a follower
-graph, brands and products) are built on the target; each arrival then picks a person
+graph, brands and products) are built on the target by the simulation's own population
+builder, with no second mode of the model; each arrival then picks a person
 weighted by activity (a visit) or by posting rate (a compose). A person is in at most one
 session at a time.
 """
@@ -16,18 +17,46 @@ import numpy as np
 from redloop.agents.consumer import Consumer
 from redloop.scenarios.schema import Scenario
 
+from .. import population
+from ..growth import ShareGrowth
 from ..model import RedloopModel
 from .shapes import COMPOSE, VISIT
 
-__all__ = ["Crowd", "build_crowd"]
+__all__ = ["Crowd", "CrowdWorld", "build_crowd"]
 
 
-def build_crowd(scenario: Scenario, platform: Any) -> RedloopModel:
-    """The scenario's crowd built on ``platform`` (a Platform or a client). No offline world
-    under load: nothing ships and nobody reviews; the caller drives the sessions."""
-    model = RedloopModel(scenario, platform=platform)
-    model.offline = None
-    return model
+class CrowdWorld(RedloopModel):
+    """The world a crowd acts in under load: the model's state and world services, and the
+    scenario's community built on the target by :mod:`redloop.sim.population` — but no
+    staff (they cannot sign up over HTTP), no clock and no offline world: nothing ships,
+    nobody reviews, and the caller drives the sessions."""
+
+    def __init__(self, scenario: Scenario, build_on: Any, acts_through: Any = None) -> None:
+        # Not RedloopModel.__init__: no fresh platform, staff or processes (see above).
+        self._init_world(scenario, lambda _rng: build_on)
+        population.build_people(self, scenario, build_on)
+        self.growth = _NoOutsideVisitors(self)
+        population.build_brands(self, scenario, build_on)
+        population.seed_content(self)
+        if scenario.world_seed >= 0:
+            self._enter_world(scenario.world_seed)
+        #: What behaviour calls from now on: the target's platform, or requests to send.
+        self.platform = build_on if acts_through is None else acts_through
+
+
+class _NoOutsideVisitors(ShareGrowth):
+    """Shares reach followers, but nobody from outside visits or signs up under load: the
+    load is the crowd's own sessions."""
+
+    def outside_visits(self, share: int, sharer: int, now: float) -> None:
+        return None
+
+
+def build_crowd(scenario: Scenario, platform: Any, *, acts_through: Any = None) -> CrowdWorld:
+    """The scenario's crowd built on ``platform`` (a Platform or a sync client); its
+    behaviour then calls ``acts_through`` (default: ``platform``), e.g. a timed proxy or
+    :class:`~redloop.platform.client.Calls` whose requests each driver sends itself."""
+    return CrowdWorld(scenario, platform, acts_through)
 
 
 class Crowd:

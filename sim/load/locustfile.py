@@ -98,7 +98,6 @@ def _scenario(spec: dict[str, Any]) -> Scenario:
 
 
 def _install(scenario: Scenario, model: Any, book: TokenBook) -> None:
-    model.platform = Calls(book)  # behaviour yields Calls; each user sends them itself
     STATE.crowd = Crowd(model, np.random.default_rng([scenario.seed, os.getpid()]))
     STATE.tokens = book
     STATE.clock0 = time.monotonic()
@@ -124,7 +123,8 @@ def _build_on_server(environment: Any) -> None:
                 "a fresh platform; restart `redloop serve`"
             )
         started = time.perf_counter()
-        model = build_crowd(scenario, client)
+        # Behaviour yields Calls; each Locust user sends them on its own session.
+        model = build_crowd(scenario, client, acts_through=Calls(book))
     log.info(
         "redloop: crowd of %d built on %s in %.1f s",
         len(model.people),
@@ -191,8 +191,12 @@ def _on_crowd(environment: Any, msg: Any, **_: Any) -> None:
         return
     spec = msg.data
     scenario = _scenario(spec)
-    model = build_crowd(scenario, Platform(scenario.platform_config(), rng=scenario.seed))
     book = TokenBook.load(spec["book"])
+    model = build_crowd(
+        scenario,
+        Platform(scenario.platform_config(), rng=scenario.seed),
+        acts_through=Calls(book),
+    )
     missing = [p.uid for p in model.people if p.uid not in book]
     if missing:
         _fail(environment, f"the master's token book lacks {len(missing)} of the crowd's users")

@@ -3,7 +3,8 @@
 ``inproc`` sessions run inline, one after another (the platform needs non-decreasing ``now``:
 hours since start), each facade call timed by a small proxy; the arrival schedule is still
 followed. Over HTTP the crowd is built with the sync client (reported as "setup", not in the
-measured stats) and sessions run as asyncio tasks through the async client.
+measured stats); the crowd's behaviour then yields requests (:class:`Calls`) that each session
+sends through the async client, as asyncio tasks.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from redloop.agents.consumer import Consumer
 from redloop.agents.steps import drive_async, run_inline
 from redloop.platform.api import Platform, PlatformError
-from redloop.platform.client import OPS, AsyncClient, Client, TokenBook, Unreachable
+from redloop.platform.client import OPS, AsyncClient, Calls, Client, TokenBook, Unreachable
 from redloop.scenarios.schema import Scenario
 
 from .crowd import Crowd, build_crowd
@@ -77,6 +78,12 @@ class InProcessTarget:
         self.recommender = self.platform.recommender
         self._clock0 = time.monotonic()
         self.setup: dict[str, Any] = {}
+        self._stats, self._t0 = Stats(), time.perf_counter()  # the run being recorded
+        #: What the crowd's behaviour calls: the platform, each call timed into the run.
+        self.timed = TimedPlatform(self.platform, self._record)
+
+    def _record(self, name: str, seconds: float, ok: bool, status: int) -> None:
+        self._stats.record(name, seconds, ok, time.perf_counter() - self._t0, status)
 
     def hours(self) -> float:
         """The platform's ``now``: real hours since the target was made (never decreasing)."""
@@ -84,7 +91,7 @@ class InProcessTarget:
 
     def build(self, scenario: Scenario, rng: np.random.Generator) -> Crowd:
         start = time.perf_counter()
-        model = build_crowd(scenario, self.platform)
+        model = build_crowd(scenario, self.platform, acts_through=self.timed)
         self.setup = {"seconds": time.perf_counter() - start, "events": len(self.platform.log)}
         self._clock0 = time.monotonic()
         return Crowd(model, rng)
@@ -94,45 +101,37 @@ class InProcessTarget:
     ) -> RunResult:
         """Follow the plan, running each session inline; ``grace`` is unused (nothing is
         ever in flight at the end)."""
-        stats = Stats()
-        result = RunResult(stats, plan, planned=len(plan.times))
-        t0 = time.perf_counter()
-
-        def record(name: str, seconds: float, ok: bool, status: int) -> None:
-            stats.record(name, seconds, ok, time.perf_counter() - t0, status)
-
-        crowd.model.platform = TimedPlatform(self.platform, record)
+        self._stats, self._t0 = Stats(), time.perf_counter()
+        result = RunResult(self._stats, plan, planned=len(plan.times))
+        t0 = self._t0
         status = Progress(progress, result)
         duration = plan.shape.duration
         times, kinds = plan.times.tolist(), plan.kinds.tolist()
-        try:
-            for i, (at, kind) in enumerate(zip(times, kinds, strict=True)):
+        for i, (at, kind) in enumerate(zip(times, kinds, strict=True)):
+            now = time.perf_counter() - t0
+            if now >= duration:
+                result.late += len(times) - i
+                break
+            if at > now:
+                time.sleep(at - now)
                 now = time.perf_counter() - t0
-                if now >= duration:
-                    result.late += len(times) - i
-                    break
-                if at > now:
-                    time.sleep(at - now)
-                    now = time.perf_counter() - t0
-                status.tick(now)
-                person = crowd.pick(kind)
-                if person is None:
-                    result.dropped_busy += 1
-                    continue
-                result.start(now, at)
-                try:
-                    run_inline(crowd.steps(person, kind, self.hours()))
-                    result.completed += 1
-                except Exception as exc:  # a failed session must not end the run: count it
-                    result.fail(exc)
-                finally:
-                    crowd.release(person)
-                    result.durations.append(time.perf_counter() - t0 - now)
-            rest = duration - (time.perf_counter() - t0)
-            if rest > 0:
-                time.sleep(rest)
-        finally:
-            crowd.model.platform = self.platform
+            status.tick(now)
+            person = crowd.pick(kind)
+            if person is None:
+                result.dropped_busy += 1
+                continue
+            result.start(now, at)
+            try:
+                run_inline(crowd.steps(person, kind, self.hours()))
+                result.completed += 1
+            except Exception as exc:  # a failed session must not end the run: count it
+                result.fail(exc)
+            finally:
+                crowd.release(person)
+                result.durations.append(time.perf_counter() - t0 - now)
+        rest = duration - (time.perf_counter() - t0)
+        if rest > 0:
+            time.sleep(rest)
         result.elapsed = time.perf_counter() - t0
         return result
 
@@ -211,7 +210,7 @@ class HttpTarget:
             self.url, tokens=self.tokens, on_request=record, timeout=self.timeout
         ) as client:
             try:
-                model = build_crowd(scenario, client)
+                model = build_crowd(scenario, client, acts_through=Calls(self.tokens))
             except PlatformError as exc:
                 raise LoadTestError(f"building the crowd on {self.url} failed: {exc}") from exc
         elapsed = time.perf_counter() - start
@@ -251,14 +250,12 @@ class HttpTarget:
             max_connections=self.connections,
             http=http,
         )
-        model = crowd.model
-        saved, model.platform = model.platform, client
         tasks: set[asyncio.Task[None]] = set()
         status = Progress(progress, result)
 
         async def session(person: Consumer, kind: int, started: float) -> None:
             try:
-                await drive_async(crowd.steps(person, kind, self.hours()))
+                await drive_async(crowd.steps(person, kind, self.hours()), client.execute)
                 result.completed += 1
             except asyncio.CancelledError:
                 result.unfinished += 1
@@ -307,7 +304,6 @@ class HttpTarget:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
         finally:
-            model.platform = saved
             await client.aclose()
         result.elapsed = time.perf_counter() - t0
         return result
