@@ -196,3 +196,14 @@ def test_bench_sim_reports_rates_and_a_history_digest(tmp_path: Path, capsys) ->
     again = json.loads(out.read_text())["sim"]
     assert [r["event_log_digest"] for r in again] == [r["event_log_digest"] for r in first]
     assert first[0]["event_log_digest"] != first[1]["event_log_digest"]
+
+
+def test_the_engine_imports_neither_the_visualiser_nor_the_http_service() -> None:
+    """viz is imported only inside the command line's viz paths; the load generator talks to
+    the service only through the client."""
+    code = (
+        "import sys, redloop.sim.cli, redloop.sim.benchmark, redloop.sim.load; "
+        "bad = [m for m in sys.modules if m.startswith(('redloop.viz', 'redloop.platform.http'))]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)
