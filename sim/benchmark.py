@@ -308,7 +308,8 @@ def bench_figures(
     for user_class in LOCUST_CLASSES:
         with spawned_server() as url:
             say(f"bench: locust {user_class}, {locust_users} users, {locust_seconds:g} s")
-            figures[user_class] = run_locust(
+            server_cpu = url.cpu_seconds()
+            run = run_locust(
                 url,
                 user_class,
                 users=locust_users,
@@ -316,6 +317,10 @@ def bench_figures(
                 crowd_users=users,
                 think=0.0,
             )
+            # The crowd's build over HTTP included, as in Locust's own CPU figure.
+            server_cpu = url.cpu_seconds() - server_cpu
+            run["server_cpu_us_per_request"] = server_cpu / max(1, run["requests"]) * 1e6
+            figures[user_class] = run
     # Like for like: Locust saturates the server (closed loop, no think time), so compare
     # with the most our generator got through at any step (the server saturated there too).
     ours = figures["ours_lean"]["max_achieved_rps"]
@@ -344,7 +349,8 @@ def print_figures(figures: dict[str, Any]) -> None:
             f"locust {user_class:<18} ({f['locust_users']} users, closed loop): "
             f"{f['throughput_rps']:7.1f} req/s; p50 {f['p50_ms']:.0f} ms, "
             f"p99 {f['p99_ms']:.0f} ms, {f['failures']} failures; CPU <= "
-            f"{f['generator_cpu_us_per_request']:.0f} us/request; ours(lean, most)/locust = "
+            f"{f['generator_cpu_us_per_request']:.0f} us/request, server CPU "
+            f"{f['server_cpu_us_per_request']:.0f} us/request; ours(lean, most)/locust = "
             f"{figures[f'ratio_ours_to_{user_class}']:.2f}"
         )
 
