@@ -16,25 +16,12 @@ import mesa
 
 from redloop.platform.api import TOPICS, Channel, OutOfStock
 
+from .steps import Steps, run_inline
+
 if TYPE_CHECKING:
     from redloop.sim.model import RedloopModel
 
 DISCOVERY, FOLLOWING, SEARCH, AD, DIRECT, SHARED = (int(c) for c in Channel)
-#: A behaviour generator: yields platform calls (or their awaitables), receives results.
-Steps = Generator[Any, Any, None]
-
-
-def run_inline(steps: Generator[Any, Any, Any]) -> Any:
-    """Drive behaviour against the in-process platform: each yielded value is already the
-    call's result, so it goes straight back in. Returns the generator's return value."""
-    value = None
-    try:
-        while True:
-            value = steps.send(value)
-    except StopIteration as stop:
-        return stop.value
-
-
 #: How much more a creator asks for a product outside their topics.
 OFF_TOPIC_PREMIUM = 1.5
 COMMENTS = ("love this", "where did you buy it?", "saved!", "so helpful", "trying this")

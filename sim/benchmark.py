@@ -1,24 +1,38 @@
-"""``redloop bench``: throughput and memory figures the issues ask for.
+"""``redloop bench``: every benchmark figure, in one place.
 
-Run ``redloop bench platform`` (or ``make bench``). Figures are printed as a table and can be
-written as JSON with ``--json PATH``. Timing uses ``time.perf_counter`` over many operations
-on one core; nothing here is asserted by the test suite.
+``platform`` (facade operations per second, bytes per note), ``sim`` (the baseline scenario's
+rate and peak memory, each size in a fresh process, with its event-log digest) and
+``loadtest`` (the service: the most requests per second this load generator sustains against
+``redloop serve``, next to Locust). The visualiser's figures come from ``redloop.viz.bench``,
+which the command line passes in (the engine never imports the visualiser). Run ``redloop
+bench`` (or ``make bench``); ``--json PATH`` also writes the figures. Timing uses
+``time.perf_counter`` over many operations; nothing here is asserted by the test suite.
 """
 
 from __future__ import annotations
 
 import gc
 import json
+import math
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psutil
 
 from redloop.platform.api import TOPICS, Platform, PlatformConfig
+from redloop.scenarios.schema import load as load_scenario
+
+from .load.crowd import Crowd
+from .load.locust_runner import LOCUST_CLASSES, run_locust
+from .load.server import ServerUrl, spawned_server
+from .load.shapes import Plan, make_shape
+from .load.targets import HttpTarget
 
 
 def _rss() -> int:
@@ -165,6 +179,182 @@ def _sim_in_child(users: int, days: int) -> dict[str, float | str]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# ================================================================ the service
+
+
+def _ramp(
+    server: ServerUrl,
+    target: HttpTarget,
+    crowd: Crowd,
+    rng: np.random.Generator,
+    *,
+    start_rate: float,
+    growth: float,
+    step_seconds: float,
+    max_steps: int,
+    say: Callable[..., None],
+) -> dict[str, Any]:
+    """Constant-rate steps: the session rate grows by ``growth`` until a step fails to keep
+    up (twice in a row: other processes may interfere), then two bisection steps between the
+    last good and the first bad rate. The figure is the best step that kept up."""
+    steps: list[dict[str, Any]] = []
+
+    def step(rate: float) -> bool:
+        plan = Plan.draw(make_shape("constant", step_seconds), rate, crowd.compose_share, rng)
+        cpu, server_cpu = time.process_time(), server.cpu_seconds()
+        result = target.run(crowd, plan, grace=2.0)
+        cpu, server_cpu = time.process_time() - cpu, server.cpu_seconds() - server_cpu
+        total = result.stats.total.summary(result.elapsed)
+        per_session = total["requests"] / max(1, result.completed + result.failed)
+        offered = result.planned / step_seconds * per_session
+        achieved = total["requests"] / result.elapsed
+        p99_first = steps[0]["p99_ms"] if steps else total["p99_ms"]
+        lag_p99 = result.session_figures()["start_lag_p99_ms"]
+        kept_up = (
+            achieved >= 0.9 * offered
+            and result.completed >= 0.97 * result.planned
+            and lag_p99 < 100.0
+            and not (total["p99_ms"] > 5 * p99_first and total["p99_ms"] > 50.0)
+        )
+        steps.append(
+            {
+                "sessions_per_s": rate,
+                "requests_per_session": per_session,
+                "offered_rps": offered,
+                "achieved_rps": achieved,
+                "p50_ms": total["p50_ms"],
+                "p99_ms": total["p99_ms"],
+                "start_lag_p99_ms": lag_p99,
+                "generator_cpu_us_per_request": cpu / max(1, total["requests"]) * 1e6,
+                "server_cpu_us_per_request": server_cpu / max(1, total["requests"]) * 1e6,
+                "errors": total["errors"],
+                "kept_up": kept_up,
+            }
+        )
+        say(
+            f"  {target.http_client:>5} {rate:7.1f} sessions/s: offered {offered:7.1f} req/s, "
+            f"achieved {achieved:7.1f}, p50 {total['p50_ms']:.2f} ms, p99 "
+            f"{total['p99_ms']:.2f} ms, start lag p99 {lag_p99:.1f} ms, generator CPU "
+            f"{steps[-1]['generator_cpu_us_per_request']:.0f} us/req -> "
+            f"{'ok' if kept_up else 'saturated'}"
+        )
+        return kept_up
+
+    good, bad = 0.0, start_rate
+    for _ in range(max_steps):
+        if step(bad) or step(bad):
+            good, bad = bad, bad * growth
+        else:
+            break
+    for _ in range(2 if good else 0):
+        mid = math.sqrt(good * bad)
+        good, bad = (mid, bad) if step(mid) else (good, mid)
+    kept = [s for s in steps if s["kept_up"]] or steps[:1]
+    best = max(kept, key=lambda s: s["achieved_rps"])
+    return {
+        "max_sustained_rps": best["achieved_rps"],
+        "sessions_per_s": best["sessions_per_s"],
+        "server_p50_ms": best["p50_ms"],
+        "server_p99_ms": best["p99_ms"],
+        "generator_cpu_us_per_request": best["generator_cpu_us_per_request"],
+        "server_cpu_us_per_request": best["server_cpu_us_per_request"],
+        "max_achieved_rps": max(s["achieved_rps"] for s in steps),
+        "steps": steps,
+    }
+
+
+def bench_figures(
+    *,
+    users: int = 300,
+    step_seconds: float = 8.0,
+    growth: float = 1.5,
+    max_steps: int = 12,
+    locust_users: int = 64,
+    locust_seconds: float = 20.0,
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Maximum sustained throughput of this generator against ``redloop serve`` (one uvicorn
+    worker in a subprocess, a baseline crowd of ``users``) and the server's latency there,
+    with each HTTP client; then the same crowd driven by Locust (HttpUser and FastHttpUser,
+    headless, back-to-back sessions: saturating), each on a fresh server.
+
+    Ours: constant-rate steps on one crowd, the session rate raised by ``growth`` until the
+    achieved request rate stops following the offered one (< 90%, sessions not completed, or
+    arrivals starting > 100 ms late) or p99 explodes (> 5x the first step's and > 50 ms),
+    then bisected twice (see :func:`_ramp`). ``ratio_ours_to_*`` compares the most requests/s
+    each generator got through, both saturating the one-core server.
+    """
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    scenario = load_scenario("baseline", **{"population.users": users})
+    figures: dict[str, Any] = {"cores": os.cpu_count(), "crowd_users": users}
+    with spawned_server() as url:
+        target = HttpTarget(url, max_outstanding=5000, connections=200)
+        rng = np.random.default_rng(scenario.seed)
+        crowd = target.build(scenario, rng)
+        say(f"bench: crowd of {users} built over HTTP in {target.setup['seconds']:.1f} s")
+        for client, start in (("lean", 100.0), ("httpx", 50.0)):
+            target.http_client = client
+            figures[f"ours_{client}"] = _ramp(
+                url,
+                target,
+                crowd,
+                rng,
+                start_rate=start,
+                growth=growth,
+                step_seconds=step_seconds,
+                max_steps=max_steps,
+                say=say,
+            )
+    for user_class in LOCUST_CLASSES:
+        with spawned_server() as url:
+            say(f"bench: locust {user_class}, {locust_users} users, {locust_seconds:g} s")
+            server_cpu = url.cpu_seconds()
+            run = run_locust(
+                url,
+                user_class,
+                users=locust_users,
+                seconds=locust_seconds,
+                crowd_users=users,
+                think=0.0,
+            )
+            # The crowd's build over HTTP included, as in Locust's own CPU figure.
+            server_cpu = url.cpu_seconds() - server_cpu
+            run["server_cpu_us_per_request"] = server_cpu / max(1, run["requests"]) * 1e6
+            figures[user_class] = run
+    # Like for like: Locust saturates the server (closed loop, no think time), so compare
+    # with the most our generator got through at any step (the server saturated there too).
+    ours = figures["ours_lean"]["max_achieved_rps"]
+    for user_class in LOCUST_CLASSES:
+        theirs = figures[user_class]["throughput_rps"]
+        figures[f"ratio_ours_to_{user_class}"] = ours / theirs if theirs else math.nan
+    return figures
+
+
+def print_figures(figures: dict[str, Any]) -> None:
+    print(f"machine: {figures['cores']} cores; baseline crowd of {figures['crowd_users']} users")
+    for client in ("lean", "httpx"):
+        ours = figures[f"ours_{client}"]
+        print(
+            f"redloop loadtest ({client:>5} client, open model): "
+            f"{ours['max_sustained_rps']:7.1f} req/s sustained at "
+            f"{ours['sessions_per_s']:.0f} sessions/s; server p50 {ours['server_p50_ms']:.2f} ms, "
+            f"p99 {ours['server_p99_ms']:.2f} ms; generator CPU "
+            f"{ours['generator_cpu_us_per_request']:.0f} us/request, server CPU "
+            f"{ours['server_cpu_us_per_request']:.0f} us/request; most at any step "
+            f"{ours['max_achieved_rps']:.0f} req/s"
+        )
+    for user_class in LOCUST_CLASSES:
+        f = figures[user_class]
+        print(
+            f"locust {user_class:<18} ({f['locust_users']} users, closed loop): "
+            f"{f['throughput_rps']:7.1f} req/s; p50 {f['p50_ms']:.0f} ms, "
+            f"p99 {f['p99_ms']:.0f} ms, {f['failures']} failures; CPU <= "
+            f"{f['generator_cpu_us_per_request']:.0f} us/request, server CPU "
+            f"{f['server_cpu_us_per_request']:.0f} us/request; ours(lean, most)/locust = "
+            f"{figures[f'ratio_ours_to_{user_class}']:.2f}"
+        )
+
+
 def print_table(title: str, figures: dict[str, float | str]) -> None:
     print(title)
     for key, value in figures.items():
@@ -180,7 +370,10 @@ def main(
     sim_users: list[int],
     sim_days: int,
     json_path: Path | None,
+    viz: Callable[..., dict[str, float]] | None = None,
 ) -> int:
+    """Print (and optionally save) the figures of ``which``; ``viz`` computes the
+    visualiser's (given by the command line for ``all`` and ``viz``)."""
     report: dict[str, object] = {}
     if which in ("all", "platform"):
         figures = platform_figures(users=users, notes=notes)
@@ -200,15 +393,11 @@ def main(
                 f"{growth:.2f} (1.0 = linear)"
             )
         report["sim"] = runs
-    if which in ("all", "viz"):
-        from redloop.viz.bench import figures as viz_figures  # viz is optional for the engine
-
-        fig = viz_figures(users=2000, days=5)
+    if viz is not None:
+        fig = viz(users=2000, days=5)
         print_table("visualiser: baseline, 2,000 users, one Step = one day + full re-render", fig)
         report["viz"] = fig
     if which in ("all", "loadtest"):
-        from redloop.sim.loadtest import bench_figures, print_figures
-
         fig = bench_figures()
         print_figures(fig)
         report["loadtest"] = fig

@@ -262,6 +262,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from redloop.sim import benchmark
 
+    viz = None
+    if args.which in ("all", "viz"):  # the engine never imports the visualiser: only here
+        from redloop.viz.bench import figures as viz
+
     return benchmark.main(
         args.which,
         users=args.users,
@@ -269,6 +273,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         sim_users=args.sim_users,
         sim_days=args.sim_days,
         json_path=Path(args.json) if args.json else None,
+        viz=viz,
     )
 
 
@@ -313,7 +318,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_loadtest(args: argparse.Namespace) -> int:
-    from redloop.sim.loadtest import LoadTestConfig, LoadTestError, main_loadtest, parse_duration
+    from redloop.sim.load import LoadTestConfig, LoadTestError, main_loadtest, parse_duration
 
     try:
         cfg = LoadTestConfig(

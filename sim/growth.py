@@ -37,10 +37,8 @@ class ShareGrowth:
         return fans if len(fans) <= k else self.model.rand.sample(fans, k)
 
     def outside_visits(self, share: int, sharer: int, now: float) -> None:
-        """Visitors of an out-of-app link; some sign up (in-process runs only)."""
+        """Visitors of an out-of-app link; some sign up."""
         m = self.model
-        if m.remote:
-            return
         b = m.behaviour
         visitors = int(m.rng.poisson(b.share_outside_visitors))
         if not visitors:
@@ -67,7 +65,7 @@ class ShareGrowth:
             [TOPICS[t] for t in range(len(TOPICS)) if mask >> t & 1],
             now=now,
         )
-        # The same trait distributions as the initial population (RedloopModel._build_population).
+        # The same trait distributions as the initial population (population.build_people).
         sigma = pop.activity_sigma
         agent = Consumer(
             m,

@@ -10,11 +10,10 @@ from __future__ import annotations
 import math
 import random
 from array import array
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import mesa
-import networkx as nx
 import numpy as np
 import pandas as pd
 import simpy
@@ -27,6 +26,7 @@ from redloop.platform import errors as platform_errors
 from redloop.platform.api import TOPICS, EventLog, Order, Platform
 from redloop.scenarios.schema import Scenario, TimelineEvent
 
+from . import population
 from .growth import ShareGrowth
 from .metrics import NOTE_KINDS, REPORTERS, DayStats, Tally, close_day, totals
 from .offline import Offline
@@ -89,17 +89,48 @@ class RedloopModel(mesa.Model):
     platform_errors = platform_errors
 
     def __init__(
-        self,
-        scenario: Scenario | None = None,
-        *,
-        log_path: str | None = None,
-        platform: Any = None,
-        **meta: Any,
+        self, scenario: Scenario | None = None, *, log_path: str | None = None, **meta: Any
     ) -> None:
-        """``platform``: build this crowd on another platform with the same facade (an HTTP
-        client, for load tests) instead of a fresh in-process one. The model then only
-        builds the crowd — no staff, no clock — and the caller drives sessions."""
         scenario = scenario or Scenario()
+        world = scenario.world_seed
+
+        def fresh_platform(rng: np.random.Generator) -> Platform:
+            return Platform(
+                scenario.platform_config(),
+                rng=rng if world < 0 else np.random.default_rng([world, 0]),
+                log=EventLog(retain=log_path is None),
+            )
+
+        self._init_world(scenario, fresh_platform)
+        if log_path is not None:
+            self.platform.stream_log(log_path, scenario=scenario.to_dict(), **meta)
+        self.offline = Offline(self)
+        population.build_people(self, scenario, self.platform)
+        self.growth = ShareGrowth(self)
+        population.build_staff(self, scenario, self.platform)
+        population.build_brands(self, scenario, self.platform)
+        population.seed_content(self)
+        if world >= 0:
+            self._enter_world(world)
+        self.totals = totals(self.platform.tables())
+        self.datacollector = mesa.DataCollector(
+            model_reporters=REPORTERS,
+            tables={"brands": list(BRAND_COLUMNS)},
+        )
+        self.env.process(self._days())
+        if scenario.adoption.mode == "bass":
+            self.env.process(self._bass_adoption())
+        else:
+            self.env.process(self._online())
+            self.env.process(self._posting())
+        for event in scenario.timeline:
+            self.offline.later(event.day * 24, self._timeline, event)
+
+    def _init_world(
+        self, scenario: Scenario, platform_of: Callable[[np.random.Generator], Any]
+    ) -> None:
+        """The world's state before anyone exists, on the platform ``platform_of(rng)`` gives
+        (shared with the load generator's crowd; the order of the draws is the event log's)."""
         self.scenario_config = scenario
         rng = np.random.default_rng(scenario.seed)
         super().__init__(rng=rng)
@@ -118,18 +149,10 @@ class RedloopModel(mesa.Model):
 
         self.env = simpy.Environment()
         self.hour = 0
-        self.remote = platform is not None
-        world = scenario.world_seed
-        self.platform = platform or Platform(
-            scenario.platform_config(),
-            rng=self.rng if world < 0 else np.random.default_rng([world, 0]),
-            log=EventLog(retain=log_path is None),
-        )
-        if log_path is not None and not self.remote:
-            self.platform.stream_log(log_path, scenario=scenario.to_dict(), **meta)
+        self.platform = platform_of(self.rng)
         self.notes = NoteTraits()
         self.catalogue = Catalogue()
-        self.offline: Offline | None = Offline(self)
+        self.offline: Offline | None = None
         self.note_tactic: dict[int, str] = {}
         self.campaign_tactic: dict[int, str] = {}
         self.order_time = array("d")
@@ -142,184 +165,16 @@ class RedloopModel(mesa.Model):
         self.tally = Tally()
         self.totals = {"impressions": 0, "engagements": 0, "follows": 0}
         self.today = DayStats()
-
         self.editors: list[Editor] = []
         self.shop: ShopOperator | None = None
-        self._build_population(scenario)
-        self.growth = ShareGrowth(self)
-        if not self.remote:
-            self._build_staff(scenario)
-        self._build_brands(scenario)
-        self._seed_content()
-        if world >= 0:
-            self._enter_world(world)
-        if self.remote:
-            return
-        self.totals = totals(self.platform.tables())
-        self.datacollector = mesa.DataCollector(
-            model_reporters=REPORTERS,
-            tables={"brands": list(BRAND_COLUMNS)},
-        )
-        self.env.process(self._days())
-        if scenario.adoption.mode == "bass":
-            self.env.process(self._bass_adoption())
-        else:
-            self.env.process(self._online())
-            self.env.process(self._posting())
-        for event in scenario.timeline:
-            self.offline.later(event.day * 24, self._timeline, event)
 
     # ================================================================ building
-
-    def _build_population(self, sc: Scenario) -> None:
-        pop, rng, n = sc.population, self.rng, sc.population.users
-        weights = np.array([pop.interest_mix.get(t, 0.0) for t in TOPICS], dtype=np.float64)
-        if weights.sum() <= 0:
-            weights = np.ones(len(TOPICS))
-        k = min(pop.interests_per_user, int((weights > 0).sum()))
-        # k distinct topics per user, weighted: Gumbel top-k
-        keys = np.log(np.where(weights > 0, weights, 1e-300)) + rng.gumbel(size=(n, len(TOPICS)))
-        chosen = np.argpartition(-keys, k - 1, axis=1)[:, :k]
-        masks = (1 << chosen).sum(axis=1)
-
-        graph = self._follower_graph(sc, n)
-        degree = np.array([graph.degree(i) for i in range(n)]) if graph is not None else None
-        n_creators = round(pop.creator_share * n)
-        if degree is not None:
-            creators = set(np.argsort(-degree, kind="stable")[:n_creators].tolist())
-        else:
-            creators = set(rng.choice(n, size=n_creators, replace=False).tolist())
-        activity = pop.sessions_per_day * np.exp(
-            pop.activity_sigma * rng.standard_normal(n) - pop.activity_sigma**2 / 2
-        )
-        budget = pop.budget_mean * rng.lognormal(-0.125, 0.5, n)
-        price_sens = pop.price_sensitivity * rng.lognormal(-0.125, 0.5, n)
-        suscept = pop.susceptibility * rng.lognormal(-0.125, 0.5, n)
-        trust = np.clip(rng.normal(pop.sponsored_trust, 0.15, n), 0.05, 1.0)
-        poster = rng.random(n) < pop.poster_share
-        skill = rng.lognormal(-0.18, 0.6, n)
-        self.people: list[Consumer] = []
-        p = self.platform
-        for i in range(n):
-            is_creator = i in creators
-            cls = Creator if is_creator else Consumer
-            name = f"creator{i}" if is_creator else f"user{i}"
-            uid = p.create_user(
-                name,
-                "creator" if is_creator else "consumer",
-                [TOPICS[t] for t in range(len(TOPICS)) if masks[i] >> t & 1],
-                now=0.0,
-            )
-            rate = (
-                pop.creator_posts_per_day
-                if is_creator
-                else (pop.organic_posts_per_day if poster[i] else 0.0)
-            )
-            agent = cls(
-                self,
-                uid,
-                int(masks[i]),
-                float(budget[i]),
-                float(price_sens[i]),
-                float(suscept[i]),
-                float(trust[i]),
-                rate,
-            )
-            agent.skill = float(skill[i]) * (1.6 if is_creator else 1.0)
-            self.people.append(agent)
-        self.activity = activity * np.where(
-            np.fromiter((i in creators for i in range(n)), bool, n), 2.0, 1.0
-        )
-        self.active_today = np.zeros(n, dtype=bool)
-        self.creators: list[Creator] = [a for a in self.people if isinstance(a, Creator)]
-        if graph is not None:
-            self._follow_edges(graph, degree)
-        followers = {c.uid: p.user(c.uid).followers for c in self.creators}
-        ranked = sorted(self.creators, key=lambda c: (-followers[c.uid], c.uid))
-        self.median_creator_followers = max(
-            1.0, float(np.median([followers[c.uid] for c in ranked])) if ranked else 1.0
-        )
-        n_head = round(pop.head_kol_share * len(ranked))
-        self.head_kols = {c.uid for c in ranked[:n_head]}
-        self._creators_by_followers = ranked
 
     def add_person(self, agent: Consumer, activity: float) -> None:
         """A consumer who joins during the run (a sign-up through a share)."""
         self.people.append(agent)
         self.activity = np.append(self.activity, activity)
         self.active_today = np.append(self.active_today, False)
-
-    def _follower_graph(self, sc: Scenario, n: int) -> nx.Graph | None:
-        pop = sc.population
-        seed = int(self.rng.integers(2**32))
-        m = min(pop.graph_m, max(1, n - 1))
-        if pop.graph == "none":
-            return None
-        if pop.graph == "random":
-            return nx.gnm_random_graph(n, n * m, seed=seed)
-        return nx.powerlaw_cluster_graph(n, m, pop.graph_triangle_p, seed=seed)
-
-    def _follow_edges(self, graph: nx.Graph, degree: np.ndarray) -> None:
-        """Orient each friendship: the less connected follows the more connected; some mutual."""
-        p, rand, uid = self.platform, self.rand.random, [a.uid for a in self.people]
-        for a, b in sorted(graph.edges()):
-            lo, hi = (a, b) if (degree[a], a) < (degree[b], b) else (b, a)
-            p.follow(uid[lo], uid[hi], now=0.0)
-            if rand() < 0.3:
-                p.follow(uid[hi], uid[lo], now=0.0)
-
-    def _build_staff(self, sc: Scenario) -> None:
-        p = self.platform
-        self.editors = [
-            Editor(
-                self,
-                p.create_user(f"editor{i}", "staff", now=0.0),
-                sc.sized(sc.editor_picks_per_day),
-            )
-            for i in range(sc.editors)
-        ]
-        shop = p.create_user("redloop-shop", "staff", now=0.0)
-        self.shop = ShopOperator(self, shop, sc.sized(sc.shop_restock_threshold))
-
-    def _build_brands(self, sc: Scenario) -> None:
-        p = self.platform
-        self.brands: list[Brand] = []
-        for spec in sc.brands:
-            uid = p.create_user(spec.name, "brand", now=0.0)
-            products = []
-            for prod in spec.products:
-                pid = p.create_product(
-                    uid, prod.name, prod.topic, prod.price, prod.stock, now=0.0, origin=spec.origin
-                )
-                self.catalogue.add(
-                    pid,
-                    prod.name,
-                    uid,
-                    prod.topic,
-                    prod.price,
-                    prod.quality,
-                    spec.origin,
-                    prod.stock,
-                    spec.established,
-                )
-                products.append(pid)
-            brand = Brand(self, uid, spec, products)
-            self.brands.append(brand)
-            if spec.established:  # some of the topic's fans already know and like it
-                self._seed_awareness(products)
-
-    def _seed_awareness(self, products: list[int]) -> None:
-        for pid in products:
-            topic = self.catalogue.topic[pid]
-            for person in self.people:
-                if person.interests >> topic & 1 and self.rand.random() < 0.15:
-                    person.intent[pid] = (0.1, 0.0)
-
-    def _seed_content(self) -> None:
-        """A community does not start empty: each creator has a couple of notes."""
-        for creator in self.creators:
-            for _ in range(2):
-                creator.post(0.0)
 
     def _enter_world(self, world_seed: int) -> None:
         """From here on draw from the world's own streams: the community built from the

@@ -133,9 +133,7 @@ class AsyncClient(_Sender):
     ``max_connections`` (requests beyond it wait for a connection, and that wait is part of
     their measured latency); ``http=`` wraps any object with ``await request(method, url,
     content=, headers=)`` and ``await aclose()``. :class:`~.transports.ASGITransport` calls an
-    app in-process; :meth:`lean` sends through
-    :class:`~redloop.platform.leanhttp.LeanHttp`, a minimal HTTP/1.1 pool more than ten times
-    cheaper per request than httpx (for load generation).
+    app in-process (the load generator passes its own lean HTTP/1.1 pool as ``http=``).
     """
 
     def __init__(
@@ -153,21 +151,6 @@ class AsyncClient(_Sender):
         self.transport = transport or AsyncHttpxTransport(
             http, base_url=base_url, timeout=timeout, max_connections=max_connections
         )
-
-    @classmethod
-    def lean(
-        cls,
-        base_url: str = "http://127.0.0.1:8000",
-        *,
-        max_connections: int = 100,
-        timeout: float = 30.0,
-        **kwargs: Any,
-    ) -> AsyncClient:
-        """An AsyncClient sending through :class:`~redloop.platform.leanhttp.LeanHttp`."""
-        from ..leanhttp import LeanHttp
-
-        http = LeanHttp(base_url, max_connections=max_connections, timeout=timeout)
-        return cls(base_url, http=http, **kwargs)
 
     def _call(self, call: Call) -> Any:
         return self.execute(call)

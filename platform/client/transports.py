@@ -11,7 +11,7 @@ when nothing came back; it knows nothing of tokens, errors or parsing. Sync tran
                            ``FastHttpSession`` (``name=`` groups Locust's stats by route)
 :class:`AsyncHttpxTransport`  an ``httpx.AsyncClient``, or anything with the same ``await
                            request(method, url, content=, headers=)`` and ``aclose()`` (e.g.
-                           :class:`~redloop.platform.leanhttp.LeanHttp`)
+                           the load generator's ``redloop.sim.load.leanhttp.LeanHttp``)
 :class:`ASGITransport`     the service in-process, no sockets (tests): ``ASGITransport(app)``
 =========================  ===================================================================
 """

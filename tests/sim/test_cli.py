@@ -249,7 +249,7 @@ def test_serve_takes_a_scenarios_platform_settings() -> None:
     """`redloop serve --scenario` serves the scenario's recommender; --recommender wins."""
     import httpx
 
-    from redloop.sim.loadtest import spawned_server
+    from redloop.sim.load import spawned_server
 
     for options, expected in (
         ((), "ces_pools"),
@@ -311,3 +311,14 @@ def test_help_loads_neither_the_model_nor_the_platform() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_engine_imports_neither_the_visualiser_nor_the_http_service() -> None:
+    """viz is imported only inside the command line's viz paths; the load generator talks to
+    the service only through the client."""
+    code = (
+        "import sys, redloop.sim.cli, redloop.sim.benchmark, redloop.sim.load; "
+        "bad = [m for m in sys.modules if m.startswith(('redloop.viz', 'redloop.platform.http'))]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)

@@ -1,4 +1,4 @@
-"""The load generator (sim/loadtest.py), its statistics and the Locust interop.
+"""The load generator (sim/load/), its statistics and the Locust interop.
 
 In-process runs last a few seconds per shape; one end-to-end run drives a real uvicorn
 server over loopback and checks the server's counters against the writes the generator saw
@@ -24,13 +24,13 @@ import httpx
 import numpy as np
 import pytest
 
+from redloop.agents.steps import drive_sync
 from redloop.platform.api import Platform
 from redloop.platform.client import AsyncClient, Call, Calls, Client, TokenBook
 from redloop.platform.http import create_app
 from redloop.scenarios.schema import load
 from redloop.sim.cli import main
-from redloop.sim.loadstats import Stats
-from redloop.sim.loadtest import (
+from redloop.sim.load import (
     COMPOSE,
     LOCUSTFILE,
     Crowd,
@@ -39,12 +39,12 @@ from redloop.sim.loadtest import (
     Plan,
     arrival_times,
     build_crowd,
-    drive_sync,
     make_shape,
     run_loadtest,
     spawned_server,
     write_results,
 )
+from redloop.sim.load.stats import Stats
 from redloop.sim.model import DIURNAL
 
 REPO = Path(__file__).resolve().parents[2]

@@ -3,8 +3,8 @@
 Run (the server must hold a fresh platform: start ``redloop serve`` anew for each crowd)::
 
     redloop serve --port 8000 &
-    locust -f sim/locustfile.py --host http://127.0.0.1:8000                  # web UI :8089
-    locust -f sim/locustfile.py RedloopShopperFast --headless -u 200 -r 50 -t 60s \\
+    locust -f sim/load/locustfile.py --host http://127.0.0.1:8000                  # web UI :8089
+    locust -f sim/load/locustfile.py RedloopShopperFast --headless -u 200 -r 50 -t 60s \\
         --host http://127.0.0.1:8000 --csv results/locust
 
 Each task runs one crowd session — a person (weighted by activity) visits: a discovery,
@@ -54,10 +54,12 @@ from locust import FastHttpUser, HttpUser, LoadTestShape, events
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
+from redloop.agents.steps import drive_sync
 from redloop.platform.api import Platform, PlatformError
 from redloop.platform.client import Calls, Client, SessionClient, TokenBook
 from redloop.scenarios.schema import Scenario, load
-from redloop.sim.loadtest import COMPOSE, VISIT, Crowd, build_crowd, drive_sync, make_shape
+from redloop.sim.load.crowd import Crowd, build_crowd
+from redloop.sim.load.shapes import COMPOSE, VISIT, make_shape
 
 log = logging.getLogger("redloop.locust")
 REQUEST, CROWD = "redloop_crowd_request", "redloop_crowd"
@@ -96,7 +98,6 @@ def _scenario(spec: dict[str, Any]) -> Scenario:
 
 
 def _install(scenario: Scenario, model: Any, book: TokenBook) -> None:
-    model.platform = Calls(book)  # behaviour yields Calls; each user sends them itself
     STATE.crowd = Crowd(model, np.random.default_rng([scenario.seed, os.getpid()]))
     STATE.tokens = book
     STATE.clock0 = time.monotonic()
@@ -122,7 +123,8 @@ def _build_on_server(environment: Any) -> None:
                 "a fresh platform; restart `redloop serve`"
             )
         started = time.perf_counter()
-        model = build_crowd(scenario, client)
+        # Behaviour yields Calls; each Locust user sends them on its own session.
+        model = build_crowd(scenario, client, acts_through=Calls(book))
     log.info(
         "redloop: crowd of %d built on %s in %.1f s",
         len(model.people),
@@ -189,8 +191,12 @@ def _on_crowd(environment: Any, msg: Any, **_: Any) -> None:
         return
     spec = msg.data
     scenario = _scenario(spec)
-    model = build_crowd(scenario, Platform(scenario.platform_config(), rng=scenario.seed))
     book = TokenBook.load(spec["book"])
+    model = build_crowd(
+        scenario,
+        Platform(scenario.platform_config(), rng=scenario.seed),
+        acts_through=Calls(book),
+    )
     missing = [p.uid for p in model.people if p.uid not in book]
     if missing:
         _fail(environment, f"the master's token book lacks {len(missing)} of the crowd's users")
