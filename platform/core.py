@@ -24,17 +24,8 @@ from .ads import MAX_PAID_IDS, Ads
 from .boosts import MAX_FEE, MAX_HOURS, MIN_FEE, MIN_HOURS, Boosts
 from .collabs import Collaboration, Collabs, CollabStatus
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, OutOfStock
-from .eventlog import (
-    Event,
-    EventKind,
-    EventLog,
-    pack_note,
-    pack_served,
-    read_sqlite,
-    unpack_boost,
-    unpack_note,
-    unpack_served,
-)
+from .codec import EventKind, pack_note, pack_served, unpack_boost, unpack_note, unpack_served
+from .eventlog import Event, EventLog, read_sqlite
 from .model import (
     TOPIC_ID,
     TOPICS,
