@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +24,8 @@ from redloop.platform.codec import (
 )
 
 from .test_eventlog import every_kind
+
+PLATFORM = Path(__file__).resolve().parents[2] / "platform"
 
 
 def test_every_kind_has_one_entry_at_its_code() -> None:
@@ -73,3 +78,23 @@ def test_every_logged_row_is_what_its_entry_packs(platform: Platform) -> None:
         assert describe(e).split()[0] in (codec.actor, "the"), describe(e)
         seen.add(e.kind)
     assert seen == set(EventKind)
+
+
+def test_the_table_is_the_only_place_that_spells_a_layout() -> None:
+    """No other platform module shifts, masks or offsets an event's ``value``, or picks ids
+    out of its ``ints`` (passing the columns through whole is fine)."""
+    spelled = re.compile(r"\.value\s*(>>|&|<<|[-+]\s*1\b)|\.ints\s*(or\s*\(|\[)")
+    offenders = [
+        f"{path.name}:{i}"
+        for path in sorted(PLATFORM.glob("*.py"))
+        if path.name != "codec.py"
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if spelled.search(line)
+    ]
+    assert not offenders, offenders
+
+
+def test_each_kind_applies_through_one_method() -> None:
+    """Adding a kind is one entry in the table plus one ``_apply_<label>`` method."""
+    missing = [k.label for k in EventKind if not callable(getattr(Platform, f"_apply_{k.label}"))]
+    assert not missing
