@@ -21,7 +21,6 @@ from .state import APPLY, PlatformState
 __all__ = ["apply", "from_sqlite", "replay", "stream_log"]
 
 
-
 def apply(state: PlatformState, event: Event) -> None:
     """Apply one logged event; it is appended to ``state``'s log too."""
     if event.time < state._now:

@@ -32,7 +32,7 @@ from .shop import Shop
 from .social import Accounts
 from .trending import Trending
 
-__all__ = ["APPLY", "LEARN_ENGAGE", "LEARN_READ", "PlatformState"]
+__all__ = ["APPLY", "PlatformState"]
 
 #: How much each action teaches the interest profile about the note's topics.
 LEARN_READ, LEARN_ENGAGE = 0.1, 0.5
