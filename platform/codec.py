@@ -44,7 +44,6 @@ __all__ = [
     "pack_note",
     "pack_served",
     "people_fields",
-    "unpack",
     "unpack_boost",
     "unpack_note",
     "unpack_served",
@@ -513,11 +512,6 @@ def codec_of(kind: int) -> Codec:
     entry = CODECS[kind]
     assert entry is not None, kind
     return entry
-
-
-def unpack(event: _Row) -> tuple[Any, ...]:
-    """An event's payload fields, as its kind's named tuple."""
-    return codec_of(event.kind).unpack(event.value, event.ints, event.text)
 
 
 def people_fields(event: _Row) -> dict[str, Any]:
