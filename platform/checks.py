@@ -1,6 +1,7 @@
 """Argument checks the facade makes before logging: each raises a typed error and touches nothing.
 
-The checks that need a store's state live with the store (``Shop.check_quantity``,
+The clock's check is the state's own (``PlatformState._check_now``, inline on every command);
+the checks that need a store's state live with the store (``Shop.check_quantity``,
 ``Accounts.check_kind``, ``Collabs.check_open``...); these are the ones about the arguments
 alone.
 """
@@ -10,21 +11,10 @@ from __future__ import annotations
 from .errors import InvalidInput
 from .model import TOPIC_ID, TOPICS, Channel
 
-__all__ = ["NUMBER", "channel_code", "check_hours", "check_now", "check_number", "check_topic"]
+__all__ = ["NUMBER", "channel_code", "check_hours", "check_number", "check_topic"]
 
 NUMBER = (int, float)
 _N_CHANNELS = len(Channel)
-
-
-def check_now(now: object, current: float) -> float:
-    """``now`` as a float: a number, not NaN and not before the platform's ``current`` time."""
-    if not (isinstance(now, NUMBER) and now >= current and now == now):
-        raise InvalidInput(
-            f"now must be a number >= the platform's current time {current}; got {now!r}",
-            field="now",
-            value=now,
-        )
-    return float(now)
 
 
 def channel_code(value: object) -> int:

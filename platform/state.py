@@ -18,7 +18,7 @@ import numpy as np
 from . import kernels
 from .ads import Ads
 from .boosts import Boosts
-from .checks import check_now
+from .checks import NUMBER
 from .codec import CODECS, EventKind
 from .collabs import Collabs
 from .errors import InvalidInput
@@ -99,13 +99,20 @@ class PlatformState:
         return self._now
 
     def _check_now(self, now: float) -> float:
-        """Validate ``now`` without advancing the clock (for calls that may log nothing)."""
-        return check_now(now, self._now)
+        """Validate ``now`` without advancing the clock (for calls that may log nothing).
+        Inline rather than a call to :mod:`.checks`: every command passes here."""
+        if not (isinstance(now, NUMBER) and now >= self._now and now == now):
+            raise InvalidInput(
+                f"now must be a number >= the platform's current time {self._now}; got {now!r}",
+                field="now",
+                value=now,
+            )
+        return float(now)
 
     def _tick(self, now: float) -> float:
         """Validate ``now`` and advance the clock: only just before logging an event, so the
         clock is always the log's and a replay reproduces it."""
-        self._now = now = check_now(now, self._now)
+        self._now = now = self._check_now(now)
         return now
 
     def _emit(self, kind: EventKind, now: float, actor: int, obj: int, *fields: Any) -> Any:
