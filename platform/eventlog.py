@@ -5,7 +5,7 @@ so a log of tens of millions of events fits in memory. Each row is
 ``(kind, time, actor, object, value, ints, text)``: ``value`` carries one integer field
 (quantity, rating, packed flags...), ``ints`` an optional list of ids (the cards of a served
 page, the products a note tags) and ``text`` an optional string (a comment, a search query).
-What the fields mean per kind is decoded in one place, :func:`decode_fields`.
+What the fields mean per kind is declared in one place, the codec table (:mod:`.codec`).
 
 Replaying the rows in order through :meth:`redloop.platform.core.Platform.replay` rebuilds an
 identical platform.
@@ -20,56 +20,30 @@ import sqlite3
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
+from .codec import (
+    EventKind,
+    describe,
+    people_fields,
+    unpack_boost,
+    unpack_note,
+    unpack_served,
+)
 from .errors import InvalidInput
 
-
-class EventKind(IntEnum):
-    USER_CREATED = 1
-    FOLLOWED = 2
-    UNFOLLOWED = 3
-    NOTE_PUBLISHED = 4
-    NOTE_READ = 5
-    LIKED = 6
-    UNLIKED = 7
-    COLLECTED = 8
-    UNCOLLECTED = 9
-    COMMENTED = 10
-    SHARED = 11
-    FEED_SERVED = 12
-    SEARCHED = 13
-    NOTE_PICKED = 14
-    RECOMMENDER_SET = 15
-    PRODUCT_CREATED = 16
-    PRODUCT_RESTOCKED = 17
-    PRICE_SET = 18
-    PRODUCT_VIEWED = 19
-    ORDER_PLACED = 20
-    ORDER_PAID = 21
-    ORDER_SHIPPED = 22
-    ORDER_DELIVERED = 23
-    ORDER_REVIEWED = 24
-    ORDER_CANCELLED = 25
-    ORDER_REFUNDED = 26
-    CAMPAIGN_CREATED = 27
-    CAMPAIGN_STOPPED = 28
-    SHARE_DELIVERED = 29
-    SHARED_OUTSIDE = 30
-    SHARE_VISITED = 31
-    SHARE_SIGNUP = 32
-    BOOST_CREATED = 33
-    COLLAB_OFFERED = 37
-    COLLAB_ACCEPTED = 38
-    COLLAB_CLOSED = 39
-    COLLAB_PUBLISHED = 40
-    SAMPLE_SENT = 41
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
+__all__ = [
+    "KIND_BY_LABEL",
+    "Event",
+    "EventKind",
+    "EventLog",
+    "SQLiteSink",
+    "read_sqlite",
+    "unpack_boost",
+    "unpack_note",
+    "unpack_served",
+]
 
 
 KIND_BY_LABEL = {k.label: k for k in EventKind}
@@ -90,177 +64,12 @@ class Event:
 
     @property
     def fields(self) -> dict[str, Any]:
-        return decode_fields(self)
+        """The payload fields as people read them (see :mod:`.codec`)."""
+        return people_fields(self)
 
-
-# Packing of NOTE_PUBLISHED.value: topic bitmask (16 bits), format (4 bits), sponsor + 1 (rest).
-# Packing of FEED_SERVED.value: channel (4 bits), recommender code (4 bits), ad slot + 1
-# (8 bits), ad campaign + 1 (20 bits), boost slot + 1 (7 bits), boost + 1 (rest, 20 bits).
-def pack_served(
-    channel: int,
-    recommender: int,
-    ad_slot: int = -1,
-    campaign: int = -1,
-    boost_slot: int = -1,
-    boost: int = -1,
-) -> int:
-    return (
-        channel
-        | recommender << 4
-        | (ad_slot + 1) << 8
-        | (campaign + 1) << 16
-        | (boost_slot + 1) << 36
-        | (boost + 1) << 43
-    )
-
-
-def unpack_served(value: int) -> tuple[int, int, int, int]:
-    """(channel, recommender code, ad slot or -1, ad campaign or -1)."""
-    return value & 0xF, value >> 4 & 0xF, (value >> 8 & 0xFF) - 1, (value >> 16 & 0xFFFFF) - 1
-
-
-def unpack_boost(value: int) -> tuple[int, int]:
-    """(slot of the boosted card or -1, boost or -1) of a FEED_SERVED value."""
-    return (value >> 36 & 0x7F) - 1, (value >> 43) - 1
-
-
-def pack_note(topics: int, fmt: int, sponsor: int) -> int:
-    return topics | fmt << 16 | (sponsor + 1) << 20
-
-
-def unpack_note(value: int) -> tuple[int, int, int]:
-    return value & 0xFFFF, value >> 16 & 0xF, (value >> 20) - 1
-
-
-def decode_fields(e: Event) -> dict[str, Any]:
-    """The per-kind meaning of ``value``, ``ints`` and ``text``, for people and exports."""
-    from .model import (
-        TOPICS,
-        AccountKind,
-        AdPlacement,
-        BoostGoal,
-        Channel,
-        NoteFormat,
-        Origin,
-        topic_names,
-    )
-
-    k = e.kind
-    if k is EventKind.USER_CREATED:
-        return {
-            "kind": AccountKind(e.value & 0xF).label,
-            "interests": topic_names(e.value >> 4),
-            "name": e.text,
-        }
-    if k is EventKind.FOLLOWED:
-        return {"via_note": e.value if e.value >= 0 else None}
-    if k is EventKind.NOTE_PUBLISHED:
-        topics, fmt, sponsor = unpack_note(e.value)
-        return {
-            "topics": topic_names(topics),
-            "format": NoteFormat(fmt).label,
-            "sponsor": sponsor if sponsor >= 0 else None,
-            "products": list(e.ints or ()),
-            "title": e.text or "",
-        }
-    if k in (EventKind.NOTE_READ, EventKind.PRODUCT_VIEWED):
-        return {"channel": Channel(e.value).label}
-    if k is EventKind.COMMENTED:
-        return {"text": e.text}
-    if k is EventKind.FEED_SERVED:
-        channel, recommender, ad_slot, campaign = unpack_served(e.value)
-        boost_slot, boost = unpack_boost(e.value)
-        return {
-            "channel": Channel(channel).label,
-            "recommender": recommender,
-            "notes": list(e.ints or ()),
-            "ad_slot": ad_slot if ad_slot >= 0 else None,
-            "ad_campaign": campaign if campaign >= 0 else None,
-            "boost_slot": boost_slot if boost_slot >= 0 else None,
-            "boost": boost if boost >= 0 else None,
-        }
-    if k is EventKind.SEARCHED:
-        return {
-            "query": e.text,
-            "results": list(e.ints or ()),
-            "ad_campaign": e.value - 1 if e.value > 0 else None,
-        }
-    if k is EventKind.RECOMMENDER_SET:
-        return {"recommender": e.text}
-    if k is EventKind.PRODUCT_CREATED:
-        return {
-            "topic": TOPICS[e.value & 0xFF],
-            "origin": Origin(e.value >> 8 & 1).label,
-            "price_cents": (e.ints or (0, 0))[0],
-            "stock": (e.ints or (0, 0))[1],
-            "name": e.text,
-        }
-    if k is EventKind.PRODUCT_RESTOCKED:
-        return {"quantity": e.value}
-    if k is EventKind.PRICE_SET:
-        return {"price_cents": e.value}
-    if k is EventKind.ORDER_PLACED:
-        quantity, note, channel, unit_cents = e.ints or (0, -1, int(Channel.DIRECT), 0)
-        return {
-            "product": e.value,
-            "quantity": quantity,
-            "note": note if note >= 0 else None,
-            "channel": Channel(channel).label,
-            "unit_cents": unit_cents,
-        }
-    if k is EventKind.ORDER_REVIEWED:
-        return {"rating": e.value, "review_note": e.ints[0] if e.ints else None}
-    if k is EventKind.SAMPLE_SENT:
-        return {"product": e.value, "recipient": (e.ints or (-1,))[0]}
-    if k is EventKind.CAMPAIGN_CREATED:
-        note, budget_cents, cpm_cents, seconds = (*(e.ints or (-1, 0, 0)), 0)[:4]
-        return {
-            "placement": AdPlacement(e.value & 0xF).label,
-            "topics": topic_names(e.value >> 4),
-            "note": note,
-            "budget_cents": budget_cents,
-            "cpm_cents": cpm_cents,
-            "hours": seconds / 3600 if seconds else None,
-        }
-    if k is EventKind.BOOST_CREATED:
-        note, fee_cents, cpm_cents, seconds = e.ints or (-1, 0, 0, 0)
-        return {
-            "note": note,
-            "goal": BoostGoal(e.value).label,
-            "fee_cents": fee_cents,
-            "cpm_cents": cpm_cents,
-            "hours": seconds / 3600,
-        }
-    if k is EventKind.COLLAB_OFFERED:
-        creator, product, commission_cents, hours = e.ints or (-1, -1, 0, 0)
-        return {
-            "creator": creator,
-            "product": product,
-            "fee_cents": e.value,
-            "commission_cents": commission_cents,
-            "hours": hours,
-        }
-    if k is EventKind.COLLAB_CLOSED:
-        from .collabs import CollabStatus
-
-        return {"status": CollabStatus(e.value).label, "reason": e.text or ""}
-    if k is EventKind.COLLAB_PUBLISHED:
-        topics, fmt, sponsor = unpack_note(e.value)
-        return {
-            "collaboration": (e.ints or (-1,))[0],
-            "topics": topic_names(topics),
-            "format": NoteFormat(fmt).label,
-            "sponsor": sponsor,
-            "products": list((e.ints or ())[1:]),
-            "title": e.text or "",
-        }
-    if k in (EventKind.SHARE_DELIVERED, EventKind.SHARED_OUTSIDE):
-        return {"parent": e.value - 1 if e.value > 0 else None, "recipients": list(e.ints or ())}
-    if k is EventKind.SHARE_VISITED:
-        return {"visitors": e.value}
-    if k is EventKind.SHARE_SIGNUP:
-        return {"interests": topic_names(e.value >> 4), "name": e.text}
-    return {}
+    def describe(self) -> str:
+        """One line for people: ``user 3 liked note 12``."""
+        return describe(self)
 
 
 class EventLog:

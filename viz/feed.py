@@ -15,25 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redloop.platform.api import (
-    RECOMMENDERS,
-    Channel,
-    EventKind,
-    EventLog,
-    unpack_boost,
-    unpack_served,
-)
+from redloop.platform.api import RECOMMENDERS, Channel, EventKind, EventLog
+from redloop.platform.codec import codec_of
 
 E = EventKind
+_SERVED = codec_of(E.FEED_SERVED).unpack
+_FOLLOWED = codec_of(E.FOLLOWED).unpack
 #: Recommender names by the code packed into FEED_SERVED events.
 RECOMMENDER_BY_CODE = {cls.code: name for name, cls in RECOMMENDERS.items()}
+_DISCOVERY_CODE = int(Channel.DISCOVERY)
 #: What an event by the reader says they did with a card.
-ACTIONS = {
-    E.LIKED: "liked",
-    E.COLLECTED: "collected",
-    E.COMMENTED: "commented",
-    E.SHARED: "shared",
-}
+ACTIONS = {k: codec_of(k).verb for k in (E.LIKED, E.COLLECTED, E.COMMENTED, E.SHARED)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +62,7 @@ class ServedPage:
 
 
 def _discovery(event_value: int) -> bool:
-    return unpack_served(event_value)[0] == int(Channel.DISCOVERY)
+    return _SERVED(event_value, None, None).channel == _DISCOVERY_CODE
 
 
 def last_discovery_seq(log: EventLog, user: int, *, stop: int = 0) -> int | None:
@@ -90,9 +82,9 @@ def page_at(log: EventLog, seq: int) -> ServedPage:
     served = log[seq]
     if served.kind is not E.FEED_SERVED:
         raise ValueError(f"event {seq} is a {served.kind.label}, not a feed_served")
-    user, cards = served.actor, served.ints or ()
-    ad = unpack_served(served.value)[2]
-    boosted = unpack_boost(served.value)[0]
+    user = served.actor
+    page = _SERVED(served.value, served.ints, served.text)
+    cards, ad, boosted = page.notes, page.ad_slot, page.boost_slot
     opened: set[int] = set()
     actions: dict[int, list[str]] = {}
     orders: list[int] = []
@@ -108,15 +100,15 @@ def page_at(log: EventLog, seq: int) -> ServedPage:
             opened.add(e.object)
         elif e.kind in ACTIONS:
             actions.setdefault(e.object, []).append(ACTIONS[e.kind])
-        elif e.kind is E.FOLLOWED and e.value >= 0:
-            actions.setdefault(e.value, []).append("followed the author")
+        elif e.kind is E.FOLLOWED and (via := _FOLLOWED(e.value, e.ints, e.text).via_note) >= 0:
+            actions.setdefault(via, []).append("followed the author")
         elif e.kind is E.ORDER_PLACED:
-            orders.append(e.value)
+            orders.append(codec_of(E.ORDER_PLACED).unpack(e.value, e.ints, e.text).product)
     return ServedPage(
         user=user,
         seq=seq,
         time=served.time,
-        recommender=RECOMMENDER_BY_CODE.get(served.value >> 4 & 0xF, "?"),
+        recommender=RECOMMENDER_BY_CODE.get(page.recommender, "?"),
         cards=tuple(
             ServedCard(
                 note=n,
@@ -142,7 +134,7 @@ def latest_page(log: EventLog, *, min_cards: int = 1, horizon: int = 50_000) -> 
         except IndexError:
             break
         if e.kind is E.FEED_SERVED and _discovery(e.value):
-            if len(e.ints or ()) >= min_cards:
+            if len(_SERVED(e.value, e.ints, e.text).notes) >= min_cards:
                 return page_at(log, seq)
             fallback = seq if fallback is None else fallback
     return None if fallback is None else page_at(log, fallback)

@@ -1,0 +1,171 @@
+"""Feeds and search: the following feed, the discovery page with its paid cards, editors'
+picks, switching the recommender, and search with its ad."""
+
+from __future__ import annotations
+
+from .codec import EventKind, pack_served
+from .errors import InvalidInput
+from .model import TOPICS, AccountKind, AdPlacement, BoostGoal, Channel, DiscoveryPage, SearchResult
+from .notes import Notes
+from .shop import Shop
+from .state import PlatformState
+
+__all__ = ["FeedCommands", "insert_paid"]
+
+E = EventKind
+_DISCOVERY, _FOLLOWING = int(Channel.DISCOVERY), int(Channel.FOLLOWING)
+_FOLLOWING_SERVED = pack_served(_FOLLOWING, 0)
+
+
+def insert_paid(
+    cards: list[int], k: int, ad: tuple[int, int], boost: tuple[int, int]
+) -> tuple[list[int], int, int]:
+    """A page of at most ``k`` cards with the paid cards put in: (cards, ad slot, boost slot).
+
+    ``ad`` and ``boost`` are ``(planned slot, note)`` (note -1: none). Each goes where planned,
+    or last on a short page, in slot order (the ad first on a tie), always inside the ``k``
+    cards kept; the organic cards drop a paid note they also hold. ``cards`` is not changed.
+    """
+    paid = sorted(
+        (slot, is_boost, note) for is_boost, (slot, note) in enumerate((ad, boost)) if note >= 0
+    )
+    paid_notes = {note for _, _, note in paid}
+    page = [n for n in cards if n not in paid_notes][: k - len(paid)]
+    slots = [-1, -1]  # ad, boost
+    slot = -1
+    for planned, is_boost, note in paid:
+        slot = max(min(planned, len(page)), slot + 1)
+        page.insert(slot, note)
+        slots[is_boost] = slot
+    return page, slots[0], slots[1]
+
+
+class FeedCommands(PlatformState):
+    """Serve pages (a write: impressions, traffic pools, ad charges) and search."""
+
+    # ================================================================ feeds
+
+    def following_feed(
+        self, user: int, *, now: float, before: int | None = None, limit: int = 20
+    ) -> list[int]:
+        """Newest notes of the accounts ``user`` follows, newest first.
+
+        Paginate by passing the last note id of a page as ``before``. Serving counts
+        impressions (one event per non-empty page).
+        """
+        self._accounts.check(user)
+        if before is not None:
+            self._notes.check(before, "before")
+        Shop.check_quantity(limit, "limit", 1, 100)
+        now = self._check_now(now)
+        cursor = len(self._notes) if before is None else before
+        page = self._notes.newest_by(self._accounts.following.get(user, ()), cursor, limit)
+        if page:
+            now = self._tick(now)
+            self.log.append(E.FEED_SERVED, now, user, -1, _FOLLOWING_SERVED, page)
+            self._apply_feed_served(user, -1, now, _FOLLOWING, 0, -1, -1, -1, -1, page)
+        return page
+
+    def discovery_feed(self, user: int, *, now: float, k: int | None = None) -> DiscoveryPage:
+        """One two-column discovery page from the active recommender, maybe with a feed ad.
+
+        Serving records impressions; opening a card is a separate :meth:`read`.
+        """
+        acc = self._accounts
+        acc.check(user)
+        k = self.config.page_size if k is None else Shop.check_quantity(k, "k", 1, 100)
+        now = self._check_now(now)
+        rec = self._active
+        cards = rec.page(user, now, k, self._seen)
+        ad_slot = campaign = boost_slot = boost = -1
+        if self._ads.placement:
+            campaign = self._ads.auction(
+                AdPlacement.FEED, self._feed_targeting(user), now, self._reserve_mc
+            )[0]
+        ad_note = self._ads.note[campaign] if campaign >= 0 else -1
+        if self._boosts.buyer and k > (campaign >= 0):
+            boost = self._boosts.due(
+                now, lambda b: self._boosts.note[b] != ad_note and self._boost_reaches(b, user)
+            )
+        if campaign >= 0 or boost >= 0:
+            boost_note = self._boosts.note[boost] if boost >= 0 else -1
+            cfg = self.config
+            cards, ad_slot, boost_slot = insert_paid(
+                cards, k, (cfg.ad_slot, ad_note), (cfg.boost_slot, boost_note)
+            )
+        if not cards:
+            return DiscoveryPage(())
+        now = self._tick(now)
+        value = pack_served(_DISCOVERY, rec.code, ad_slot, campaign, boost_slot, boost)
+        self.log.append(E.FEED_SERVED, now, user, -1, value, cards)
+        self._apply_feed_served(
+            user, -1, now, _DISCOVERY, rec.code, ad_slot, campaign, boost_slot, boost, cards
+        )
+        return DiscoveryPage(
+            tuple(cards),
+            (ad_slot,) if ad_slot >= 0 else (),
+            (boost_slot,) if boost_slot >= 0 else (),
+        )
+
+    def _boost_reaches(self, boost: int, user: int) -> bool:
+        """Whether ``boost``'s note may be shown to ``user`` on this page, per its goal."""
+        notes, note = self._notes, self._boosts.note[boost]
+        author = notes.author[note]
+        if user == author or not notes.topics[note] & self._accounts.interests[user]:
+            return False
+        if self._seen.has_seen(user, note):  # extra reach, not repeats
+            return False
+        goal = self._boosts.goal[boost]
+        if goal == BoostGoal.ENGAGEMENT:
+            return (user << 32 | note) not in notes.liked and (
+                user << 32 | note
+            ) not in notes.collected
+        if goal == BoostGoal.FOLLOWS:
+            return not self._accounts.is_following(user, author)
+        return True
+
+    def set_recommender(self, name: str, *, now: float) -> None:
+        """Switch the discovery recommender (e.g. the 2016 move from editors to machines)."""
+        if name not in self._recommenders:
+            raise InvalidInput(
+                f"unknown recommender {name!r}; allowed: {', '.join(self._recommenders)}",
+                field="recommender",
+                value=name,
+            )
+        now = self._tick(now)
+        self._emit(E.RECOMMENDER_SET, now, -1, -1, name)
+
+    def pick_note(self, editor: int, note: int, *, now: float) -> None:
+        """An editor (staff account) adds a note to the editors' picks."""
+        self._accounts.check_kind(editor, (AccountKind.STAFF,), "editor")
+        self._notes.check(note)
+        now = self._tick(now)
+        self.log.append(E.NOTE_PICKED, now, editor, note)
+        self._apply_note_picked(editor, note, now)
+
+    # ================================================================ search
+
+    def search(self, user: int, query: str, *, now: float, limit: int = 20) -> SearchResult:
+        """Search notes and products by topic, product name or brand. Logged as intent."""
+        self._accounts.check(user)
+        Notes.check_text(query, "query", 200, allow_empty=False)
+        Shop.check_quantity(limit, "limit", 1, 100)
+        now = self._tick(now)
+        topics, products = self._search.match(query)
+        found = self._search.rank(topics, products, now, limit)
+        campaign = -1
+        if self._ads.placement:
+            mask = self._search_targeting(topics, products)
+            campaign = (
+                self._ads.auction(AdPlacement.SEARCH, mask, now, self._reserve_mc)[0]
+                if mask
+                else -1
+            )
+        self._emit(E.SEARCHED, now, user, -1, query, found, campaign)
+        return SearchResult(
+            query=query,
+            topics=tuple(TOPICS[t] for t in topics),
+            products=products,
+            notes=found,
+            ad_note=self._ads.note[campaign] if campaign >= 0 else None,
+        )
