@@ -55,7 +55,7 @@ async def get_campaign(svc: Svc, actor: Actor, campaign_id: PathId) -> Any:
     """A campaign, visible to its brand and staff."""
     p = svc.platform
     campaign = p.campaign(campaign_id)
-    if actor != campaign.brand and p.user(actor).kind != "staff":
+    if not p.may_read_campaign(actor, campaign_id):
         raise Forbidden(
             f"campaign {campaign_id} is not yours", field="campaign_id", value=campaign_id
         )
@@ -98,6 +98,6 @@ async def get_boost(svc: Svc, actor: Actor, boost_id: PathId) -> Any:
     """A boost with impressions bought and delivered, visible to its buyer and staff."""
     p = svc.platform
     boost = p.boost(boost_id)
-    if actor != boost.buyer and p.user(actor).kind != "staff":
+    if not p.may_read_boost(actor, boost_id):
         raise Forbidden(f"boost {boost_id} is not yours", field="boost_id", value=boost_id)
     return BoostOut.of(boost)
