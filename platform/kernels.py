@@ -43,6 +43,44 @@ def uniform(state: np.ndarray) -> float:
 
 
 @njit(cache=True)
+def _pool_sources(
+    pool_len: np.ndarray,
+    stage_weights: np.ndarray,
+    targeted: int,
+    n_topics: int,
+    topic_mask: int,
+    src: np.ndarray,
+    src_stage: np.ndarray,
+    cum: np.ndarray,
+) -> int:
+    """The user's non-empty pools into ``src`` (their stages into ``src_stage``) with the
+    cumulative slot weights in ``cum``: each stage's weight split over its pools. Returns how
+    many pools there are."""
+    n_src = 0
+    total = 0.0
+    for s in range(len(stage_weights)):
+        first = n_src
+        if s < targeted:
+            for t in range(n_topics):
+                p = s * n_topics + t
+                if topic_mask >> t & 1 and pool_len[p] > 0:
+                    src[n_src] = p
+                    n_src += 1
+        else:
+            p = targeted * n_topics + s - targeted
+            if pool_len[p] > 0:
+                src[n_src] = p
+                n_src += 1
+        if n_src > first:
+            share = stage_weights[s] / (n_src - first)
+            for j in range(first, n_src):
+                total += share
+                src_stage[j] = s
+                cum[j] = total
+    return n_src
+
+
+@njit(cache=True)
 def draw_pool_page(
     pool_notes: np.ndarray,
     pool_len: np.ndarray,
@@ -72,32 +110,14 @@ def draw_pool_page(
     -1: nothing seen yet) is skipped. At most
     ``3 * k`` draws; a page of exhausted pools is then topped up by :func:`top_up`.
     """
-    n_stages = len(stage_weights)
     n_pools = len(pool_len)
     src = np.empty(n_pools, dtype=np.int64)
     src_stage = np.empty(n_pools, dtype=np.int64)
     cum = np.empty(n_pools, dtype=np.float64)
-    n_src = 0
-    total = 0.0
-    for s in range(n_stages):
-        first = n_src
-        if s < targeted:
-            for t in range(n_topics):
-                p = s * n_topics + t
-                if topic_mask >> t & 1 and pool_len[p] > 0:
-                    src[n_src] = p
-                    n_src += 1
-        else:
-            p = targeted * n_topics + s - targeted
-            if pool_len[p] > 0:
-                src[n_src] = p
-                n_src += 1
-        if n_src > first:
-            share = stage_weights[s] / (n_src - first)
-            for j in range(first, n_src):
-                total += share
-                src_stage[j] = s
-                cum[j] = total
+    n_src = _pool_sources(
+        pool_len, stage_weights, targeted, n_topics, topic_mask, src, src_stage, cum
+    )
+    total = cum[n_src - 1] if n_src else 0.0
     count = 0
     for _ in range(3 * k if n_src and total > 0.0 else 0):
         r = uniform(state) * total
@@ -160,6 +180,40 @@ def top_up(
     ``t``'s newest ids kept by ``Notes`` (``recent_len[t]`` ids so far). Tier 3 examines at most
     the user's seen cards (and the seen filter's false positives) plus ``k`` more.
     """
+    count = _top_up_topics(
+        recent, recent_len, topic_mask, created, stage, live_only, seen, seen_row, now, max_age,
+        k, out, count,
+    )  # fmt: skip
+    if count >= k:
+        return count
+    newest = len(created) - 1
+    if live_only:
+        oldest = max(-1, newest - 4 * k * recent.shape[0])
+        count = _top_up_newest(
+            newest, oldest, created, stage, True, seen, seen_row, now, max_age, k, out, count
+        )
+    return _top_up_newest(
+        newest, -1, created, stage, False, seen, seen_row, now, max_age, k, out, count
+    )
+
+
+@njit(cache=True)
+def _top_up_topics(
+    recent: np.ndarray,
+    recent_len: np.ndarray,
+    topic_mask: int,
+    created: np.ndarray,
+    stage: np.ndarray,
+    live_only: bool,
+    seen: np.ndarray,
+    seen_row: int,
+    now: float,
+    max_age: float,
+    k: int,
+    out: np.ndarray,
+    count: int,
+) -> int:
+    """:func:`top_up`'s tier 1: the newest notes of each topic in ``topic_mask``."""
     ring = recent.shape[1]
     for t in range(recent.shape[0]):
         if not topic_mask >> t & 1:
@@ -176,17 +230,31 @@ def top_up(
                 count += 1
         if count >= k:
             return count
-    newest = len(created) - 1
-    if live_only:
-        for n in range(newest, max(-1, newest - 4 * k * recent.shape[0]), -1):
-            if now - created[n] > max_age or count >= k:
-                break
-            if stage[n] >= 0 and not _is_seen(seen, seen_row, n) and not _is_picked(out, count, n):
-                out[count] = n
-                count += 1
-    for n in range(newest, -1, -1):
+    return count
+
+
+@njit(cache=True)
+def _top_up_newest(
+    newest: int,
+    oldest: int,
+    created: np.ndarray,
+    stage: np.ndarray,
+    live_only: bool,
+    seen: np.ndarray,
+    seen_row: int,
+    now: float,
+    max_age: float,
+    k: int,
+    out: np.ndarray,
+    count: int,
+) -> int:
+    """:func:`top_up`'s tiers 2 and 3: notes from ``newest`` down to (not including)
+    ``oldest``, newest first, younger than ``max_age`` (with ``live_only``, live ones only)."""
+    for n in range(newest, oldest, -1):
         if now - created[n] > max_age or count >= k:
             break
+        if live_only and stage[n] < 0:
+            continue
         if not _is_seen(seen, seen_row, n) and not _is_picked(out, count, n):
             out[count] = n
             count += 1

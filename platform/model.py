@@ -232,26 +232,7 @@ class PlatformConfig:
             )
         for w in self.ces_weights:
             _check_range("ces_weights", w, 0.0)
-        n = len(self.pool_quotas)
-        if n < 1:
-            raise InvalidInput("config pool_quotas needs at least one stage", field="pool_quotas")
-        for q in self.pool_quotas:
-            _check_range("pool_quotas", q, 1, 2**31 - 1, integer=True)
-        if len(self.pool_thresholds) != n - 1:
-            raise InvalidInput(
-                f"config pool_thresholds needs {n - 1} values (one per stage but the last)",
-                field="pool_thresholds",
-            )
-        for w in self.pool_thresholds:
-            _check_range("pool_thresholds", w, 0.0)
-        for w in self.pool_slot_weights:
-            _check_range("pool_slot_weights", w, 0.0)
-        if len(self.pool_slot_weights) != n or sum(self.pool_slot_weights) <= 0:
-            raise InvalidInput(
-                f"config pool_slot_weights needs {n} non-negative weights with a positive sum",
-                field="pool_slot_weights",
-            )
-        _check_range("pool_targeted_stages", self.pool_targeted_stages, 0, n, integer=True)
+        self._check_pools()
         for name in (
             "pool_max_age_hours",
             "decay_half_life_hours",
@@ -281,6 +262,30 @@ class PlatformConfig:
             _check_range(name, getattr(self, name), lo, hi, integer=True)
         _check_range("collab_commission", self.collab_commission, 0.0, 1.0)
         _check_range("collab_min_fee", self.collab_min_fee, 0.01, 1e7)
+
+    def _check_pools(self) -> None:
+        """The traffic-pool stages: one quota and slot weight per stage, a threshold between
+        stages."""
+        n = len(self.pool_quotas)
+        if n < 1:
+            raise InvalidInput("config pool_quotas needs at least one stage", field="pool_quotas")
+        for q in self.pool_quotas:
+            _check_range("pool_quotas", q, 1, 2**31 - 1, integer=True)
+        if len(self.pool_thresholds) != n - 1:
+            raise InvalidInput(
+                f"config pool_thresholds needs {n - 1} values (one per stage but the last)",
+                field="pool_thresholds",
+            )
+        for w in self.pool_thresholds:
+            _check_range("pool_thresholds", w, 0.0)
+        for w in self.pool_slot_weights:
+            _check_range("pool_slot_weights", w, 0.0)
+        if len(self.pool_slot_weights) != n or sum(self.pool_slot_weights) <= 0:
+            raise InvalidInput(
+                f"config pool_slot_weights needs {n} non-negative weights with a positive sum",
+                field="pool_slot_weights",
+            )
+        _check_range("pool_targeted_stages", self.pool_targeted_stages, 0, n, integer=True)
 
     def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}

@@ -88,26 +88,19 @@ def platform_figures(
     vs = rng.integers(0, users, size=ops).tolist()
     now = platform.now
 
-    def like(n: int) -> None:
-        f = platform.like
-        for i in range(n):
-            f(us[i], ns[i], now=now)
+    def pairs(
+        op: Callable[..., object], users: list[int], targets: list[int]
+    ) -> Callable[[int], None]:
+        """``op(user, target)`` over the first ``n`` of the pairs."""
 
-    def collect(n: int) -> None:
-        f = platform.collect
-        for i in range(n):
-            f(us[i], ns[i], now=now)
+        def run(n: int) -> None:
+            for i in range(n):
+                op(users[i], targets[i], now=now)
 
-    def read(n: int) -> None:
-        f = platform.read
-        for i in range(n):
-            f(us[i], ns[i], now=now)
+        return run
 
-    def follow(n: int) -> None:
-        f = platform.follow
-        for i in range(n):
-            if us[i] != vs[i]:
-                f(us[i], vs[i], now=now)
+    distinct = [(u, v) for u, v in zip(us[:ops], vs, strict=True) if u != v]
+    followers, followees = [u for u, _ in distinct], [v for _, v in distinct]
 
     def discovery(n: int) -> None:
         f = platform.discovery_feed
@@ -126,10 +119,10 @@ def platform_figures(
         for i in range(n):
             f(readers[i % len(readers)], now=now, limit=20)
 
-    figures["like_ops_s"] = _rate(ops, like)
-    figures["collect_ops_s"] = _rate(ops, collect)
-    figures["read_ops_s"] = _rate(ops, read)
-    figures["follow_ops_s"] = _rate(ops, follow)
+    figures["like_ops_s"] = _rate(ops, pairs(platform.like, us, ns))
+    figures["collect_ops_s"] = _rate(ops, pairs(platform.collect, us, ns))
+    figures["read_ops_s"] = _rate(ops, pairs(platform.read, us, ns))
+    figures["follow_ops_s"] = _rate(len(followers), pairs(platform.follow, followers, followees))
     figures["discovery_pages_s_ces_pools"] = _rate(pages, discovery)
     figures["following_pages_s_50_followees"] = _rate(pages // 5, following)
     for name in ("interest", "popular", "manual"):
