@@ -11,7 +11,8 @@ Time is always passed in (``now``, simulated hours as a float) and must never go
 :class:`~.state.PlatformState`, so a command is one method call with no delegation hop (the
 hot paths stay as fast as a single class):
 
-- :mod:`.community` accounts, follows, notes, reads and engagement;
+- :mod:`.community` accounts, follows, notes, reads and engagement; :mod:`.bulk` many of
+  them in one call;
 - :mod:`.discovery` the following and discovery feeds (with their paid cards) and search;
 - :mod:`.sharing` shares, their inboxes, visitors, sign-ups and trees;
 - :mod:`.commerce` products, orders and samples; :mod:`.marketing` ads, boosts, collaborations;
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from . import export, replay
+from .bulk import BulkCommands
 from .commerce import CommerceCommands
 from .community import CommunityCommands
 from .discovery import FeedCommands
@@ -42,6 +44,7 @@ __all__ = ["Platform"]
 
 class Platform(
     CommunityCommands,
+    BulkCommands,
     FeedCommands,
     SharingCommands,
     CommerceCommands,

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .codec import (
     EventKind,
     describe,
@@ -47,6 +49,11 @@ __all__ = [
 
 
 KIND_BY_LABEL = {k.label: k for k in EventKind}
+#: numpy's dtype for each ``array`` typecode the columns use (sizes as this platform's C types).
+_DTYPE = {
+    code: np.dtype(f"{kind}{array(code).itemsize}")
+    for code, kind in (("B", "u"), ("i", "i"), ("q", "i"), ("d", "f"))
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +143,35 @@ class EventLog:
         if sink is not None and self._base + len(self._kind) - sink.written >= sink.batch:
             self.flush()
         return seq
+
+    def extend(
+        self,
+        kind: int,
+        time: float,
+        actors: np.ndarray,
+        objs: np.ndarray,
+        value: int | np.ndarray = 0,
+        texts: list[str] | None = None,
+    ) -> None:
+        """One row of ``kind`` per (actor, object) pair, all at ``time``, with ``value`` (one
+        for all or one per row), no ids, and ``texts`` (one per row) if given: what as many
+        :meth:`append` calls would store, in one bulk copy."""
+        n = len(actors)
+        first = self._base + len(self._kind)
+        for column, values in (
+            (self._kind, np.full(n, kind)),
+            (self._time, np.full(n, time)),
+            (self._actor, actors),
+            (self._obj, objs),
+            (self._value, np.broadcast_to(value, n)),
+            (self._int_ref, np.full(n, -1)),
+        ):
+            column.frombytes(np.asarray(values, dtype=_DTYPE[column.typecode]).tobytes())
+        if texts is not None:
+            self._texts.update(zip(range(first, first + n), texts, strict=True))
+        sink = self._sink
+        if sink is not None and self._base + len(self._kind) - sink.written >= sink.batch:
+            self.flush()
 
     # ----------------------------------------------------------------- reading
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from array import array
 
+import numpy as np
+
 from .errors import Forbidden, InvalidInput, check_id
 from .model import N_TOPICS, TOPICS_OF_MASK, AccountKind, User, topic_names
 
@@ -85,6 +87,20 @@ class Accounts:
         self.id_by_name[name] = uid
         return uid
 
+    def add_many(self, kinds: np.ndarray, masks: np.ndarray, names: list[str], now: float) -> None:
+        """:meth:`add` for each account in order, the columns extended in bulk."""
+        first, n = len(self.kind), len(names)
+        self.kind.frombytes(kinds.astype(np.uint8).tobytes())
+        self.interests.frombytes(masks.astype(np.uint16).tobytes())
+        self.created_at.frombytes(np.full(n, now, dtype=np.float64).tobytes())
+        zeros = np.zeros(n, dtype=np.int32).tobytes()
+        for column in (self.n_followers, self.n_following, self.n_notes):
+            column.frombytes(zeros)
+        declared = masks.astype(np.int64)[:, None] >> np.arange(N_TOPICS) & 1
+        self.affinity.frombytes(declared.astype(np.float32).tobytes())
+        self.names.extend(names)
+        self.id_by_name.update(zip(names, range(first, first + n), strict=True))
+
     def is_following(self, follower: int, followee: int) -> bool:
         return (follower << 32 | followee) in self.edges
 
@@ -100,6 +116,31 @@ class Accounts:
         inc.append(follower)
         self.n_following[follower] += 1
         self.n_followers[followee] += 1
+
+    def follow_many(self, followers: np.ndarray, followees: np.ndarray) -> None:
+        """:meth:`follow` for each pair in order (no pair an edge yet, none repeated), with
+        the adjacency lists grown in bulk: the same lists, in the same order."""
+        self.edges.update((followers << 32 | followees).tolist())
+        for lists, counts, keys, others in (
+            (self.following, self.n_following, followers, followees),
+            (self.followers, self.n_followers, followees, followers),
+        ):
+            order = np.argsort(keys, kind="stable")
+            sorted_keys, sorted_others = keys[order], others[order].astype(np.int32)
+            starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+            ends = np.r_[starts[1:], sorted_keys.size]
+            # users in order of their first pair: the dicts' order as one-by-one follows
+            users = sorted_keys[starts].tolist()
+            bounds = np.c_[starts, ends].tolist()
+            buf, size = sorted_others.tobytes(), sorted_others.itemsize
+            for g in np.argsort(order[starts], kind="stable").tolist():
+                user, (lo, hi) = users[g], bounds[g]
+                chunk = buf[lo * size : hi * size]
+                if (existing := lists.get(user)) is None:
+                    lists[user] = array("i", chunk)
+                else:
+                    existing.frombytes(chunk)
+                counts[user] += hi - lo
 
     def unfollow(self, follower: int, followee: int) -> None:
         self.edges.discard(follower << 32 | followee)

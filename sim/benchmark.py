@@ -132,6 +132,41 @@ def platform_figures(
     return figures
 
 
+def bulk_figures(users: int = 100_000, follows: int = 650_000, seed: int = 7) -> dict[str, float]:
+    """Opening ``users`` accounts and ``follows`` random follows one by one and with the bulk
+    commands: CPU seconds of each (the machine's other load does not count), same log."""
+    rng = np.random.default_rng(seed)
+    us, ts = rng.integers(0, users, follows), rng.integers(0, users, follows)
+    us, ts = us[us != ts], ts[us != ts]
+    names, topics = (
+        [f"user{i}" for i in range(users)],
+        [[TOPICS[i % len(TOPICS)]] for i in range(users)],
+    )
+    figures: dict[str, float] = {}
+    digests = []
+    for how in ("single", "bulk"):
+        platform = Platform(rng=seed)
+        start = time.process_time()
+        if how == "bulk":
+            platform.create_users(names, "consumer", topics, now=0.0)
+        else:
+            for name, chosen in zip(names, topics, strict=True):
+                platform.create_user(name, "consumer", chosen, now=0.0)
+        opened = time.process_time()
+        if how == "bulk":
+            platform.follow_many(us, ts, now=0.0)
+        else:
+            follow = platform.follow
+            for u, t in zip(us.tolist(), ts.tolist(), strict=True):
+                follow(u, t, now=0.0)
+        figures[f"create_users_cpu_s_{how}"] = opened - start
+        figures[f"follows_cpu_s_{how}"] = time.process_time() - opened
+        digests.append(platform.log.digest())
+    if digests[0] != digests[1]:
+        raise AssertionError("bulk and single commands logged different events")
+    return figures
+
+
 def sim_figures(users: int, days: int, seed: int = 1) -> dict[str, float | str]:
     """Run the baseline scenario headless (in-memory log) and time it."""
     import resource
@@ -372,6 +407,9 @@ def main(
         figures = platform_figures(users=users, notes=notes)
         print_table(f"platform: {users:,} users, {notes:,} notes (one core)", figures)
         report["platform"] = figures
+        bulk = bulk_figures()
+        print_table("platform: 100,000 accounts and 650,000 follows, one by one vs bulk", bulk)
+        report["platform_bulk"] = bulk
     if which in ("all", "sim"):
         runs = []
         for n in sim_users:
