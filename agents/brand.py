@@ -123,7 +123,7 @@ class Brand(mesa.Agent):
         m = self.model
         p = m.platform
         cfg = p.config
-        product = self.products[int(m.rand.random() * len(self.products))]
+        product = self.products[int(m.streams.brands.random() * len(self.products))]
         topic = m.catalogue.topic[product]
         head = tactic == "head_kols"
         pool = m.creators_for(topic, head=head)
@@ -149,7 +149,7 @@ class Brand(mesa.Agent):
                 left -= cost
                 self.spend += cost
                 self.spend_by_tactic[tactic] += cost
-                when = now + 1 + int(m.rand.random() * 48)  # posts within two days
+                when = now + 1 + int(m.streams.brands.random() * 48)  # posts within two days
                 m.offline.later(when, self._commission, creator, cid, tactic)
                 still.append(creator)
             candidates = still
@@ -207,7 +207,7 @@ class Brand(mesa.Agent):
         """Publish a brand note about a product and buy a week of feed or search impressions
         for it: a campaign paced over the week, bidding the brand's CPM in the slot auction."""
         m = self.model
-        product = self.products[int(m.rand.random() * len(self.products))]
+        product = self.products[int(m.streams.brands.random() * len(self.products))]
         note = m.publish_about(
             self, product, now=now, kind=m.notes.SPONSORED, valence=0.6, sponsor=self.uid
         )
@@ -235,7 +235,7 @@ class Brand(mesa.Agent):
             if notes:
                 note = notes.pop(0)
             else:
-                product = self.products[int(m.rand.random() * len(self.products))]
+                product = self.products[int(m.streams.brands.random() * len(self.products))]
                 note = m.publish_about(
                     self, product, now=now, kind=m.notes.SPONSORED, valence=0.6, sponsor=self.uid
                 )
@@ -341,7 +341,7 @@ def choose_seeds(model: RedloopModel, spec: BrandSpec) -> list[Any]:
         spec.seeding_rule,
         follower_graph(model),
         spec.seeds,
-        model.rng,
+        model.streams.brands.rng,
         p=spec.seeding_cascade_p,
         samples=spec.seeding_mc_samples,
     )

@@ -76,7 +76,7 @@ class Consumer(mesa.Agent):
         m = self.model
         p = m.platform
         yield from self._read_inbox(now)
-        r = m.rand.random()
+        r = m.streams.decisions.random()
         w = m.channel_weights
         cards: list[int] | tuple[int, ...] = ()
         ad_slot = -1
@@ -100,7 +100,7 @@ class Consumer(mesa.Agent):
         notes = m.notes
         if cards:
             notes.cover(max(cards))
-        open_rate, rand = m.behaviour.open_rate, m.rand.random
+        open_rate, rand = m.behaviour.open_rate, m.streams.decisions.random
         off_interest, interests = m.behaviour.off_interest, self.interests
         appeal_of, topics_of = notes.appeal, notes.topics
         for slot, n in enumerate(cards):
@@ -121,7 +121,7 @@ class Consumer(mesa.Agent):
         if not items:
             return
         self.inbox_seen = items[-1].share
-        notes, rand = m.notes, m.rand.random
+        notes, rand = m.notes, m.streams.decisions.random
         for item in items:
             note = item.note
             appeal = notes.appeal[note]
@@ -142,7 +142,7 @@ class Consumer(mesa.Agent):
         """Read a note, react to it, and let it move purchase intent for what it tags.
         ``via_share``: the share it came by (a share of it is then a reshare)."""
         m = self.model
-        p, b, rand = m.platform, m.behaviour, m.rand.random
+        p, b, rand = m.platform, m.behaviour, m.streams.decisions.random
         notes = m.notes
         yield p.read(self.uid, note, now=now, channel=channel)
         m.tally.reads += 1
@@ -176,7 +176,7 @@ class Consumer(mesa.Agent):
         m = self.model
         p, b = m.platform, m.behaviour
         par = parent if parent >= 0 else None
-        if m.rand.random() >= b.share_outside_share:
+        if m.streams.decisions.random() >= b.share_outside_share:
             followers = yield p.followers(self.uid)
             to = m.growth.recipients(followers, m.notes.topics[note], b.share_recipients)
             if to:
@@ -221,7 +221,7 @@ class Consumer(mesa.Agent):
                 continue
             afford = math.exp(-self.price_sensitivity * price / max(left, 1.0))
             proof = yield from m.social_proof(product, now)  # reviews read before buying
-            if m.rand.random() < 1.0 - math.exp(-beta * intent * afford * proof):
+            if m.streams.decisions.random() < 1.0 - math.exp(-beta * intent * afford * proof):
                 yield from self.buy(product, now)
 
     def buy(self, product: int, now: float) -> Generator[Any, Any, int | None]:
@@ -255,7 +255,7 @@ class Consumer(mesa.Agent):
         """Share an everyday experience in one of their topics (no product tag)."""
         m = self.model
         topics = [TOPICS[t] for t in range(len(TOPICS)) if self.interests >> t & 1] or ["food"]
-        topic = topics[int(m.rand.random() * len(topics))]
+        topic = topics[int(m.streams.decisions.random() * len(topics))]
         return (yield from m.publish(self, [topic], now=now, kind=m.notes.ORGANIC))
 
     def review(self, order: int, product: int, satisfaction: float, now: float) -> None:
@@ -266,7 +266,7 @@ class Consumer(mesa.Agent):
             return
         note = None
         b = m.behaviour
-        if m.rand.random() < b.review_post_rate * self.review_drive(rating):
+        if m.streams.decisions.random() < b.review_post_rate * self.review_drive(rating):
             note = m.publish_about(
                 self,
                 product,
@@ -305,8 +305,8 @@ class Creator(Consumer):
     def compose(self, now: float) -> Generator[Any, Any, int]:
         """Creators sometimes recommend a product in their topic, unpaid, on its merit."""
         m = self.model
-        if m.rand.random() < m.scenario_config.population.creator_product_posts:
-            product = m.catalogue.pick_in_topics(self.interests, m.rand)
+        if m.streams.decisions.random() < m.scenario_config.population.creator_product_posts:
+            product = m.catalogue.pick_in_topics(self.interests, m.streams.decisions)
             if product >= 0:
                 quality = m.catalogue.quality[product]
                 topic = TOPICS[m.catalogue.topic[product]]

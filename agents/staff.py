@@ -27,8 +27,8 @@ class Editor(mesa.Agent):
         if count <= 0 or self.picks_per_day <= 0:
             return []
         sample = min(count, self.picks_per_day * 10)  # an editor reads only so much
-        ids = first_note + m.rng.choice(count, size=sample, replace=False)
-        judged = m.notes.appeal_of(ids) + m.rng.normal(0.0, 0.3, size=sample)
+        ids = first_note + m.streams.staff.rng.choice(count, size=sample, replace=False)
+        judged = m.notes.appeal_of(ids) + m.streams.staff.rng.normal(0.0, 0.3, size=sample)
         best = ids[judged.argsort()[::-1][: self.picks_per_day]]
         picks = sorted(int(n) for n in best)
         for note in picks:

@@ -105,6 +105,9 @@ class Recommender:
     def on_served(self, notes: Sequence[int], now: float) -> None:
         """Called after this recommender's page was served (also during replay)."""
 
+    def on_reseed(self) -> None:
+        """Called after the platform's random stream was restarted (see ``reseed``)."""
+
     # ------------------------------------------------------------ shared helpers
 
     def fill_newest(
@@ -272,6 +275,9 @@ class CESPools(Recommender):
         self.pool_len = np.zeros(n_pools, dtype=np.int64)
         self._weights = np.array(cfg.pool_slot_weights, dtype=np.float64)
         self._stream = kernels.new_stream(self.rand.getrandbits(64))
+
+    def on_reseed(self) -> None:
+        self._stream[:] = kernels.new_stream(self.rand.getrandbits(64))
 
     def _enter(self, note: int, stage: int) -> None:
         self.stage[note] = stage

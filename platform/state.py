@@ -91,6 +91,14 @@ class PlatformState:
         self._active: Recommender = self._recommenders[config.recommender]
         kernels.warm_up()
 
+    def reseed(self, seed: int) -> None:
+        """Restart the feeds' random stream from ``seed``. Not an event (feeds are not
+        replayed, their reads are): a simulation re-keys it every simulated hour so that two
+        runs that differ in one setting sample their feeds alike (common random numbers)."""
+        self._rand.seed(seed)
+        for recommender in self._recommenders.values():
+            recommender.on_reseed()
+
     # ================================================================ the clock
 
     @property

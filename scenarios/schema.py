@@ -212,7 +212,7 @@ class Adoption:
 class Scenario:
     name: str = spec("default", "scenario name")
     description: str = spec("", "the question this scenario answers")
-    seed: int = spec(1, "seed of the one random generator", 0, 2**63 - 1)
+    seed: int = spec(1, "seed of every random stream (keyed by purpose and hour)", 0, 2**63 - 1)
     world_seed: int = spec(
         -1,
         "seed of what happens after the community is built (-1: the scenario seed drives "

@@ -80,6 +80,7 @@ def outcomes(metrics: pd.DataFrame, brands: pd.DataFrame) -> dict[str, float]:
             out[f"revenue[{row.brand}]"] = float(row.revenue)
             out[f"roi[{row.brand}]"] = float(row.roi)
             out[f"spend[{row.brand}]"] = float(row.spend)  # compare strategies at known spend
+            out[f"budget[{row.brand}]"] = float(row.budget)  # what it set aside (follows ROI)
             out[f"utilisation[{row.brand}]"] = float(row.utilisation)
     return out
 

@@ -34,23 +34,23 @@ class ShareGrowth:
         people share with friends who care about the subject."""
         people = self.person_by_uid
         fans = [f for f in followers if (a := people.get(f)) is not None and a.interests & topics]
-        return fans if len(fans) <= k else self.model.rand.sample(fans, k)
+        return fans if len(fans) <= k else self.model.streams.growth.sample(fans, k)
 
     def outside_visits(self, share: int, sharer: int, now: float) -> None:
         """Visitors of an out-of-app link; some sign up."""
         m = self.model
         b = m.behaviour
-        visitors = int(m.rng.poisson(b.share_outside_visitors))
+        visitors = int(m.streams.growth.rng.poisson(b.share_outside_visitors))
         if not visitors:
             return
         m.platform.share_visited(share, visitors, now=now)
-        for _ in range(int(m.rng.binomial(visitors, b.share_signup_rate))):
+        for _ in range(int(m.streams.growth.rng.binomial(visitors, b.share_signup_rate))):
             self.sign_up(share, sharer, now)
 
     def sign_up(self, share: int, sharer: int, now: float) -> Consumer:
         """A visitor opens an account and joins the simulation as a consumer."""
         m = self.model
-        pop, rng, p = m.scenario_config.population, m.rng, m.platform
+        pop, rng, p = m.scenario_config.population, m.streams.growth.rng, m.platform
         note = p.share_info(share).note
         mask = m.notes.topics[note]
         weights = np.array([pop.interest_mix.get(t, 0.0) for t in TOPICS], dtype=np.float64)

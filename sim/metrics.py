@@ -207,7 +207,9 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
     authors = np.bincount(notes["author"], minlength=1) > 0
     stages = notes.get("pool_stage")
     cohort_time, cohort_children = purchase_cohorts(model)
-    r_lo, r_hi = r_loop_interval(cohort_time, cohort_children, model.env.now, model.r_loop_rng)
+    r_lo, r_hi = r_loop_interval(
+        cohort_time, cohort_children, model.env.now, model.streams.r_loop.rng
+    )
     return DayStats(
         day=day,
         dau=int(model.active_today.sum()),

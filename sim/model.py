@@ -1,14 +1,15 @@
 """The redloop model: a Mesa model whose clock is a simpy Environment (1 tick = 1 hour).
 
 Build it from a :class:`~redloop.scenarios.schema.Scenario`, step it hour by hour (or
-``run_days``), read metrics as DataFrames. Everything random flows from one numpy Generator
-seeded by the scenario: same scenario + seed ⇒ identical event log and metrics.
+``run_days``), read metrics as DataFrames. Everything random is drawn from per-purpose
+streams re-keyed every hour from the scenario's seed (:mod:`redloop.sim.streams`): same
+scenario + seed ⇒ identical event log and metrics, and two scenarios that differ in one
+setting share their random numbers wherever their histories agree.
 """
 
 from __future__ import annotations
 
 import math
-import random
 from array import array
 from collections.abc import Callable, Generator
 from typing import Any
@@ -30,6 +31,7 @@ from . import population
 from .growth import ShareGrowth
 from .metrics import NOTE_KINDS, REPORTERS, DayStats, Tally, close_day, totals
 from .offline import Offline
+from .streams import Streams
 from .world import Catalogue, NoteTraits
 
 #: Relative activity per hour of day (mean 1): quiet nights, lunch and evening peaks.
@@ -94,11 +96,9 @@ class RedloopModel(mesa.Model):
         scenario = scenario or Scenario()
         world = scenario.world_seed
 
-        def fresh_platform(rng: np.random.Generator) -> Platform:
+        def fresh_platform(seed: int) -> Platform:
             return Platform(
-                scenario.platform_config(),
-                rng=rng if world < 0 else np.random.default_rng([world, 0]),
-                log=EventLog(retain=log_path is None),
+                scenario.platform_config(), rng=seed, log=EventLog(retain=log_path is None)
             )
 
         self._init_world(scenario, fresh_platform)
@@ -126,15 +126,12 @@ class RedloopModel(mesa.Model):
         for event in scenario.timeline:
             self.offline.later(event.day * 24, self._timeline, event)
 
-    def _init_world(
-        self, scenario: Scenario, platform_of: Callable[[np.random.Generator], Any]
-    ) -> None:
-        """The world's state before anyone exists, on the platform ``platform_of(rng)`` gives
-        (shared with the load generator's crowd; the order of the draws is the event log's)."""
+    def _init_world(self, scenario: Scenario, platform_of: Callable[[int], Any]) -> None:
+        """The world's state before anyone exists, on the platform ``platform_of(seed)`` gives
+        (shared with the load generator's crowd)."""
         self.scenario_config = scenario
-        rng = np.random.default_rng(scenario.seed)
-        super().__init__(rng=rng)
-        self.rand = random.Random(int(self.rng.integers(2**63)))
+        super().__init__(rng=np.random.default_rng(scenario.seed))  # Mesa's own generators
+        self.streams = Streams(scenario.seed)
         self.behaviour = b = scenario.behaviour
         total = b.channel_discovery + b.channel_following + b.channel_search or 1.0
         self.channel_weights = (
@@ -149,7 +146,7 @@ class RedloopModel(mesa.Model):
 
         self.env = simpy.Environment()
         self.hour = 0
-        self.platform = platform_of(self.rng)
+        self.platform = platform_of(self.streams.platform_seed)
         self.notes = NoteTraits()
         self.catalogue = Catalogue()
         self.offline: Offline | None = None
@@ -158,7 +155,6 @@ class RedloopModel(mesa.Model):
         self.order_time = array("d")
         self.order_children = array("i")
         self.sample_orders = array("i")  # platform ids of free samples (no purchase)
-        self.r_loop_rng = self.rng.spawn(1)[0]  # R_loop's bootstrap: leaves self.rng's draws
         self.brand_sales: dict[int, dict[str, float]] = {}
         self._proof: dict[int, tuple[int, float]] = {}
         self.adopters = 0
@@ -180,9 +176,7 @@ class RedloopModel(mesa.Model):
         """From here on draw from the world's own streams: the community built from the
         scenario seed is the same in every world, what happens in it is not (the
         independent worlds of Salganik, Dodds & Watts 2006)."""
-        self.rng = np.random.default_rng([world_seed, 1])
-        self.random = random.Random(int(self.rng.integers(2**63)))
-        self.rand = random.Random(int(self.rng.integers(2**63)))
+        self.streams.enter_world(world_seed)
 
     # ================================================================ world services
 
@@ -201,7 +195,8 @@ class RedloopModel(mesa.Model):
     ) -> Generator[Any, Any, int]:
         """Publish through the platform and record the note's hidden traits (behaviour
         generator: see :func:`redloop.agents.consumer.run_inline`)."""
-        fmt = "video" if self.rand.random() < 0.3 else "image"
+        draw = self.streams.notes
+        fmt = "video" if draw.random() < 0.3 else "image"
         title = f"{self.catalogue.name[product]} — my take" if product >= 0 else ""
         nid = yield self.platform.publish(
             author.uid,
@@ -214,7 +209,7 @@ class RedloopModel(mesa.Model):
             collaboration=collaboration,
         )
         skill = getattr(author, "skill", 1.0)
-        appeal = skill * float(self.rng.lognormal(-0.18, 0.6)) * (1.15 if fmt == "video" else 1.0)
+        appeal = skill * float(draw.rng.lognormal(-0.18, 0.6)) * (1.15 if fmt == "video" else 1.0)
         mask = sum(1 << TOPICS.index(t) for t in topics)
         self.notes.set(
             nid,
@@ -298,7 +293,7 @@ class RedloopModel(mesa.Model):
         if head:
             return [c for c in self._creators_by_followers if c.uid in self.head_kols]
         kocs = [c for c in self.creators if c.uid not in self.head_kols]
-        self.rand.shuffle(kocs)
+        self.streams.brands.shuffle(kocs)
         kocs.sort(key=lambda c: not c.interests >> topic & 1)
         return kocs
 
@@ -336,7 +331,7 @@ class RedloopModel(mesa.Model):
 
     def _online(self) -> Generator:
         """Each hour, draw every user's sessions at once from their diurnal rate."""
-        env, rng = self.env, self.rng
+        env, rng = self.env, self.streams.sessions.rng
         yield env.timeout(0.5)
         while True:
             hour = int(env.now)
@@ -352,7 +347,7 @@ class RedloopModel(mesa.Model):
 
     def _posting(self) -> Generator:
         """Each day, draw who posts and when (creators often, a few consumers rarely)."""
-        env, rng = self.env, self.rng
+        env, rng = self.env, self.streams.posting.rng
         posters = [a for a in self.people if a.posts_per_day > 0]
         rates = np.array([a.posts_per_day for a in posters])
         hour_p = DIURNAL / DIURNAL.sum()
@@ -435,13 +430,14 @@ class RedloopModel(mesa.Model):
         n = len(self.people)
         adopted = np.zeros(n, dtype=bool)
         followees = self._followee_index() if ad.mixing == "network" else None
+        rng = self.streams.adoption.rng
         while True:
             if followees is None:
                 share = np.full(n, adopted.mean())
             else:
                 share = followees @ adopted.astype(np.float64)
             hazard = -np.expm1(-(ad.p + ad.q * share) * dt)
-            new = np.flatnonzero(~adopted & (self.rng.random(n) < hazard))
+            new = np.flatnonzero(~adopted & (rng.random(n) < hazard))
             for i in new.tolist():
                 if run_inline(self.people[i].buy(product, env.now)) is not None:
                     adopted[i] = True
@@ -489,7 +485,8 @@ class RedloopModel(mesa.Model):
     # ================================================================ stepping & reading
 
     def step(self) -> None:
-        """Advance one simulated hour."""
+        """Advance one simulated hour (every random stream re-keyed for it first)."""
+        self.platform.reseed(self.streams.at_hour(self.hour))
         self.hour += 1
         self.env.run(until=self.hour)
 

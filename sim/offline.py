@@ -37,7 +37,7 @@ class Offline:
 
     def _days(self, mean: float) -> float:
         """A positive duration in hours with the given mean in days (gamma, shape 4)."""
-        return float(self.model.rng.gamma(4.0, mean / 4.0)) * 24.0
+        return float(self.model.streams.offline.rng.gamma(4.0, mean / 4.0)) * 24.0
 
     def _fulfil(self, order: int, buyer: Consumer, product: int) -> Generator:
         m = self.model
@@ -45,7 +45,7 @@ class Offline:
         cat = m.catalogue
         overseas = cat.origin[product] == "overseas"
         seller = m.seller_of(product)
-        yield self.env.timeout(6.0 + 30.0 * m.rand.random())  # packing
+        yield self.env.timeout(6.0 + 30.0 * m.streams.offline.random())  # packing
         m.platform.ship(seller, order, now=self.env.now)
         yield self.env.timeout(
             self._days(b.shipping_days_overseas if overseas else b.shipping_days_domestic)
@@ -55,6 +55,8 @@ class Offline:
         yield self.env.timeout(self._days(b.use_days))
         expectation = 0.55
         satisfaction = (
-            cat.quality[product] - expectation + float(m.rng.normal(0.0, b.satisfaction_noise))
+            cat.quality[product]
+            - expectation
+            + float(m.streams.offline.rng.normal(0.0, b.satisfaction_noise))
         )
         buyer.review(order, product, satisfaction, self.env.now)

@@ -3,15 +3,15 @@ follower graph, staff, brands with their products, and the creators' first notes
 
 Used by :class:`~redloop.sim.model.RedloopModel` (on its in-process platform) and by the load
 generator's crowd (on the target: an in-process platform or an HTTP client). ``world`` is the
-model the agents live in: its ``rng`` and ``rand`` are drawn from in a fixed order, so one
-scenario and seed build the same community (and event log) everywhere.
+model the agents live in: its population stream is drawn from in a fixed order, so one
+scenario and seed build the same community (and event log) everywhere. Accounts and follows
+go in bulk where the platform offers bulk commands (the same events as one by one).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from redloop.agents.brand import Brand
@@ -19,6 +19,8 @@ from redloop.agents.consumer import Consumer, Creator
 from redloop.agents.staff import Editor, ShopOperator
 from redloop.platform.api import TOPICS
 from redloop.scenarios.schema import Scenario
+
+from .graph import powerlaw_cluster_edges
 
 if TYPE_CHECKING:
     from .model import RedloopModel
@@ -29,7 +31,8 @@ __all__ = ["build_brands", "build_people", "build_staff", "seed_content"]
 def build_people(world: RedloopModel, sc: Scenario, platform: Any) -> None:
     """Consumers and creators with interests, activity, budgets and traits, and who follows
     whom; sets ``world.people``, ``activity``, ``creators``, ``head_kols`` and friends."""
-    pop, rng, n = sc.population, world.rng, sc.population.users
+    pop, n = sc.population, sc.population.users
+    rng = world.streams.population.rng
     weights = np.array([pop.interest_mix.get(t, 0.0) for t in TOPICS], dtype=np.float64)
     if weights.sum() <= 0:
         weights = np.ones(len(TOPICS))
@@ -39,13 +42,14 @@ def build_people(world: RedloopModel, sc: Scenario, platform: Any) -> None:
     chosen = np.argpartition(-keys, k - 1, axis=1)[:, :k]
     masks = (1 << chosen).sum(axis=1)
 
-    graph = _follower_graph(world, sc, n)
-    degree = np.array([graph.degree(i) for i in range(n)]) if graph is not None else None
+    friendships = _friendships(pop, n, rng)
+    degree = np.bincount(friendships.ravel(), minlength=n) if friendships is not None else None
     n_creators = round(pop.creator_share * n)
+    is_creator = np.zeros(n, dtype=bool)
     if degree is not None:
-        creators = set(np.argsort(-degree, kind="stable")[:n_creators].tolist())
+        is_creator[np.argsort(-degree, kind="stable")[:n_creators]] = True
     else:
-        creators = set(rng.choice(n, size=n_creators, replace=False).tolist())
+        is_creator[rng.choice(n, size=n_creators, replace=False)] = True
     activity = pop.sessions_per_day * np.exp(
         pop.activity_sigma * rng.standard_normal(n) - pop.activity_sigma**2 / 2
     )
@@ -54,23 +58,14 @@ def build_people(world: RedloopModel, sc: Scenario, platform: Any) -> None:
     suscept = pop.susceptibility * rng.lognormal(-0.125, 0.5, n)
     trust = np.clip(rng.normal(pop.sponsored_trust, 0.15, n), 0.05, 1.0)
     poster = rng.random(n) < pop.poster_share
-    skill = rng.lognormal(-0.18, 0.6, n)
-    world.people = people = []  # filled as accounts are created
-    for i in range(n):
-        is_creator = i in creators
-        cls = Creator if is_creator else Consumer
-        name = f"creator{i}" if is_creator else f"user{i}"
-        uid = platform.create_user(
-            name,
-            "creator" if is_creator else "consumer",
-            [TOPICS[t] for t in range(len(TOPICS)) if masks[i] >> t & 1],
-            now=0.0,
-        )
-        rate = (
-            pop.creator_posts_per_day
-            if is_creator
-            else (pop.organic_posts_per_day if poster[i] else 0.0)
-        )
+    skill = rng.lognormal(-0.18, 0.6, n) * np.where(is_creator, 1.6, 1.0)
+    rate = np.where(
+        is_creator, pop.creator_posts_per_day, np.where(poster, pop.organic_posts_per_day, 0.0)
+    )
+    uids = _open_accounts(platform, masks, is_creator)
+    world.people = people = []
+    for i, uid in enumerate(uids):
+        cls = Creator if is_creator[i] else Consumer
         agent = cls(
             world,
             uid,
@@ -79,17 +74,15 @@ def build_people(world: RedloopModel, sc: Scenario, platform: Any) -> None:
             float(price_sens[i]),
             float(suscept[i]),
             float(trust[i]),
-            rate,
+            float(rate[i]),
         )
-        agent.skill = float(skill[i]) * (1.6 if is_creator else 1.0)
+        agent.skill = float(skill[i])
         people.append(agent)
-    world.activity = activity * np.where(
-        np.fromiter((i in creators for i in range(n)), bool, n), 2.0, 1.0
-    )
+    world.activity = activity * np.where(is_creator, 2.0, 1.0)
     world.active_today = np.zeros(n, dtype=bool)
     world.creators = [a for a in people if isinstance(a, Creator)]
-    if graph is not None:
-        _follow_edges(world, platform, graph, degree)
+    if friendships is not None:
+        _follow_edges(platform, friendships, degree, np.asarray(uids), rng)
     followers = {c.uid: platform.user(c.uid).followers for c in world.creators}
     ranked = sorted(world.creators, key=lambda c: (-followers[c.uid], c.uid))
     world.median_creator_followers = max(
@@ -100,25 +93,68 @@ def build_people(world: RedloopModel, sc: Scenario, platform: Any) -> None:
     world._creators_by_followers = ranked
 
 
-def _follower_graph(world: RedloopModel, sc: Scenario, n: int) -> nx.Graph | None:
-    pop = sc.population
-    seed = int(world.rng.integers(2**32))
+def _friendships(pop: Any, n: int, rng: np.random.Generator) -> np.ndarray | None:
+    """Who is friends with whom, as an ``(edges, 2)`` array of distinct unordered pairs."""
     m = min(pop.graph_m, max(1, n - 1))
-    if pop.graph == "none":
+    if pop.graph == "none" or n < 2:
         return None
     if pop.graph == "random":
-        return nx.gnm_random_graph(n, n * m, seed=seed)
-    return nx.powerlaw_cluster_graph(n, m, pop.graph_triangle_p, seed=seed)
+        return _random_pairs(n, min(n * m, n * (n - 1) // 2), rng)
+    return powerlaw_cluster_edges(n, m, pop.graph_triangle_p, rng)
 
 
-def _follow_edges(world: RedloopModel, platform: Any, graph: nx.Graph, degree: np.ndarray) -> None:
-    """Orient each friendship: the less connected follows the more connected; some mutual."""
-    rand, uid = world.rand.random, [a.uid for a in world.people]
-    for a, b in sorted(graph.edges()):
-        lo, hi = (a, b) if (degree[a], a) < (degree[b], b) else (b, a)
-        platform.follow(uid[lo], uid[hi], now=0.0)
-        if rand() < 0.3:
-            platform.follow(uid[hi], uid[lo], now=0.0)
+def _random_pairs(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` distinct unordered pairs of ``n`` nodes, uniformly (Erdős–Rényi G(n, M))."""
+    found = np.empty(0, dtype=np.int64)
+    while found.size < count:
+        a, b = rng.integers(0, n, size=(2, 2 * (count - found.size) + 16))
+        keep = a != b
+        keys = np.minimum(a, b)[keep] * n + np.maximum(a, b)[keep]
+        merged = np.concatenate([found, keys])
+        _, first = np.unique(merged, return_index=True)
+        found = merged[np.sort(first)]
+    found = found[:count]
+    return np.column_stack([found // n, found % n])
+
+
+def _open_accounts(platform: Any, masks: np.ndarray, is_creator: np.ndarray) -> list[int]:
+    """One account per person (in bulk where the platform offers it: same events)."""
+    names = [f"creator{i}" if c else f"user{i}" for i, c in enumerate(is_creator.tolist())]
+    kinds = ["creator" if c else "consumer" for c in is_creator.tolist()]
+    topics = [[TOPICS[t] for t in range(len(TOPICS)) if int(m) >> t & 1] for m in masks]
+    if hasattr(platform, "create_users"):
+        return list(platform.create_users(names, kinds, topics, now=0.0))
+    return [
+        platform.create_user(name, kind, interests, now=0.0)
+        for name, kind, interests in zip(names, kinds, topics, strict=True)
+    ]
+
+
+def _follow_edges(
+    platform: Any,
+    friendships: np.ndarray,
+    degree: np.ndarray,
+    uids: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Orient each friendship: the less connected follows the more connected (the smaller
+    id on a tie); 30% are mutual. Friendships are taken in sorted order."""
+    a, b = friendships.min(axis=1), friendships.max(axis=1)
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    a_first = (degree[a] < degree[b]) | ((degree[a] == degree[b]) & (a < b))
+    lo, hi = np.where(a_first, a, b), np.where(a_first, b, a)
+    mutual = rng.random(lo.size) < 0.3
+    # lo → hi for every friendship, each followed by hi → lo where mutual
+    users = np.column_stack([lo, hi]).ravel()
+    targets = np.column_stack([hi, lo]).ravel()
+    keep = np.column_stack([np.ones_like(mutual), mutual]).ravel()
+    users, targets = uids[users[keep]], uids[targets[keep]]
+    if hasattr(platform, "follow_many"):
+        platform.follow_many(users, targets, now=0.0)
+        return
+    for user, target in zip(users.tolist(), targets.tolist(), strict=True):
+        platform.follow(user, target, now=0.0)
 
 
 def build_staff(world: RedloopModel, sc: Scenario, platform: Any) -> None:
@@ -168,7 +204,7 @@ def _seed_awareness(world: RedloopModel, products: list[int]) -> None:
     for pid in products:
         topic = world.catalogue.topic[pid]
         for person in world.people:
-            if person.interests >> topic & 1 and world.rand.random() < 0.15:
+            if person.interests >> topic & 1 and world.streams.population.random() < 0.15:
                 person.intent[pid] = (0.1, 0.0)
 
 

@@ -66,17 +66,21 @@ def test_community_seeding_is_spent_through_the_marketplace() -> None:
 
 
 def test_kocs_and_head_kols_are_compared_at_comparable_spend() -> None:
-    """The story changed (2026-12-01). Before, head KOLs spent about a third of their budget,
-    so "KOCs bring more revenue for the same budget" compared spend. With the marketplace
-    both tactics commit their budget; at 1,500 users, seeds 1-6, KOC seeding's revenue was
-    higher on 4 of 6 seeds, +19% on average, paired 95% CI including 0: no robust winner at
-    this size. Each brand adapts its weekly budget to its ROI, so spends can drift apart
-    (5-24% on seeds 5-6); the brand report shows budget and utilisation."""
+    """The story changed twice. On 2026-12-01: before, head KOLs spent about a third of their
+    budget, so "KOCs bring more revenue for the same budget" compared spend; with the
+    marketplace both tactics commit their budget. On 2026-12-02, with common random numbers
+    (sim/streams.py), at 1,500 users, seeds 1-6: KOC seeding earned more per yuan on 6 of 6
+    seeds (ROI 0.99 vs 0.85 on average; the smallest ratio 1.05) and more revenue on 6 of 6.
+    Spends differ by 1-29% (KOCs more) because each brand's weekly budget follows its own
+    ROI and the head-KOL brand's worse return cut its budget: both spend ≥ 94% of what they
+    budgeted, and the brand report's ``budget`` and ``weekly_budget`` columns show the gap.
+    Compare the tactics per yuan (ROI), not by revenue."""
     kocs, kols = outcomes("koc_seeding"), outcomes("head_kols")
     for results in (kocs, kols):
         assert (column(results, "utilisation[PerfectDay]") >= 0.9).all()
-    spend = column(kocs, "spend[PerfectDay]") / column(kols, "spend[PerfectDay]")
-    assert (abs(spend - 1) <= 0.10).all(), spend
+    assert (column(kocs, "roi[PerfectDay]") > column(kols, "roi[PerfectDay]")).all()
+    # the spend gap is the budget gap: the worse return set aside less
+    assert (column(kols, "budget[PerfectDay]") <= column(kocs, "budget[PerfectDay]")).all()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -61,7 +61,11 @@ def test_top_degree_seeds_the_most_followed_and_random_reaches_consumers() -> No
 
 
 def test_named_accounts_are_seeded_in_order() -> None:
-    names = ["user7", "creator0", "user300"]
+    built = RedloopModel(small())  # who is a creator depends on the follower graph
+    consumers = [p for p in built.people if p not in built.creators]
+    people = [consumers[7], built.creators[0], consumers[300]]
+    names = [built.platform.user(p.uid).name for p in people]
+    assert [n[:4] for n in names] == ["user", "crea", "user"]
     sc = small()
     brand = sc.brands[0]
     brand.seeding_rule, brand.seeding_accounts = "accounts", names
@@ -71,7 +75,10 @@ def test_named_accounts_are_seeded_in_order() -> None:
 
 def test_a_name_outside_the_population_is_a_clear_error() -> None:
     sc = small()
-    sc.brands[0].seeding_rule, sc.brands[0].seeding_accounts = "accounts", ["user7", "user999"]
+    built = RedloopModel(small())
+    consumer = next(p for p in built.people if p not in built.creators)
+    known = built.platform.user(consumer.uid).name
+    sc.brands[0].seeding_rule, sc.brands[0].seeding_accounts = "accounts", [known, "user999"]
     with pytest.raises(ScenarioError) as caught:
         RedloopModel(sc)
     assert caught.value.key == "brands[0].seeding_accounts[1]"
