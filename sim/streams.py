@@ -88,7 +88,6 @@ class Streams:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.history = seed
-        self.hour = BUILD
         self._streams = {purpose: Stream() for purpose in Purpose}
         for purpose, stream in self._streams.items():
             setattr(self, purpose.name.lower(), stream)
@@ -103,7 +102,6 @@ class Streams:
 
     def at_hour(self, hour: int) -> int:
         """Re-key every stream for simulated ``hour``; returns the platform's seed for it."""
-        self.hour = hour
         self.platform_seed = self._key(self.history, hour)
         return self.platform_seed
 

@@ -19,7 +19,8 @@ def test_a_stream_depends_on_its_key_only() -> None:
         a.sessions.random()
         a.sessions.rng.random(7)
     b.at_hour(3)
-    a.at_hour(4), b.at_hour(4)
+    for streams in (a, b):
+        streams.at_hour(4)
     assert draws(a, Purpose.SESSIONS) == draws(b, Purpose.SESSIONS)
     assert a.platform_seed == b.platform_seed
 
@@ -48,7 +49,8 @@ def test_a_world_seed_keys_history_but_not_the_community() -> None:
     s, w = Streams(1), Streams(1)
     assert draws(s, Purpose.POPULATION) == draws(w, Purpose.POPULATION)
     w.enter_world(9)
-    s.at_hour(0), w.at_hour(0)
+    for streams in (s, w):
+        streams.at_hour(0)
     assert draws(s, Purpose.SESSIONS) != draws(w, Purpose.SESSIONS)
 
 
