@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 
-from redloop.agents import seeding
-from redloop.scenarios.schema import BrandSpec, ScenarioError
+from . import seeding
+from .settings import BrandSettings
 
 if TYPE_CHECKING:
-    from redloop.sim.model import RedloopModel
+    from .consumer import Consumer, Creator
+    from .world import World
 
 TACTICS = ("koc_seeding", "head_kols", "feed_ads", "search_ads", "discounts")
 #: A brand's ad campaign spreads one week's budget over the week (paced, then it ends).
@@ -28,9 +29,18 @@ BOOST_MIN_FEE, BOOST_MAX_FEE = 75.0, 7_500.0
 
 
 class Brand(mesa.Agent):
-    model: RedloopModel
+    model: World
 
-    def __init__(self, model: RedloopModel, uid: int, spec: BrandSpec, products: list[int]) -> None:
+    def __init__(
+        self,
+        model: World,
+        uid: int,
+        spec: BrandSettings,
+        products: list[int],
+        seeding_accounts: list[Consumer] | None = None,
+    ) -> None:
+        """``seeding_accounts``: with ``seeding_rule`` "accounts", the people to seed, in
+        order (named in the scenario, resolved by the population builder)."""
         super().__init__(model)
         self.uid = uid
         self.spec = spec
@@ -48,9 +58,7 @@ class Brand(mesa.Agent):
         self.last_review: dict[str, float] = {"revenue": 0.0, "spend": 0.0}
         self.history: list[dict[str, float]] = []
         self.seeded: list[int] = []  # accounts given a free sample, in order
-        self._seeding_plan: list[Any] | None = None
-        if spec.seeding_rule == "accounts":  # names checked against the population now
-            self._seeding_plan = named_accounts(model, spec)
+        self._seeding_plan = seeding_accounts
         self.budgeted = 0.0  # cumulative: every weekly budget the brand had to spend
         #: One row per week a seeding tactic ran: budget, committed, left over, and why.
         self.ledger: list[dict[str, object]] = []
@@ -156,8 +164,8 @@ class Brand(mesa.Agent):
         self.carried[tactic] = left
         self._book(now, tactic, budget, budget - left, why)
 
-    def _commission(self, creator: object, collaboration: int, tactic: str, now: float) -> None:
-        note = creator.deliver(collaboration, now)  # type: ignore[attr-defined]
+    def _commission(self, creator: Creator, collaboration: int, tactic: str, now: float) -> None:
+        note = creator.deliver(collaboration, now)
         self.sponsored_notes.append(note)
         self.model.note_tactic[note] = tactic
 
@@ -277,7 +285,7 @@ class Brand(mesa.Agent):
             self.spend += price
             self.spend_by_tactic[tactic] = self.spend_by_tactic.get(tactic, 0.0) + price
 
-    def seeding_plan(self) -> list[Any]:
+    def seeding_plan(self) -> list[Consumer]:
         """The accounts to seed, in order, chosen once (on the follower graph of that day)."""
         if self._seeding_plan is None:
             self._seeding_plan = choose_seeds(self.model, self.spec)
@@ -297,29 +305,7 @@ class Brand(mesa.Agent):
         return sum(self.tactic_spend().values())
 
 
-def named_accounts(model: RedloopModel, spec: BrandSpec) -> list[Any]:
-    """The people named by ``spec.seeding_accounts``; a clear error for a name that is not a
-    consumer or creator of the built population."""
-    by_uid = {a.uid: a for a in model.people}
-    index = {brand.name: i for i, brand in enumerate(model.scenario_config.brands)}
-    people = []
-    for j, name in enumerate(spec.seeding_accounts):
-        try:
-            uid = model.platform.user_id(name)
-        except model.platform_errors.NotFound:
-            uid = -1
-        if uid not in by_uid:
-            raise ScenarioError(
-                model.scenario_config.name,
-                f"brands[{index.get(spec.name, 0)}].seeding_accounts[{j}]",
-                f"{name!r} is not a consumer or creator of the built population "
-                f"(names are user<i> and creator<i>, i < {len(model.people)})",
-            )
-        people.append(by_uid[uid])
-    return people
-
-
-def follower_graph(model: RedloopModel) -> Any:
+def follower_graph(model: World) -> Any:
     """Today's follower graph over ``model.people`` indices, for :mod:`redloop.agents.seeding`:
     ``[u, v] = 1`` when ``v`` follows ``u`` (and so sees ``u``'s notes)."""
     index = {a.uid: i for i, a in enumerate(model.people)}
@@ -332,11 +318,9 @@ def follower_graph(model: RedloopModel) -> Any:
     return seeding.influence_graph(len(model.people), sources, targets)
 
 
-def choose_seeds(model: RedloopModel, spec: BrandSpec) -> list[Any]:
+def choose_seeds(model: World, spec: BrandSettings) -> list[Consumer]:
     """``spec.seeds`` people by ``spec.seeding_rule`` over the follower graph (randomness from
     the model's generator)."""
-    if spec.seeding_rule == "accounts":
-        return named_accounts(model, spec)
     picked = seeding.choose(
         spec.seeding_rule,
         follower_graph(model),

@@ -19,7 +19,7 @@ from redloop.platform.api import TOPICS, Channel, OutOfStock
 from .steps import Steps, run_inline
 
 if TYPE_CHECKING:
-    from redloop.sim.model import RedloopModel
+    from .world import World
 
 DISCOVERY, FOLLOWING, SEARCH, AD, DIRECT, SHARED = (int(c) for c in Channel)
 #: How much more a creator asks for a product outside their topics.
@@ -30,11 +30,11 @@ COMMENTS = ("love this", "where did you buy it?", "saved!", "so helpful", "tryin
 class Consumer(mesa.Agent):
     """A community member. Most lurk; a few post (the 90-9-1 pattern)."""
 
-    model: RedloopModel
+    model: World
 
     def __init__(
         self,
-        model: RedloopModel,
+        model: World,
         uid: int,
         interests: int,
         budget: float,
@@ -258,8 +258,9 @@ class Consumer(mesa.Agent):
         topic = topics[int(m.streams.decisions.random() * len(topics))]
         return (yield from m.publish(self, [topic], now=now, kind=m.notes.ORGANIC))
 
-    def review(self, order: int, product: int, satisfaction: float, now: float) -> None:
-        """After using the product: rate it, and maybe post a review note that tags it."""
+    def review(self, order: int, product: int, satisfaction: float, now: float) -> Steps:
+        """After using the product: rate it, and maybe post a review note that tags it
+        (behaviour steps, driven by the offline world)."""
         m = self.model
         rating = max(1, min(5, round(3 + 4 * satisfaction)))
         if not m.sharing_enabled:  # post-purchase sharing off: the experience stays offline
@@ -267,15 +268,17 @@ class Consumer(mesa.Agent):
         note = None
         b = m.behaviour
         if m.streams.decisions.random() < b.review_post_rate * self.review_drive(rating):
-            note = m.publish_about(
+            topic = TOPICS[m.catalogue.topic[product]]
+            note = yield from m.publish(
                 self,
-                product,
+                [topic],
                 now=now,
                 kind=m.notes.REVIEW,
+                product=product,
                 valence=(rating - 3) / 2,
                 source_order=order,
             )
-        m.platform.review(self.uid, order, rating, now=now, note=note)
+        yield m.platform.review(self.uid, order, rating, now=now, note=note)
 
     def review_drive(self, rating: int) -> float:
         """Strong experiences are shared more; posters share more than lurkers."""
@@ -293,9 +296,9 @@ class Creator(Consumer):
         creator's topics (``topic``) costs ``OFF_TOPIC_PREMIUM`` more: it risks their
         audience's trust (a modelling assumption, not a measured figure)."""
         m = self.model
-        pop = m.scenario_config.population
+        settings = m.creator_settings
         reach = max(1.0, m.platform.user(self.uid).followers / m.median_creator_followers)
-        fee = pop.creator_fee_floor * reach**pop.creator_fee_elasticity
+        fee = settings.fee_floor * reach**settings.fee_elasticity
         off_topic = topic is not None and not self.interests >> topic & 1
         return fee * OFF_TOPIC_PREMIUM if off_topic else fee
 
@@ -305,7 +308,7 @@ class Creator(Consumer):
     def compose(self, now: float) -> Generator[Any, Any, int]:
         """Creators sometimes recommend a product in their topic, unpaid, on its merit."""
         m = self.model
-        if m.streams.decisions.random() < m.scenario_config.population.creator_product_posts:
+        if m.streams.decisions.random() < m.creator_settings.product_posts:
             product = m.catalogue.pick_in_topics(self.interests, m.streams.decisions)
             if product >= 0:
                 quality = m.catalogue.quality[product]

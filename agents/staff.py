@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 import mesa
 
 if TYPE_CHECKING:
-    from redloop.sim.model import RedloopModel
+    from .world import World
 
 
 class Editor(mesa.Agent):
     """Each day, reads a sample of yesterday's notes and picks the ones they find best."""
 
-    model: RedloopModel
+    model: World
 
-    def __init__(self, model: RedloopModel, uid: int, picks_per_day: int) -> None:
+    def __init__(self, model: World, uid: int, picks_per_day: int) -> None:
         super().__init__(model)
         self.uid = uid
         self.picks_per_day = picks_per_day
@@ -43,9 +43,9 @@ class ShopOperator(mesa.Agent):
     with no stock) and stocks those that enough notes talk about.
     """
 
-    model: RedloopModel
+    model: World
 
-    def __init__(self, model: RedloopModel, uid: int, threshold: int, batch: int = 10_000) -> None:
+    def __init__(self, model: World, uid: int, threshold: int, batch: int = 10_000) -> None:
         super().__init__(model)
         self.uid = uid
         self.threshold = threshold

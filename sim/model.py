@@ -21,10 +21,10 @@ import simpy
 from scipy import sparse
 
 from redloop.agents.brand import TACTICS, Brand, describe
-from redloop.agents.consumer import Consumer, Creator, run_inline
+from redloop.agents.consumer import Consumer, Creator
 from redloop.agents.staff import Editor, ShopOperator
-from redloop.platform import errors as platform_errors
-from redloop.platform.api import TOPICS, EventLog, Order, Platform
+from redloop.agents.steps import run_inline
+from redloop.platform.api import TOPICS, EventLog, Order, OutOfStock, Platform
 from redloop.scenarios.schema import Scenario, TimelineEvent
 
 from . import population
@@ -87,8 +87,6 @@ PRIOR_REVIEWS = 10
 
 class RedloopModel(mesa.Model):
     """The share → interact → consume → share loop on a real platform."""
-
-    platform_errors = platform_errors
 
     def __init__(
         self, scenario: Scenario | None = None, *, log_path: str | None = None, **meta: Any
@@ -194,7 +192,7 @@ class RedloopModel(mesa.Model):
         collaboration: int | None = None,
     ) -> Generator[Any, Any, int]:
         """Publish through the platform and record the note's hidden traits (behaviour
-        generator: see :func:`redloop.agents.consumer.run_inline`)."""
+        generator: see :func:`redloop.agents.steps.run_inline`)."""
         draw = self.streams.notes
         fmt = "video" if draw.random() < 0.3 else "image"
         title = f"{self.catalogue.name[product]} — my take" if product >= 0 else ""
@@ -249,7 +247,7 @@ class RedloopModel(mesa.Model):
         stock."""
         try:
             order = self.platform.send_sample(brand.uid, product, person.uid, now=now)
-        except platform_errors.OutOfStock:
+        except OutOfStock:
             self.catalogue.stock_hint[product] = 0
             return None
         self.order_time.append(now)  # order arrays are indexed by platform order id

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from redloop.agents.steps import run_inline
+
 if TYPE_CHECKING:
     from redloop.agents.consumer import Consumer
     from redloop.sim.model import RedloopModel
@@ -59,4 +61,4 @@ class Offline:
             - expectation
             + float(m.streams.offline.rng.normal(0.0, b.satisfaction_noise))
         )
-        buyer.review(order, product, satisfaction, self.env.now)
+        run_inline(buyer.review(order, product, satisfaction, self.env.now))

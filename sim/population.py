@@ -16,22 +16,31 @@ import numpy as np
 
 from redloop.agents.brand import Brand
 from redloop.agents.consumer import Consumer, Creator
+from redloop.agents.settings import BrandSettings, CreatorSettings
 from redloop.agents.staff import Editor, ShopOperator
-from redloop.platform.api import TOPICS
-from redloop.scenarios.schema import Scenario
+from redloop.platform.api import TOPICS, NotFound
+from redloop.scenarios.schema import BrandSpec, Scenario, ScenarioError
 
 from .graph import powerlaw_cluster_edges
 
 if TYPE_CHECKING:
     from .model import RedloopModel
 
-__all__ = ["build_brands", "build_people", "build_staff", "seed_content"]
+__all__ = [
+    "brand_settings",
+    "build_brands",
+    "build_people",
+    "build_staff",
+    "creator_settings",
+    "seed_content",
+]
 
 
 def build_people(world: RedloopModel, sc: Scenario, platform: Any) -> None:
     """Consumers and creators with interests, activity, budgets and traits, and who follows
     whom; sets ``world.people``, ``activity``, ``creators``, ``head_kols`` and friends."""
     pop, n = sc.population, sc.population.users
+    world.creator_settings = creator_settings(sc)
     rng = world.streams.population.rng
     weights = np.array([pop.interest_mix.get(t, 0.0) for t in TOPICS], dtype=np.float64)
     if weights.sum() <= 0:
@@ -176,7 +185,7 @@ def build_brands(world: RedloopModel, sc: Scenario, platform: Any) -> None:
     """Brand accounts, their products (also in ``world.catalogue``) and, for established
     brands, fans who already know them."""
     world.brands = []
-    for spec in sc.brands:
+    for i, spec in enumerate(sc.brands):
         uid = platform.create_user(spec.name, "brand", now=0.0)
         products = []
         for prod in spec.products:
@@ -195,9 +204,59 @@ def build_brands(world: RedloopModel, sc: Scenario, platform: Any) -> None:
                 spec.established,
             )
             products.append(pid)
-        world.brands.append(Brand(world, uid, spec, products))
+        accounts = named_accounts(world, sc, i) if spec.seeding_rule == "accounts" else None
+        world.brands.append(Brand(world, uid, brand_settings(spec), products, accounts))
         if spec.established:  # some of the topic's fans already know and like it
             _seed_awareness(world, products)
+
+
+def creator_settings(sc: Scenario) -> CreatorSettings:
+    """What creators need of the scenario's population spec."""
+    pop = sc.population
+    return CreatorSettings(
+        fee_floor=pop.creator_fee_floor,
+        fee_elasticity=pop.creator_fee_elasticity,
+        product_posts=pop.creator_product_posts,
+    )
+
+
+def brand_settings(spec: BrandSpec) -> BrandSettings:
+    """A brand's settings from its spec (the seeding accounts are resolved separately)."""
+    return BrandSettings(
+        name=spec.name,
+        budget=spec.budget,
+        strategy=spec.strategy,
+        origin=spec.origin,
+        established=spec.established,
+        ad_cpm=spec.ad_cpm,
+        discount=spec.discount,
+        boost_share=spec.boost_share,
+        seeding_rule=spec.seeding_rule,
+        seeds=spec.seeds,
+        seeding_cascade_p=spec.seeding_cascade_p,
+        seeding_mc_samples=spec.seeding_mc_samples,
+    )
+
+
+def named_accounts(world: RedloopModel, sc: Scenario, index: int) -> list[Consumer]:
+    """The people named by brand ``index``'s ``seeding_accounts``, in order; a clear error
+    for a name that is not a consumer or creator of the built population."""
+    by_uid = {a.uid: a for a in world.people}
+    people = []
+    for j, name in enumerate(sc.brands[index].seeding_accounts):
+        try:
+            uid = world.platform.user_id(name)
+        except NotFound:
+            uid = -1
+        if uid not in by_uid:
+            raise ScenarioError(
+                sc.name,
+                f"brands[{index}].seeding_accounts[{j}]",
+                f"{name!r} is not a consumer or creator of the built population "
+                f"(names are user<i> and creator<i>, i < {len(world.people)})",
+            )
+        people.append(by_uid[uid])
+    return people
 
 
 def _seed_awareness(world: RedloopModel, products: list[int]) -> None:

@@ -19,7 +19,6 @@ class NoteTraits:
     """Per-note hidden traits, indexed by platform note id."""
 
     ORGANIC, SPONSORED, REVIEW = 0, 1, 2
-    KIND_NAMES = ("organic", "sponsored", "review")
 
     def __init__(self) -> None:
         self.appeal = array("f")  # cover and content appeal, mean ~1
@@ -79,9 +78,6 @@ class NoteTraits:
 
     def appeal_of(self, ids: np.ndarray) -> np.ndarray:
         return np.array([self.appeal[int(i)] for i in ids], dtype=np.float64)
-
-    def kinds(self) -> np.ndarray:
-        return np.array(self.kind, dtype=np.int8)
 
 
 class Catalogue:
