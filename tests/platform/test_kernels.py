@@ -50,7 +50,7 @@ def rings(by_topic: list[list[int]], size: int = 16) -> tuple[np.ndarray, np.nda
 
 def draw(
     table, lengths, stage, created, *, weights=(1.0, 1.0, 1.0), targeted=2, mask=0b111,
-    seen=None, now=10.0, max_age=100.0, k=4, seed=1, newest=([], [], []),
+    seen=None, now=10.0, max_age=100.0, k=4, seed=1, newest=((), (), ()),
 ):  # fmt: skip
     """A page from the pools; ``newest`` lists each topic's notes for the top-up."""
     out = np.empty(100, dtype=np.int64)
