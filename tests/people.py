@@ -15,7 +15,7 @@ ANN, BO, CY, GLOWCO, EDITOR = range(5)
 SERUM, MUG = 0, 1
 
 
-def small_platform(rng: int = 42, **config: Any) -> Platform:
+def small_platform(rng: int = 42, serum_stock: int = 5, **config: Any) -> Platform:
     """The small community on a fresh platform (``config`` overrides the test settings:
     small pools, and collaborations open to creators without followers)."""
     settings: dict[str, Any] = {
@@ -31,6 +31,6 @@ def small_platform(rng: int = 42, **config: Any) -> Platform:
     p.create_user("cy", "creator", ["skincare"], now=0)
     brand = p.create_user("glowco", "brand", [], now=0)
     p.create_user("editor", "staff", [], now=0)
-    p.create_product(brand, "Glow Serum", "skincare", 199.0, 5, now=0)
+    p.create_product(brand, "Glow Serum", "skincare", 199.0, serum_stock, now=0)
     p.create_product(brand, "Travel Mug", "travel", 59.0, 0, now=0, origin="overseas")
     return p

@@ -222,3 +222,9 @@ class FakeWorld:
 def as_world(world: FakeWorld) -> World:
     """The fake, typed as what agents expect (a type checker holds it to the protocol)."""
     return world
+
+
+def world_members() -> set[str]:
+    """The names :class:`World` lists: its attributes and its methods."""
+    methods = {n for n, v in vars(World).items() if callable(v) and not n.startswith("_")}
+    return set(World.__annotations__) | methods

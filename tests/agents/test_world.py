@@ -17,7 +17,7 @@ from redloop.agents.steps import run_inline
 from redloop.platform.api import TOPICS
 
 from ..people import ANN, CY, EDITOR, GLOWCO, MUG, SERUM, small_platform
-from .fake_world import FakeWorld, as_world
+from .fake_world import FakeWorld, as_world, world_members
 
 SKINCARE = 1 << TOPICS.index("skincare")
 
@@ -156,6 +156,12 @@ def test_staff_curate_by_appeal_and_stock_what_people_talk_about(world: FakeWorl
     shop = ShopOperator(as_world(world), EDITOR, threshold=3, batch=40)
     assert shop.review_catalogue(2.0) == [MUG]
     assert world.platform.product(MUG).stock == 40 and world.catalogue.stock_hint[MUG] == 1
+
+
+def test_the_fake_offers_exactly_what_the_world_lists(world: FakeWorld) -> None:
+    members = world_members()
+    assert {"platform", "notes", "publish", "register_agent", "social_proof"} <= members
+    assert all(hasattr(world, name) for name in members)
 
 
 def test_agents_import_nothing_of_the_simulation() -> None:

@@ -14,7 +14,7 @@ from redloop.platform.api import (
     User,
 )
 
-ANN, BO, CY, GLOWCO, EDITOR = 0, 1, 2, 3, 4
+from ..people import ANN, BO, CY, EDITOR, GLOWCO
 
 
 def test_create_user_returns_dense_ids_and_a_view(platform: Platform) -> None:

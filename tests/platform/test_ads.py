@@ -14,8 +14,7 @@ from redloop.platform.api import (
     Platform,
 )
 
-ANN, BO, CY, GLOWCO, EDITOR = 0, 1, 2, 3, 4
-SERUM, MUG = 0, 1
+from ..people import ANN, BO, CY, GLOWCO, SERUM
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import pytest
 
 from redloop.platform.api import Channel, Platform, PlatformConfig
 
-ANN, BO, CY, GLOWCO, EDITOR = 0, 1, 2, 3, 4
-SERUM, MUG = 0, 1
+from ..people import ANN, BO, CY, GLOWCO, MUG, SERUM
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from redloop.platform.api import Forbidden, InvalidInput, Platform, PlatformConfig
 
-ANN, BO, CY, GLOWCO, EDITOR = 0, 1, 2, 3, 4
 WEEK = 24.0 * 7
 
 

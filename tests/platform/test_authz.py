@@ -8,10 +8,8 @@ import pytest
 from redloop.platform.api import Forbidden, NotFound, Platform
 from redloop.platform.authz import Role
 
+from ..people import ANN, BO, CY, EDITOR, GLOWCO, SERUM
 from .conftest import Reject
-
-ANN, BO, CY, GLOWCO, EDITOR = 0, 1, 2, 3, 4
-SERUM = 0
 
 
 def readers(p: Platform, may_read: str, thing: int) -> set[int]:

@@ -50,9 +50,9 @@ from redloop.platform.client import (
 )
 from redloop.platform.http import create_app, router
 
+from ..people import ANN, BO, CY, GLOWCO, MUG, SERUM
+
 pytestmark = pytest.mark.anyio
-ANN, BO, CY, GLOWCO, EDITOR = range(5)
-SERUM, MUG = 0, 1
 REPO = Path(__file__).resolve().parents[2]
 
 

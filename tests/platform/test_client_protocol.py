@@ -27,8 +27,9 @@ from redloop.platform.client import (
 )
 from redloop.platform.http import create_app
 
+from ..people import ANN, CY, SERUM
+
 pytestmark = pytest.mark.anyio
-ANN, CY, SERUM = 0, 2, 0
 SHARED = [name for name in OPS if hasattr(PlatformOps, name)]
 
 

@@ -17,8 +17,7 @@ from redloop.platform.api import (
     PlatformConfig,
 )
 
-ANN, BO, CY, GLOWCO, EDITOR = 0, 1, 2, 3, 4
-SERUM, MUG = 0, 1
+from ..people import ANN, BO, CY, GLOWCO, SERUM
 
 
 def offer(p: Platform, fee: float = 500.0, now: float = 1, **kw) -> int:

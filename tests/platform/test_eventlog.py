@@ -18,8 +18,7 @@ from redloop.platform.api import (
     read_sqlite,
 )
 
-ANN, BO, CY, GLOWCO, EDITOR = 0, 1, 2, 3, 4
-SERUM, MUG = 0, 1
+from ..people import ANN, BO, CY, EDITOR, GLOWCO, MUG, SERUM
 
 
 def every_kind(p: Platform) -> dict[str, int]:

@@ -19,7 +19,7 @@ from redloop.platform.api import (
     PlatformConfig,
 )
 
-ANN, BO, CY, GLOWCO, EDITOR = 0, 1, 2, 3, 4
+from ..people import ANN, BO, CY, EDITOR, GLOWCO
 
 
 def served_events(p: Platform) -> list:

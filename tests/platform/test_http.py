@@ -22,9 +22,9 @@ from redloop.platform import http as http_module
 from redloop.platform.api import Platform
 from redloop.platform.http import create_app, router, serve
 
+from ..people import ANN, BO, CY, EDITOR, GLOWCO, MUG, SERUM
+
 pytestmark = pytest.mark.anyio
-ANN, BO, CY, GLOWCO, EDITOR = range(5)
-SERUM, MUG = 0, 1
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -21,8 +21,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from redloop.platform.api import Platform, PlatformConfig
 from redloop.platform.http import create_app, router
+
+from ..people import ANN, BO, CY, EDITOR, GLOWCO, SERUM, small_platform
 
 #: Per operation and phase. 12 keeps the file well under a minute on 2 cores; fuzz harder
 #: with e.g. ``FUZZ_EXAMPLES=200 pytest tests/platform/test_http_fuzz.py -n 2``.
@@ -32,44 +33,32 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 def _seeded_app():
     """Id 0 of each kind is the most actionable one, since generated ids are often 0."""
     ticks = itertools.count()
-    p = Platform(
-        PlatformConfig(
-            pool_quotas=(3, 10, 50), pool_thresholds=(0.2, 0.2), pool_slot_weights=(0.5, 0.3, 0.2)
-        ),
-        rng=7,
-    )
-    ann = p.create_user("ann", "consumer", ["beauty", "skincare"], now=0)
-    bo = p.create_user("bo", "consumer", ["food", "travel"], now=0)
-    cy = p.create_user("cy", "creator", ["skincare"], now=0)
-    brand = p.create_user("glowco", "brand", [], now=0)
-    staff = p.create_user("editor", "staff", [], now=0)
-    serum = p.create_product(brand, "Glow Serum", "skincare", 199.0, 10_000, now=0)
-    p.create_product(brand, "Travel Mug", "travel", 59.0, 0, now=0, origin="overseas")
-    ad = p.publish(brand, ["beauty", "skincare"], now=0, sponsor=brand, products=[serum])
-    notes = [p.publish(cy, ["skincare"], now=0, products=[serum], title=f"n{i}") for i in range(3)]
-    p.create_campaign(brand, ad, 1_000.0, now=0, topics=["beauty", "skincare"])
-    p.follow(ann, cy, now=0, via_note=notes[0])
-    p.read(ann, notes[0], now=0)
-    p.comment(bo, notes[1], "nice", now=0)
+    p = small_platform(rng=7, serum_stock=10_000, collab_min_followers=15)
+    ad = p.publish(GLOWCO, ["beauty", "skincare"], now=0, sponsor=GLOWCO, products=[SERUM])
+    notes = [p.publish(CY, ["skincare"], now=0, products=[SERUM], title=f"n{i}") for i in range(3)]
+    p.create_campaign(GLOWCO, ad, 1_000.0, now=0, topics=["beauty", "skincare"])
+    p.follow(ANN, CY, now=0, via_note=notes[0])
+    p.read(ANN, notes[0], now=0)
+    p.comment(BO, notes[1], "nice", now=0)
     # orders 0..4: delivered, shipped, paid, placed, reviewed
-    orders = [p.place_order(ann, serum, 1, now=0) for _ in range(5)]
+    orders = [p.place_order(ANN, SERUM, 1, now=0) for _ in range(5)]
     for order in (0, 1, 2, 4):
-        p.pay(ann, orders[order], now=0)
+        p.pay(ANN, orders[order], now=0)
     for order in (0, 1, 4):
-        p.ship(brand, orders[order], now=0)
+        p.ship(GLOWCO, orders[order], now=0)
     for order in (0, 4):
-        p.deliver(brand, orders[order], now=0)
-    p.review(ann, orders[4], 5, now=0)
-    link = p.share_outside(ann, notes[0], now=0)  # share 0: an outside link with visitors
+        p.deliver(GLOWCO, orders[order], now=0)
+    p.review(ANN, orders[4], 5, now=0)
+    link = p.share_outside(ANN, notes[0], now=0)  # share 0: an outside link with visitors
     p.share_visited(link, 1_000, now=0)
-    p.follow(bo, ann, now=0)
-    p.deliver_share(ann, notes[0], [bo], now=0, parent=link)
+    p.follow(BO, ANN, now=0)
+    p.deliver_share(ANN, notes[0], [BO], now=0, parent=link)
     app = create_app(p, clock=lambda: next(ticks) / 100)
-    tokens = {uid: app.state.tokens.issue(uid) for uid in (ann, bo, cy, brand, staff)}
-    return app, tokens, ann, brand
+    tokens = {uid: app.state.tokens.issue(uid) for uid in (ANN, BO, CY, GLOWCO, EDITOR)}
+    return app, tokens
 
 
-APP, TOKENS, ANN, BRAND = _seeded_app()
+APP, TOKENS = _seeded_app()
 SELLER_PATHS = ("/products", "/campaigns", "/orders/{order_id}/ship", "/orders/{order_id}/deliver")
 
 schema = schemathesis.openapi.from_asgi(
@@ -91,7 +80,7 @@ def _token_for(case: schemathesis.Case) -> str:
     if isinstance(user, int) and user in TOKENS:
         return TOKENS[user]
     if case.operation.path.startswith(SELLER_PATHS):
-        return TOKENS[BRAND]
+        return TOKENS[GLOWCO]
     return TOKENS[ANN]
 
 

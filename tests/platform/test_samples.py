@@ -25,8 +25,7 @@ from redloop.platform.api import (
 from redloop.platform.client import AsyncClient, TokenBook
 from redloop.platform.http import create_app
 
-ANN, BO, CY, GLOWCO, EDITOR = range(5)
-SERUM, MUG = 0, 1
+from ..people import ANN, BO, CY, EDITOR, GLOWCO, MUG, SERUM
 
 
 def test_a_sample_is_a_paid_zero_price_order_that_is_no_sale(platform: Platform) -> None:

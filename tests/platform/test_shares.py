@@ -30,8 +30,7 @@ from redloop.platform.client import AsyncClient, TokenBook
 from redloop.platform.http import create_app
 from redloop.platform.shares import cascade_table, tree_figures
 
-ANN, BO, CY, GLOWCO, EDITOR = range(5)
-SERUM = 0
+from ..people import ANN, BO, CY, EDITOR, GLOWCO, SERUM
 
 
 @pytest.fixture

@@ -19,8 +19,7 @@ from redloop.platform.api import (
     PlatformError,
 )
 
-ANN, BO, CY, GLOWCO, EDITOR = 0, 1, 2, 3, 4
-SERUM, MUG = 0, 1
+from ..people import ANN, BO, CY, EDITOR, GLOWCO, SERUM
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from redloop.platform.client import AsyncClient, TokenBook
 from redloop.platform.http import create_app
 from redloop.sim.load.leanhttp import LeanHttp, TransportFailure
 
+from ..people import ANN, BO, CY, MUG
+
 pytestmark = pytest.mark.anyio
-ANN, BO, CY = range(3)
-MUG = 1
 
 
 @pytest.fixture

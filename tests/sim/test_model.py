@@ -10,6 +10,8 @@ from redloop.scenarios.schema import Scenario
 from redloop.sim.facts_diffusion import bass_scenario, fit_bass
 from redloop.sim.model import RedloopModel
 
+from ..agents.fake_world import world_members
+
 
 def log_digest(model: RedloopModel) -> str:
     return model.platform.log.digest()
@@ -28,6 +30,12 @@ def test_one_seed_gives_identical_event_log_and_metrics(small) -> None:
     assert a.platform.fingerprint() == b.platform.fingerprint()
     pd.testing.assert_frame_equal(a.metrics(), b.metrics())
     pd.testing.assert_frame_equal(a.brand_metrics(), b.brand_metrics())
+
+
+def test_the_model_offers_everything_agents_may_use(small) -> None:
+    model = RedloopModel(small(days=1))
+    missing = sorted(name for name in world_members() if not hasattr(model, name))
+    assert missing == []
 
 
 def test_another_seed_gives_another_history(small) -> None:
