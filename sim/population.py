@@ -10,6 +10,7 @@ go in bulk where the platform offers bulk commands (the same events as one by on
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -221,21 +222,9 @@ def creator_settings(sc: Scenario) -> CreatorSettings:
 
 
 def brand_settings(spec: BrandSpec) -> BrandSettings:
-    """A brand's settings from its spec (the seeding accounts are resolved separately)."""
-    return BrandSettings(
-        name=spec.name,
-        budget=spec.budget,
-        strategy=spec.strategy,
-        origin=spec.origin,
-        established=spec.established,
-        ad_cpm=spec.ad_cpm,
-        discount=spec.discount,
-        boost_share=spec.boost_share,
-        seeding_rule=spec.seeding_rule,
-        seeds=spec.seeds,
-        seeding_cascade_p=spec.seeding_cascade_p,
-        seeding_mc_samples=spec.seeding_mc_samples,
-    )
+    """A brand's settings from its spec: the fields of the same names (the products and
+    the seeding accounts are resolved separately)."""
+    return BrandSettings(**{f.name: getattr(spec, f.name) for f in fields(BrandSettings)})
 
 
 def named_accounts(world: RedloopModel, sc: Scenario, index: int) -> list[Consumer]:
