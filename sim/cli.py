@@ -80,12 +80,6 @@ def _flag_of(args: argparse.Namespace, key: str) -> str:
     return f"--set {key}"
 
 
-def _interval(totals: dict) -> str:
-    """`` [lo, hi]``: R_loop's 95% interval, when there is one."""
-    bounds = totals.get("r_loop_interval")
-    return f" [{bounds[0]:.2f}, {bounds[1]:.2f}]" if bounds else ""
-
-
 RESULTS = Path("results")
 #: What a results folder of a run holds; any of them there means an earlier run.
 RUN_FILES = ("summary.json", "events.sqlite", "metrics.csv", "report.html")
@@ -123,6 +117,7 @@ def _fresh(out: Path, *, force: bool) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from redloop.sim import formatting as fmt
     from redloop.sim.runner import run_scenario
 
     scenario = _scenario_from(args)
@@ -131,8 +126,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run_scenario(scenario, out, progress=not args.quiet)
     totals = result.summary["totals"]
     print(
-        f"{scenario.name}: {totals['sessions']:,} sessions, {totals['orders']:,} orders, "
-        f"GMV ¥{totals['gmv']:,.0f}, R_loop {totals['r_loop_final']}{_interval(totals)}"
+        f"{scenario.name}: {fmt.count(totals['sessions'])} sessions, "
+        f"{fmt.count(totals['orders'])} orders, GMV {fmt.money(totals['gmv'])}, "
+        f"R_loop {fmt.r_loop(totals['r_loop_final'], totals['r_loop_interval'])}"
     )
     files = "metrics.csv, brands.csv, brand_weeks.csv, events.sqlite, summary.json"
     print(f"results: {out}/ ({files})")
@@ -164,11 +160,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from redloop.sim.experiments import compare
 
     out = _results_folder(args.out, "compare", Path(args.a).stem, "vs", Path(args.b).stem)
-    overrides = {}
-    if args.days is not None:
-        overrides["days"] = args.days
-    if args.users is not None:
-        overrides["population.users"] = args.users
+    overrides = _run_size(args)
     table = compare(
         args.a,
         args.b,
@@ -185,6 +177,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_size(args: argparse.Namespace) -> dict[str, int]:
+    """``--days`` and ``--users`` as scenario overrides (for every run of a compare or sweep)."""
+    overrides = {}
+    if args.days is not None:
+        overrides["days"] = args.days
+    if args.users is not None:
+        overrides["population.users"] = args.users
+    return overrides
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from redloop.sim.experiments import parse_set, sweep
 
@@ -195,6 +197,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         grid,
         seeds=args.seeds,
         out=out,
+        fixed=_run_size(args),
         backend=args.backend,
         jobs=args.jobs,
         address=args.address,
@@ -208,6 +211,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     total = len(table)
     done = f"ran {ran} of {total} runs" if ran else f"nothing to run: all {total} runs were done"
     print(f"{done}; table rewritten: {out / 'results.parquet'} (and results.csv)")
+    print(f"report: {out / 'sweep.html'}")
     return 0
 
 
@@ -431,6 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a dotted scenario key and the values to try (repeatable)",
     )
     sw.add_argument("--seeds", type=_positive, default=3, help="seeds per grid point")
+    sw.add_argument("--days", type=int, help="override the scenario's run length in every run")
+    sw.add_argument("--users", type=int, help="override the population size in every run")
     sw.add_argument("--out", help="output folder (default results/sweep-SCENARIO)")
     sw.add_argument(
         "--backend",
@@ -517,13 +523,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     from redloop.scenarios import schema
+    from redloop.sim.extras import MissingExtra
 
     try:
         return args.func(args)
     except schema.OverrideError as exc:
         print(f"redloop: error: {_flag_of(args, exc.key)}: {exc.problem}", file=sys.stderr)
         return EXIT_USAGE
-    except (schema.ScenarioError, UsageError) as exc:
+    except (schema.ScenarioError, UsageError, MissingExtra) as exc:
         print(f"redloop: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into e.g. `head`: not an error
