@@ -9,8 +9,10 @@ import argparse
 import errno
 import os
 import re
+import shutil
 import socket
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,7 +78,7 @@ def _flag_of(args: argparse.Namespace, key: str) -> str:
     """The flag the user typed for an override ``key``, to blame it rather than the file."""
     attr = _FLAGS.get(key)
     if attr is not None and getattr(args, attr, None) is not None:
-        return f"--{attr} ({key})"
+        return f"--{attr}"
     return f"--set {key}"
 
 
@@ -143,9 +145,18 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         for key, kind, default, doc in schema.field_docs():
             print(f"{key:<40} {kind:<16} {default:<14} {doc}")
         return 0
+    width = min(shutil.get_terminal_size().columns, 100) - 4
     for name, path in schema.named().items():
         sc = schema.load(path)
-        print(f"{name}\n    {' '.join(sc.description.split())}\n")
+        text = textwrap.fill(
+            " ".join(sc.description.split()),
+            width=max(width, 40),
+            initial_indent="    ",
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        print(f"{name}\n{text}\n")
     return 0
 
 
@@ -157,6 +168,7 @@ def _positive(value: str) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from redloop.sim import formatting as fmt
     from redloop.sim.experiments import compare
 
     out = _results_folder(args.out, "compare", Path(args.a).stem, "vs", Path(args.b).stem)
@@ -172,7 +184,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     with _pandas_display():
-        print(table.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+        print(fmt.frame_text(table, by_row="outcome"))
     print(f"report: {out / 'comparison.html'}  table: {out / 'comparison.csv'}")
     return 0
 
@@ -188,6 +200,7 @@ def _run_size(args: argparse.Namespace) -> dict[str, int]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from redloop.sim import formatting as fmt
     from redloop.sim.experiments import parse_set, sweep
 
     grid = [parse_set(option) for option in args.set]
@@ -206,7 +219,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     keys = [c for c in table if c.startswith("set:")]
     summary = table.groupby(keys)[["gmv", "orders", "r_loop", "mean_dau"]].mean() if keys else table
     with _pandas_display():
-        print(summary.to_string(float_format=lambda v: f"{v:,.4g}"))
+        print(fmt.frame_text(summary))
     ran = table.attrs.get("ran", len(table))
     total = len(table)
     done = f"ran {ran} of {total} runs" if ran else f"nothing to run: all {total} runs were done"
@@ -348,10 +361,11 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
 
 def cmd_viz(args: argparse.Namespace) -> int:
     from redloop.scenarios import schema
-    from redloop.viz.app import serve
 
     schema.load(args.scenario)  # validate first: a bad name is a usage error, not a blank page
-    _check_bindable(args.host, args.port)
+    _check_bindable(args.host, args.port)  # before the visualiser's (slow) import
+    from redloop.viz.app import serve
+
     return serve(args.scenario, host=args.host, port=args.port)
 
 

@@ -99,3 +99,25 @@ def formatter(name: str):
 def value(name: str, v: float | None) -> str:
     """``v`` formatted as the quantity ``name``."""
     return formatter(name)(v)
+
+
+def seeds(value: float | None) -> str:
+    """A number of seeds: ``23``, ``> 10,000`` for a difference too small to detect."""
+    if value is not None and value == math.inf:
+        return "> 10,000"
+    return count(value)
+
+
+def frame_text(frame, *, by_row: str | None = None) -> str:
+    """A pandas table as text with each number formatted as its quantity: by its column's
+    name, or with ``by_row``, by the quantity named in that column (``outcome``)."""
+    shown = frame.astype(object)
+    for column in shown.columns:
+        if column == by_row:
+            continue
+        for i, cell in shown[column].items():
+            if isinstance(cell, bool) or not isinstance(cell, Real):
+                continue
+            name = str(shown.at[i, by_row]) if by_row else str(column)
+            shown.at[i, column] = seeds(cell) if column == "seeds to detect" else value(name, cell)
+    return shown.to_string(index=by_row is None)

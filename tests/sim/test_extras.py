@@ -29,12 +29,12 @@ def test_require_passes_an_installed_module_without_importing_it() -> None:
 def test_a_ray_sweep_without_ray_is_one_line_naming_the_extra(tmp_path: Path) -> None:
     """A Python in which ray cannot be found: the sweep fails with one line, no traceback."""
     code = (
-        "import importlib.util, sys\\n"
-        "real = importlib.util.find_spec\\n"
-        "importlib.util.find_spec = lambda n, *a: None if n == 'ray' else real(n, *a)\\n"
-        "from redloop.sim.cli import main\\n"
+        "import importlib.util, sys\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda n, *a: None if n == 'ray' else real(n, *a)\n"
+        "from redloop.sim.cli import main\n"
         f"sys.exit(main(['sweep', 'baseline', '--days', '2', '--users', '100', '--seeds', '1',"
-        f" '--backend', 'ray', '--quiet', '--out', {str(tmp_path / 'o')!r}]))\\n"
+        f" '--backend', 'ray', '--quiet', '--out', {str(tmp_path / 'o')!r}]))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 2, result.stderr

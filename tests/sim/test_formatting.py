@@ -55,3 +55,21 @@ def test_r_loop_carries_its_interval_or_says_it_is_not_measured() -> None:
 )
 def test_outcomes_are_formatted_by_their_name(name: str, value: float, text: str) -> None:
     assert fmt.value(name, value) == text
+
+
+def test_tables_print_each_number_as_its_quantity() -> None:
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "outcome": ["gmv", "read_rate"],
+            "a mean": [1234.5, 0.123],
+            "significant": [True, False],
+            "seeds to detect": [math.nan, math.inf],
+        }
+    )
+    lines = fmt.frame_text(table, by_row="outcome").splitlines()
+    assert lines[1].split() == ["gmv", "¥1,234", "True", "—"]
+    assert lines[2].split() == ["read_rate", "12.3%", "False", ">", "10,000"]
+    by_column = pd.DataFrame({"gmv": [2000.0], "r_loop": [math.nan]})
+    assert fmt.frame_text(by_column).splitlines()[1].split() == ["0", "¥2,000", "—"]
