@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from redloop.sim import formatting as fmt
 from redloop.sim.metrics import CHANNELS, NOTE_KINDS
@@ -174,8 +174,10 @@ def legend(ax: Axes) -> None:
 
 
 def span_days(ax: Axes, days: pd.Series | pd.Index) -> None:
-    """Show the whole run, even where a metric is still NaN (R_loop's first days)."""
+    """Show the whole run, even where a metric is still NaN (R_loop's first days), with
+    whole-day ticks."""
     ax.set_xlabel("day")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(days):
         ax.set_xlim(days.min() - 0.5, days.max() + 0.5)
 
@@ -204,6 +206,7 @@ def _bars(ax: Axes, frame: pd.DataFrame, columns: Sequence[str]) -> None:
         ax.bar(frame["day"], values, width=1.0, bottom=bottom, linewidth=0, label=_label(column))
         bottom += values
     ax.set_xlabel("day")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(columns) > 1:
         legend(ax)
 

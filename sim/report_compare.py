@@ -16,7 +16,6 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from . import formatting as fmt
 from .report import FIGSIZE, figure_html, frame_html, legend, page, span_days
@@ -106,7 +105,6 @@ def _band_figure(runs: Mapping[str, Sequence[pd.DataFrame]], column: str) -> str
     if column == "r_loop":
         ax.axhline(1.0, linestyle="--", color="grey", linewidth=1, label="R = 1")
     span_days(ax, days)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(0.0, measure.upper if math.isfinite(measure.upper) else None)
     ax.set_ylabel(measure.label)
     legend(ax)
