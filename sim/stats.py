@@ -43,11 +43,15 @@ def power(effect: float, sd: float, n: int, *, alpha: float = ALPHA) -> float:
         return math.nan
     dof = 2 * n - 2
     noncentrality = abs(effect) / (sd * math.sqrt(2.0 / n))
-    if noncentrality > 10:  # power is 1 to machine precision (and nct's tails turn to NaN)
-        return 1.0
     critical = stats.t.ppf(1 - alpha / 2, dof)
+    exact = stats.nct.sf(critical, dof, noncentrality) + stats.nct.cdf(
+        -critical, dof, noncentrality
+    )
+    if math.isfinite(exact):
+        return float(exact)
+    # nct's tails turn to NaN for large dof and noncentrality, where t is normal anyway
     return float(
-        stats.nct.sf(critical, dof, noncentrality) + stats.nct.cdf(-critical, dof, noncentrality)
+        stats.norm.sf(critical - noncentrality) + stats.norm.cdf(-critical - noncentrality)
     )
 
 

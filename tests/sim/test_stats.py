@@ -16,9 +16,12 @@ def test_a_one_sd_difference_needs_17_seeds_per_scenario() -> None:
     assert seeds_to_detect(-0.5, 1.0) == 64  # d = 0.5: 64 per group; the sign does not matter
 
 
-def test_seeds_are_the_first_n_whose_power_reaches_the_target() -> None:
-    n = int(seeds_to_detect(3.0, 5.0))
-    assert power(3.0, 5.0, n) >= 0.8 > power(3.0, 5.0, n - 1)
+@pytest.mark.parametrize(("effect", "sd"), [(3.0, 5.0), (2.67, 10.1), (0.1, 1.0)])
+def test_seeds_are_the_first_n_whose_power_reaches_the_target(effect: float, sd: float) -> None:
+    """Also where the noncentral t's tails turn to NaN (hundreds of seeds and more)."""
+    n = int(seeds_to_detect(effect, sd))
+    assert power(effect, sd, n) >= 0.8 > power(effect, sd, n - 1)
+    assert n == pytest.approx(2 * (1.959964 + 0.841621) ** 2 * (sd / effect) ** 2, rel=0.05)
 
 
 def test_power_matches_a_simulated_t_test() -> None:
