@@ -1,29 +1,35 @@
-# redloop — `make run` starts the main job, `make test` runs every test.
-# Both create .venv on first use (Python >= 3.12; see .python-version).
+# redloop — `make run` starts the visualiser, `make test` runs every test.
+# Both create .venv on first use (Python >= 3.12; see .python-version): `run` installs only
+# the runtime, `test` adds the test tools (the `test` extra).
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+TESTING := $(VENV)/.installed-test
 
 .PHONY: run test bench lint format clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	@bash .ci/setup-venv "$(VENV)"
-	@touch $(STAMP)
+	@touch $@
 
-run: $(STAMP)
+$(TESTING): pyproject.toml
+	@bash .ci/setup-venv "$(VENV)" dev
+	@touch $@ $(RUNTIME)
+
+run: $(RUNTIME)
 	$(VENV)/bin/redloop viz
 
-test: $(STAMP)
+test: $(TESTING)
 	$(PY) -m pytest -n auto
 
-bench: $(STAMP)
+bench: $(RUNTIME)
 	$(VENV)/bin/redloop bench
 
-lint: $(STAMP)
+lint: $(TESTING)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-format: $(STAMP)
+format: $(TESTING)
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
 clean:

@@ -9,8 +9,10 @@ import argparse
 import errno
 import os
 import re
+import shutil
 import socket
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,14 +78,8 @@ def _flag_of(args: argparse.Namespace, key: str) -> str:
     """The flag the user typed for an override ``key``, to blame it rather than the file."""
     attr = _FLAGS.get(key)
     if attr is not None and getattr(args, attr, None) is not None:
-        return f"--{attr} ({key})"
+        return f"--{attr}"
     return f"--set {key}"
-
-
-def _interval(totals: dict) -> str:
-    """`` [lo, hi]``: R_loop's 95% interval, when there is one."""
-    bounds = totals.get("r_loop_interval")
-    return f" [{bounds[0]:.2f}, {bounds[1]:.2f}]" if bounds else ""
 
 
 RESULTS = Path("results")
@@ -123,6 +119,7 @@ def _fresh(out: Path, *, force: bool) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from redloop.sim import formatting as fmt
     from redloop.sim.runner import run_scenario
 
     scenario = _scenario_from(args)
@@ -131,8 +128,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run_scenario(scenario, out, progress=not args.quiet)
     totals = result.summary["totals"]
     print(
-        f"{scenario.name}: {totals['sessions']:,} sessions, {totals['orders']:,} orders, "
-        f"GMV ¥{totals['gmv']:,.0f}, R_loop {totals['r_loop_final']}{_interval(totals)}"
+        f"{scenario.name}: {fmt.count(totals['sessions'])} sessions, "
+        f"{fmt.count(totals['orders'])} orders, GMV {fmt.money(totals['gmv'])}, "
+        f"R_loop {fmt.r_loop(totals['r_loop_final'], totals['r_loop_interval'])}"
     )
     files = "metrics.csv, brands.csv, brand_weeks.csv, events.sqlite, summary.json"
     print(f"results: {out}/ ({files})")
@@ -147,9 +145,18 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         for key, kind, default, doc in schema.field_docs():
             print(f"{key:<40} {kind:<16} {default:<14} {doc}")
         return 0
+    width = min(shutil.get_terminal_size().columns, 100) - 4
     for name, path in schema.named().items():
         sc = schema.load(path)
-        print(f"{name}\n    {' '.join(sc.description.split())}\n")
+        text = textwrap.fill(
+            " ".join(sc.description.split()),
+            width=max(width, 40),
+            initial_indent="    ",
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        print(f"{name}\n{text}\n")
     return 0
 
 
@@ -161,14 +168,11 @@ def _positive(value: str) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from redloop.sim import formatting as fmt
     from redloop.sim.experiments import compare
 
     out = _results_folder(args.out, "compare", Path(args.a).stem, "vs", Path(args.b).stem)
-    overrides = {}
-    if args.days is not None:
-        overrides["days"] = args.days
-    if args.users is not None:
-        overrides["population.users"] = args.users
+    overrides = _run_size(args)
     table = compare(
         args.a,
         args.b,
@@ -180,12 +184,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     with _pandas_display():
-        print(table.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+        print(fmt.frame_text(table, by_row="outcome"))
     print(f"report: {out / 'comparison.html'}  table: {out / 'comparison.csv'}")
     return 0
 
 
+def _run_size(args: argparse.Namespace) -> dict[str, int]:
+    """``--days`` and ``--users`` as scenario overrides (for every run of a compare or sweep)."""
+    overrides = {}
+    if args.days is not None:
+        overrides["days"] = args.days
+    if args.users is not None:
+        overrides["population.users"] = args.users
+    return overrides
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from redloop.sim import formatting as fmt
     from redloop.sim.experiments import parse_set, sweep
 
     grid = [parse_set(option) for option in args.set]
@@ -195,6 +210,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         grid,
         seeds=args.seeds,
         out=out,
+        fixed=_run_size(args),
         backend=args.backend,
         jobs=args.jobs,
         address=args.address,
@@ -203,11 +219,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     keys = [c for c in table if c.startswith("set:")]
     summary = table.groupby(keys)[["gmv", "orders", "r_loop", "mean_dau"]].mean() if keys else table
     with _pandas_display():
-        print(summary.to_string(float_format=lambda v: f"{v:,.4g}"))
+        print(fmt.frame_text(summary))
     ran = table.attrs.get("ran", len(table))
     total = len(table)
     done = f"ran {ran} of {total} runs" if ran else f"nothing to run: all {total} runs were done"
     print(f"{done}; table rewritten: {out / 'results.parquet'} (and results.csv)")
+    print(f"report: {out / 'sweep.html'}")
     return 0
 
 
@@ -344,10 +361,11 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
 
 def cmd_viz(args: argparse.Namespace) -> int:
     from redloop.scenarios import schema
-    from redloop.viz.app import serve
 
     schema.load(args.scenario)  # validate first: a bad name is a usage error, not a blank page
-    _check_bindable(args.host, args.port)
+    _check_bindable(args.host, args.port)  # before the visualiser's (slow) import
+    from redloop.viz.app import serve
+
     return serve(args.scenario, host=args.host, port=args.port)
 
 
@@ -431,6 +449,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a dotted scenario key and the values to try (repeatable)",
     )
     sw.add_argument("--seeds", type=_positive, default=3, help="seeds per grid point")
+    sw.add_argument("--days", type=int, help="override the scenario's run length in every run")
+    sw.add_argument("--users", type=int, help="override the population size in every run")
     sw.add_argument("--out", help="output folder (default results/sweep-SCENARIO)")
     sw.add_argument(
         "--backend",
@@ -517,13 +537,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     from redloop.scenarios import schema
+    from redloop.sim.extras import MissingExtra
 
     try:
         return args.func(args)
     except schema.OverrideError as exc:
         print(f"redloop: error: {_flag_of(args, exc.key)}: {exc.problem}", file=sys.stderr)
         return EXIT_USAGE
-    except (schema.ScenarioError, UsageError) as exc:
+    except (schema.ScenarioError, UsageError, MissingExtra) as exc:
         print(f"redloop: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into e.g. `head`: not an error

@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from redloop.scenarios.schema import ScenarioError, load
 
+from .extras import require
 from .metrics import CHANNELS, NOTE_KINDS
 from .results import atomic_write, write_csv, write_json, write_text
 
@@ -40,6 +41,8 @@ class Task:
     scenario: str
     overrides: tuple[tuple[str, Any], ...]
     seed: int
+    #: settings every task of a sweep shares (``--days``, ``--users``): not a swept column
+    fixed: tuple[tuple[str, Any], ...] = ()
 
     @cached_property
     def run_id(self) -> str:
@@ -50,7 +53,7 @@ class Task:
         return hashlib.sha1(key.encode()).hexdigest()[:12]
 
     def load(self):
-        return load(self.scenario, seed=self.seed, **dict(self.overrides))
+        return load(self.scenario, seed=self.seed, **dict(self.fixed), **dict(self.overrides))
 
 
 def outcomes(metrics: pd.DataFrame, brands: pd.DataFrame) -> dict[str, float]:
@@ -184,6 +187,7 @@ def _die_with_parent(parent: int, every: float = 0.5) -> None:
 
 def _run_ray(tasks: list[Task], jobs: int | None, address: str | None) -> Iterator[dict[str, Any]]:
     """Ray is the distributed engine: a local instance by default, ``address`` for a cluster."""
+    require("ray", extra="cluster")
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     import ray
 
@@ -211,7 +215,7 @@ def _run_ray(tasks: list[Task], jobs: int | None, address: str | None) -> Iterat
 
 def mean_ci(values: np.ndarray) -> tuple[float, float]:
     """Mean and half-width of its 95% confidence interval (Student t)."""
-    from .report import t975
+    from .stats import t975
 
     v = values[~np.isnan(values)]
     if v.size == 0:
@@ -223,7 +227,7 @@ def mean_ci(values: np.ndarray) -> tuple[float, float]:
 
 def diff_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """B − A and the half-width of its 95% CI (Welch's t, Welch–Satterthwaite df)."""
-    from .report import t975
+    from .stats import t975
 
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
     if a.size < 2 or b.size < 2:
@@ -235,6 +239,16 @@ def diff_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
         return float(b.mean() - a.mean()), 0.0
     df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
     return float(b.mean() - a.mean()), float(t975(max(1, round(df))) * se)
+
+
+def _seeds_to_detect(a: np.ndarray, b: np.ndarray, effect: float) -> float:
+    """Seeds per scenario that would detect ``effect`` given the seeds' pooled spread."""
+    from .stats import seeds_to_detect
+
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if a.size < 2 or b.size < 2:
+        return math.nan
+    return seeds_to_detect(effect, math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2))
 
 
 def comparison_table(
@@ -255,6 +269,7 @@ def comparison_table(
         ma, ca = mean_ci(va)
         mb, cb = mean_ci(vb)
         d, cd = diff_ci(va, vb)
+        significant = bool(cd == cd and abs(d) > cd)
         rows.append(
             {
                 "outcome": key,
@@ -264,7 +279,9 @@ def comparison_table(
                 f"{b} ±95%": cb,
                 "difference (B−A)": d,
                 "diff ±95%": cd,
-                "significant": bool(cd == cd and abs(d) > cd),
+                "significant": significant,
+                # for a difference not (yet) significant: seeds per scenario to detect it
+                "seeds to detect": math.nan if significant else _seeds_to_detect(va, vb, d),
             }
         )
     return pd.DataFrame(rows)
@@ -282,7 +299,7 @@ def compare(
     progress: bool = True,
 ) -> pd.DataFrame:
     """Run scenarios A and B over the same seeds; write table (CSV) and report (HTML)."""
-    from .report import render_comparison_report
+    from .report_compare import render_comparison_report
 
     items = tuple(sorted((overrides or {}).items()))
     base_seed = load(a).seed
@@ -322,13 +339,22 @@ def parse_set(option: str) -> tuple[str, list[Any]]:
     return key.strip(), [value(v.strip()) for v in values.split(",")]
 
 
-def sweep_tasks(scenario: str, grid: list[tuple[str, list[Any]]], seeds: int) -> list[Task]:
+def sweep_tasks(
+    scenario: str,
+    grid: list[tuple[str, list[Any]]],
+    seeds: int,
+    fixed: dict[str, Any] | None = None,
+) -> list[Task]:
+    """The grid × seeds; ``fixed`` overrides (run length, population) apply to every task."""
     keys = [k for k, _ in grid]
+    shared = tuple(sorted((fixed or {}).items()))
     for key in keys:
         if key == "seed":
             raise ScenarioError(
                 "--set", key, "seeds come from --seeds N (the scenario's seed, +1, +2, ...)"
             )
+        if key in (fixed or {}):
+            raise ScenarioError("--set", key, f"also given as a flag ({key}); give it once")
         if keys.count(key) > 1:
             raise ScenarioError(
                 "--set", key, "given more than once; give all its values in one --set key=v1,v2"
@@ -337,7 +363,7 @@ def sweep_tasks(scenario: str, grid: list[tuple[str, list[Any]]], seeds: int) ->
     tasks = []
     for combo in itertools.product(*(vals for _, vals in grid)):
         items = tuple(sorted(zip(keys, combo, strict=True)))
-        tasks += [Task(scenario, items, base_seed + i) for i in range(seeds)]
+        tasks += [Task(scenario, items, base_seed + i, shared) for i in range(seeds)]
     return validate(tasks)
 
 
@@ -347,18 +373,22 @@ def sweep(
     *,
     seeds: int,
     out: Path,
+    fixed: dict[str, Any] | None = None,
     backend: str = "local",
     jobs: int | None = None,
     address: str | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Run the grid × seeds, one row per run in ``results.csv`` and ``results.parquet``.
+    """Run the grid × seeds, one row per run in ``results.csv`` and ``results.parquet``, and
+    draw each outcome against each swept value in ``sweep.html``.
 
     Finished runs are kept in ``runs/<run_id>.json``; re-running skips them (a run's id
     covers the resolved scenario's content, so an edited scenario runs again). The table's
     ``attrs["ran"]`` says how many runs this call executed (0: nothing was left to run).
     """
-    tasks = sweep_tasks(scenario, grid, seeds)
+    from .report_sweep import render_sweep_report
+
+    tasks = sweep_tasks(scenario, grid, seeds, fixed)
     done_dir = out / "runs"
     done_dir.mkdir(parents=True, exist_ok=True)
     todo = [t for t in tasks if not (done_dir / f"{t.run_id}.json").exists()]
@@ -373,4 +403,6 @@ def sweep(
     table.attrs["ran"] = len(todo)
     write_csv(out / "results.csv", table)
     atomic_write(out / "results.parquet", lambda f: table.to_parquet(f, index=False), binary=True)
+    title = f"redloop — sweep of {scenario} ({seeds} seed{'s' if seeds > 1 else ''} per point)"
+    write_text(out / "sweep.html", render_sweep_report(table, title=title))
     return table

@@ -1,4 +1,5 @@
-"""Self-contained HTML reports: one run, or several scenarios over seeds.
+"""Self-contained HTML reports of one run, and the parts every report shares (page, figures,
+tables; comparisons: report_compare, sweeps: report_sweep).
 
 Figures are PNGs embedded as base64 data URIs and the style sheet is inline, so a report is a
 single file that opens offline. The same input gives the same bytes (no timestamps, no PNG
@@ -14,19 +15,19 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from redloop.sim import formatting as fmt
 from redloop.sim.metrics import CHANNELS, NOTE_KINDS
+from redloop.sim.report_opening import opening_html
 
 FIGSIZE = (8.0, 3.2)
 DPI = 100
@@ -34,29 +35,13 @@ NOTE_COUNTS = tuple(f"notes_{k}" for k in NOTE_KINDS)
 CHANNEL_SHARES = tuple(f"share_{c}" for c in CHANNELS)
 NOTE_SHARES = tuple(f"share_{k}_note" for k in NOTE_KINDS)
 FUNNEL = ("impressions", "reads", "engagements", "orders")
-#: Metrics the comparison report follows over time, with their axis labels.
-COMPARED = {
-    "gmv": "GMV per day (¥)",
-    "dau": "daily active users",
-    "orders": "orders per day",
-    "adopters": "cumulative buyers",
-    "r_loop": "R_loop",
-    "read_rate": "read rate",
-}
+
 LABELS = {"gini_notes": "notes", "gini_creators": "creators"}
 R_LOOP_CAPTION = (
     "R_loop > 1: each purchase's shared experience brings more than one later purchase — "
     "self-sustaining word of mouth; below the dashed line, growth needs ads or new users. "
     "The band is its 95% bootstrap interval over the purchases counted."
 )
-
-#: Two-sided 95% Student t quantiles t(0.975, dof) for dof = 1..30.
-_T975 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
-_Z975 = 1.959964
 
 _CSS = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
@@ -69,6 +54,11 @@ table { border-collapse: collapse; font-size: .85rem; }
 th, td { padding: .2rem .6rem; border-bottom: 1px solid #eee; text-align: right; }
 table.summary th, table.summary td { text-align: left; }
 .scroll { overflow-x: auto; max-height: 32rem; }
+.question { font-size: 1.1rem; } .answer { font-size: 1.1rem; background: #f4f8fb;
+       padding: .6rem .8rem; border-left: 4px solid #1f77b4; }
+table.headline th { text-align: left; font-weight: normal; color: #444; }
+table.headline td { font-variant-numeric: tabular-nums; font-weight: 600; }
+details { margin-top: 2rem; }
 """
 
 
@@ -84,11 +74,7 @@ class _Plot(NamedTuple):
 # ------------------------------------------------------------------ formatting
 
 
-def _num(value: float) -> str:
-    """About four significant digits; large numbers in full with thousands separators."""
-    if math.isnan(value):
-        return "—"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+_num = fmt.number
 
 
 def _label(column: str) -> str:
@@ -111,7 +97,8 @@ def _cell(value: Any) -> str:
         return frame_html(pd.DataFrame(value))
     if isinstance(value, list) and value and all(isinstance(v, float) for v in value):
         return html.escape(f"[{', '.join(map(_num, value))}]")  # an interval: [lo, hi]
-    return html.escape(_num(value) if isinstance(value, float) else str(value))
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    return html.escape(_num(value) if numeric else str(value))
 
 
 def summary_html(summary: Mapping[str, Any]) -> str:
@@ -186,9 +173,11 @@ def legend(ax: Axes) -> None:
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small", frameon=False)
 
 
-def _span_days(ax: Axes, days: pd.Series | pd.Index) -> None:
-    """Show the whole run, even where a metric is still NaN (R_loop's first days)."""
+def span_days(ax: Axes, days: pd.Series | pd.Index) -> None:
+    """Show the whole run, even where a metric is still NaN (R_loop's first days), with
+    whole-day ticks."""
     ax.set_xlabel("day")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(days):
         ax.set_xlim(days.min() - 0.5, days.max() + 0.5)
 
@@ -204,7 +193,7 @@ def _lines(
     marker = "o" if len(frame) < 2 else None
     for column in columns:
         ax.plot(frame["day"], frame[column], marker=marker, label=label(column))
-    _span_days(ax, frame["day"])
+    span_days(ax, frame["day"])
     if len(columns) > 1:
         legend(ax)
 
@@ -217,6 +206,7 @@ def _bars(ax: Axes, frame: pd.DataFrame, columns: Sequence[str]) -> None:
         ax.bar(frame["day"], values, width=1.0, bottom=bottom, linewidth=0, label=_label(column))
         bottom += values
     ax.set_xlabel("day")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(columns) > 1:
         legend(ax)
 
@@ -224,6 +214,7 @@ def _bars(ax: Axes, frame: pd.DataFrame, columns: Sequence[str]) -> None:
 def _draw_loop(fig: Figure, m: pd.DataFrame) -> None:
     dau, notes = fig.subplots(1, 2)
     _lines(dau, m, ("dau",))
+    dau.set_ylim(bottom=0)  # from zero: day-to-day noise should not look dramatic
     dau.set_ylabel("daily active users")
     _bars(notes, m, NOTE_COUNTS)
     notes.set_ylabel("notes published")
@@ -238,6 +229,7 @@ def _draw_adoption(fig: Figure, m: pd.DataFrame) -> None:
     orders.set_ylabel("orders per day", color="tab:orange")
     _lines(ax, m, ("adopters",))
     ax.set_ylabel("cumulative buyers", color="tab:blue")
+    ax.set_ylim(bottom=0)
     ax.set_zorder(orders.get_zorder() + 1)  # the curve over the bars
     ax.patch.set_visible(False)
 
@@ -255,7 +247,10 @@ def _draw_funnel(fig: Figure, m: pd.DataFrame) -> None:
     if (values > 0).all():  # stages differ by orders of magnitude
         ax.set_xscale("log")
         ax.set_xlim(left=min(1.0, values.min()))  # bar length = orders of magnitude
-    ax.set_xlabel("total over the run")
+    ax.set_xlabel(
+        "total over the run"
+        + (" (log scale: stages differ by orders of magnitude)" if ax.get_xscale() == "log" else "")
+    )
 
 
 def _draw_shares(columns: Sequence[str], fig: Figure, m: pd.DataFrame) -> None:
@@ -273,6 +268,7 @@ def _draw_r_loop(fig: Figure, m: pd.DataFrame) -> None:
             m["day"], m["r_loop_lo"], m["r_loop_hi"], alpha=0.25, linewidth=0, label="95% interval"
         )
     ax.axhline(1.0, linestyle="--", color="grey", linewidth=1)
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("R_loop")
     if m["r_loop"].isna().all():
         ax.text(
@@ -294,6 +290,7 @@ def _draw_gmv(fig: Figure, m: pd.DataFrame) -> None:
 def _draw_rates(fig: Figure, m: pd.DataFrame) -> None:
     ax = fig.subplots()
     _lines(ax, m, ("read_rate", "engagement_rate"))
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("rate")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
 
@@ -454,90 +451,18 @@ def render_run_report(
     title: str,
     brand_weeks: pd.DataFrame | None = None,
 ) -> str:
-    """The HTML report of one run: summary, the loop's figures, brands (with their weekly
-    creator budgets, ``brand_weeks``), the daily table."""
+    """The HTML report of one run: the question and its answer, the headline figures, the
+    loop's figures, brands (with their weekly creator budgets, ``brand_weeks``), the daily
+    table, and every summary field as recorded."""
     parts = [
-        summary_html(summary),
+        opening_html(summary),
         *(_section(name, plots, metrics) for name, plots in LOOP_SECTIONS),
         _brand_section(brands, brand_weeks),
         _section(*HEALTH_SECTION, metrics),
         "<h2>Daily metrics</h2>",
         frame_html(metrics),
+        "<details><summary>Every summary field (summary.json)</summary>",
+        summary_html(summary),
+        "</details>",
     ]
-    return page(title, parts)
-
-
-def t975(dof: int) -> float:
-    """Student t quantile t(0.975, dof): a table to 30, then the Cornish-Fisher expansion
-    (within 1e-4), so no scipy is needed; NaN for dof < 1."""
-    if dof < 1:
-        return math.nan
-    if dof <= len(_T975):
-        return _T975[dof - 1]
-    z = _Z975
-    return z + (z**3 + z) / (4 * dof) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * dof**2)
-
-
-def daily_mean_ci(frames: Sequence[pd.DataFrame], column: str) -> pd.DataFrame:
-    """Per day, the mean of ``column`` over seeds and its 95% confidence interval,
-    mean ± t(0.975, n−1)·sd/√n over the n seeds with a value that day (NaN bounds when n < 2).
-
-    ``frames`` holds at least one frame with ``day`` and ``column``; the result is indexed
-    by day with columns mean, low, high, n.
-    """
-    wide = pd.concat(
-        [f.set_index("day")[column].rename(i) for i, f in enumerate(frames)], axis=1
-    ).sort_index()
-    n = wide.count(axis=1)
-    mean = wide.mean(axis=1)
-    half = wide.std(axis=1, ddof=1) / np.sqrt(n) * n.map(lambda k: t975(k - 1))
-    return pd.DataFrame({"mean": mean, "low": mean - half, "high": mean + half, "n": n})
-
-
-def _band_figure(runs: Mapping[str, Sequence[pd.DataFrame]], column: str, axis_label: str) -> str:
-    fig = Figure(figsize=FIGSIZE, layout="constrained")
-    ax = fig.subplots()
-    colours = matplotlib.colormaps["tab10"]
-    days = pd.Index([], dtype=np.int64)
-    for i, (label, frames) in enumerate(runs.items()):
-        if not frames:
-            continue
-        ci = daily_mean_ci(frames, column)
-        days = days.union(ci.index)
-        colour = colours(i % colours.N)
-        ax.plot(
-            ci.index,
-            ci["mean"],
-            color=colour,
-            marker="o" if len(ci) < 2 else None,
-            label=f"{label} (n={len(frames)})",
-        )
-        ax.fill_between(ci.index, ci["low"], ci["high"], color=colour, alpha=0.2, linewidth=0)
-    _span_days(ax, days)
-    ax.set_ylabel(axis_label)
-    legend(ax)
-    return figure_html(
-        fig,
-        f"{axis_label}: mean over seeds per day; the shaded band is the 95% confidence interval, "
-        "so where two scenarios' bands do not overlap the gap is unlikely to be seed noise.",
-    )
-
-
-def render_comparison_report(
-    runs: Mapping[str, Sequence[pd.DataFrame]], table: pd.DataFrame, *, title: str
-) -> str:
-    """Scenarios side by side: the outcome table, then each metric's per-day mean over seeds
-    with a 95% band, one colour per scenario (the same colour in every figure)."""
-    parts = [
-        "<h2>Outcomes</h2>",
-        frame_html(table, index=not isinstance(table.index, pd.RangeIndex)),
-        "<h2>Over time</h2>",
-    ]
-    for column, axis_label in COMPARED.items():
-        parts.append(f"<h3>{html.escape(axis_label)}</h3>")
-        having = {label: [f for f in frames if column in f] for label, frames in runs.items()}
-        if any(having.values()):
-            parts.append(_band_figure(having, column, axis_label))
-        else:
-            parts.append(f'<p class="note">Skipped: no column {html.escape(column)}.</p>')
     return page(title, parts)

@@ -2,7 +2,8 @@
 
 A run writes ``metrics.csv``, ``brands.csv``, ``brand_weeks.csv``, ``events.sqlite``,
 ``report.html`` and, last, ``summary.json``: a folder with ``summary.json`` is complete; one
-without it was interrupted.
+without it was interrupted. Every file gets :data:`MODE` (the temp file's 0600 would
+otherwise differ from the 0644 of ``events.sqlite``, which SQLite creates).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import IO, Any
 
 import pandas as pd
 
+#: One permission mode for every results file: the owner writes, anyone may read.
+MODE = 0o644
+
 
 def atomic_write(path: Path, write: Callable[[IO[Any]], None], *, binary: bool = False) -> Path:
     """Write through ``write(file)`` to a temp file beside ``path``, then rename into place."""
@@ -29,6 +33,7 @@ def atomic_write(path: Path, write: Callable[[IO[Any]], None], *, binary: bool =
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

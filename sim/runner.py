@@ -14,7 +14,7 @@ from redloop import __version__
 from redloop.scenarios.schema import Scenario
 
 from .model import RedloopModel
-from .results import write_csv, write_json, write_text
+from .results import MODE, write_csv, write_json, write_text
 
 
 @dataclass
@@ -84,6 +84,7 @@ def run_scenario(scenario: Scenario, out: Path, *, progress: bool = True) -> Run
     ) as bar:
         model.run_days(scenario.days, progress=lambda _day: bar.update(1))
     model.close()
+    (out / "events.sqlite").chmod(MODE)  # SQLite made it under the umask: one mode for all
     wall = time.perf_counter() - start
     metrics, brands = model.metrics(), model.brand_metrics()
     summary = summarise(model, metrics, brands, wall)

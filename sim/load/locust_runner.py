@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from redloop.sim.extras import require
+
 __all__ = ["LOCUSTFILE", "LOCUST_CLASSES", "run_locust"]
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -29,6 +31,7 @@ def run_locust(
 ) -> dict[str, Any]:
     """Run ``locust -f sim/locustfile.py USER_CLASS --headless`` against ``url``; returns the
     steady-state throughput (second half of the run) and the final p50/p99 from its CSVs."""
+    require("locust", extra="load")
     with tempfile.TemporaryDirectory(prefix="redloop-locust-") as tmp:
         prefix = str(Path(tmp) / "run")
         cmd = [

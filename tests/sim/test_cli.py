@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,26 +30,21 @@ def redloop(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
-def test_run_writes_a_complete_results_folder(tmp_path: Path) -> None:
+def test_run_writes_a_complete_results_folder(tmp_path: Path, capsys) -> None:
     out = tmp_path / "run"
-    assert (
-        main(
-            [
-                "run",
-                "baseline",
-                "--users",
-                "300",
-                "--days",
-                "4",
-                "--seed",
-                "3",
-                "--out",
-                str(out),
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    flags = ["--users", "300", "--days", "4", "--seed", "3", "--quiet", "--out", str(out)]
+    umask = os.umask(0o077)  # a strict umask: every file still gets the one mode
+    try:
+        assert main(["run", "baseline", *flags]) == 0
+    finally:
+        os.umask(umask)
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o644"}
+    line = capsys.readouterr().out.splitlines()[0]
+    assert re.fullmatch(
+        r"baseline: [\d,]+ sessions, [\d,]+ orders, GMV ¥[\d,]+, R_loop "
+        r"(not measured yet|\d\.\d\d( \(95% CI \d\.\d\d–\d\.\d\d\))?)",
+        line,
+    ), line
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "brand_weeks.csv",
@@ -88,7 +85,7 @@ def test_bad_scenario_is_a_usage_error_and_writes_nothing(tmp_path: Path) -> Non
 def test_out_of_range_flag_is_blamed_on_the_flag_not_the_file(tmp_path: Path) -> None:
     result = redloop("run", "baseline", "--users", "3", "--out", str(tmp_path / "o"))
     assert result.returncode == 2
-    assert result.stderr.startswith("redloop: error: --users (population.users): 3 is out of")
+    assert result.stderr.startswith("redloop: error: --users: 3 is out of")
     assert "10 to 5000000" in result.stderr and "baseline.toml" not in result.stderr
     swept = redloop("sweep", "baseline", "--set", "days=-3", "--out", str(tmp_path / "s"))
     assert swept.returncode == 2 and "--set days: -3 is out of range" in swept.stderr
@@ -111,6 +108,22 @@ def test_unreadable_scenario_files_get_one_line(tmp_path: Path, content: bytes, 
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and problem in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_scenario_descriptions_are_wrapped_never_cut_mid_word() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "redloop.sim.cli", "scenarios"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "COLUMNS": "60"},
+    )
+    assert result.returncode == 0
+    blocks = [b.splitlines() for b in result.stdout.strip().split("\n\n")]
+    for name, *lines in blocks:
+        description = " ".join(load(name).description.split())
+        assert lines and all(len(line) <= 60 and line.startswith("    ") for line in lines)
+        assert " ".join(line.strip() for line in lines) == description  # whole words only
 
 
 def test_a_mistyped_scenario_name_gets_a_suggestion() -> None:
@@ -167,6 +180,20 @@ def test_a_busy_port_is_named_with_a_hint() -> None:
     assert f"--port {port}: already in use on 127.0.0.1; choose another with --port" in (
         result.stderr
     )
+
+
+def test_viz_on_a_busy_port_says_so_in_one_line_before_starting() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = redloop("viz", "--port", port)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"redloop: error: --port {port}: already in use on 127.0.0.1; choose another with --port"
+    ]
 
 
 @pytest.mark.parametrize("where", ["file", "under-file"])
@@ -297,20 +324,30 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_building(tmp_path: Pa
     assert "lower --users or --days" in result.stderr and not (tmp_path / "o").exists()
 
 
-def test_help_loads_neither_the_model_nor_the_platform() -> None:
-    """``redloop --help`` answers fast: no module that pulls in Mesa, numba or the platform."""
+HEAVY = ("numpy", "pandas", "mesa", "numba", "matplotlib", "solara", "fastapi", "ray", "scipy")
+
+
+def test_every_help_leaves_the_heavy_modules_unloaded() -> None:
+    """``redloop --help`` and each subcommand's answer fast: heavy libraries (and the model,
+    the platform) are imported only inside the command that runs."""
     probe = (
-        "import sys, contextlib, io\n"
+        "import sys, contextlib, io, time\n"
+        "start = time.perf_counter()\n"
         "from redloop.sim.cli import build_parser\n"
-        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
-        "    build_parser().parse_args(['run', '--help'])\n"
-        "heavy = [m for m in ('mesa', 'numba', 'redloop.platform.core', 'redloop.sim.model',"
-        " 'pandas') if m in sys.modules]\n"
-        "print(','.join(heavy))\n"
+        "parser = build_parser()\n"
+        "subs = parser._subparsers._group_actions[0].choices\n"
+        "for argv in [['--help'], *([name, '--help'] for name in subs)]:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "        build_parser().parse_args(argv)\n"
+        f"heavy = [m for m in {(*HEAVY, 'redloop.platform.core', 'redloop.sim.model')!r}"
+        " if m in sys.modules]\n"
+        "print(len(subs), ','.join(heavy), time.perf_counter() - start)\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ""
+    subs, heavy, seconds = result.stdout.split(" ")
+    assert int(subs) >= 9 and heavy == ""
+    assert float(seconds) < 0.5 * (int(subs) + 1)  # every --help within its 0.5 s budget
 
 
 def test_the_engine_imports_neither_the_visualiser_nor_the_http_service() -> None:

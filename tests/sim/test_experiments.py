@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import signal
 import subprocess
 import sys
@@ -69,6 +70,36 @@ def test_sweep_runs_the_grid_and_skips_finished_runs(tmp_path: Path, monkeypatch
     monkeypatch.setattr(experiments, "run_task", must_not_run)
     again = sweep("baseline", [*grid, ("days", [2])], seeds=2, out=tmp_path, jobs=1, progress=False)
     pd.testing.assert_frame_equal(again, table)
+
+
+def test_sweep_cli_takes_days_and_users_and_writes_sweep_html(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "s"
+    argv = ["sweep", "baseline", "--set", "behaviour.open_rate=0.03,0.09", "--days", "2"]
+    assert (
+        main([*argv, "--users", "150", "--seeds", "2", "--jobs", "1", "--quiet", "--out", str(out)])
+        == 0
+    )
+    table = pd.read_csv(out / "results.csv")
+    assert [c for c in table if c.startswith("set:")] == ["set:behaviour.open_rate"]  # not days
+    runs = [json.loads(p.read_text()) for p in (out / "runs").iterdir()]
+    assert len(runs) == 4
+    html = (out / "sweep.html").read_text()
+    assert html.count("data:image/png;base64,") == 1  # one figure per swept key
+    assert "Each outcome against behaviour.open_rate" in html and "Every grid point" in html
+    assert re.search(r"<td>¥[\d,]+ ± ¥[\d,]+</td>", html)  # means with their 95% CI
+    printed = capsys.readouterr().out
+    assert "¥" in printed and f"report: {out / 'sweep.html'}" in printed
+    bad = main(["sweep", "baseline", "--days", "-3", "--out", str(tmp_path / "b")])
+    assert bad == 2 and "--days: -3 is out of range" in capsys.readouterr().err
+
+
+def test_compare_says_how_many_seeds_would_detect_a_difference(tmp_path: Path) -> None:
+    table = compare(
+        "baseline", "editors_only", seeds=2, out=tmp_path, overrides=TINY, jobs=1, progress=False
+    ).set_index("outcome")
+    quiet = table[~table["significant"] & (table["difference (B−A)"] != 0)]
+    assert quiet["seeds to detect"].dropna().ge(2).all()
+    assert table.loc[table["significant"], "seeds to detect"].isna().all()
 
 
 def test_sweep_on_a_local_ray_instance(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def test_report_draws_the_band_and_shows_the_interval_in_the_summary() -> None:
 
 
 def test_run_summary_outcomes_and_cli_carry_the_interval() -> None:
-    from redloop.sim.cli import _interval
+    from redloop.sim import formatting as fmt
     from redloop.sim.experiments import outcomes
     from redloop.sim.runner import summarise
 
@@ -119,8 +119,8 @@ def test_run_summary_outcomes_and_cli_carry_the_interval() -> None:
     last = metrics.dropna(subset=["r_loop"]).iloc[-1]
     totals = summarise(model, metrics, brands, wall=1.0)["totals"]
     assert totals["r_loop_interval"] == [last["r_loop_lo"], last["r_loop_hi"]]
-    assert _interval(totals) == f" [{last['r_loop_lo']:.2f}, {last['r_loop_hi']:.2f}]"
-    assert _interval({"r_loop_interval": None}) == ""
+    shown = fmt.r_loop(totals["r_loop_final"], totals["r_loop_interval"])  # as the CLI prints it
+    assert shown.endswith(f"(95% CI {last['r_loop_lo']:.2f}–{last['r_loop_hi']:.2f})")
     out = outcomes(metrics, brands)
     assert (out["r_loop_lo"], out["r_loop_hi"]) == (last["r_loop_lo"], last["r_loop_hi"])
     assert out["r_loop_lo"] <= out["r_loop"] <= out["r_loop_hi"]

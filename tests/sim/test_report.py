@@ -11,14 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from redloop.sim import report
+from redloop.sim import report, report_compare, report_opening
 from redloop.sim.metrics import METRICS
-from redloop.sim.report import (
-    daily_mean_ci,
-    render_comparison_report,
-    render_run_report,
-    t975,
-)
+from redloop.sim.report import render_run_report
+from redloop.sim.report_compare import daily_mean_ci, render_comparison_report
+from redloop.sim.stats import t975
 
 pytestmark = pytest.mark.filterwarnings("error")  # no matplotlib/pandas warnings on thin data
 
@@ -113,7 +110,7 @@ def test_run_report_is_a_complete_document_with_every_figure(page: str) -> None:
     assert_self_contained(page)
     assert len(images(page)) == RUN_FIGURES
     assert "<title>redloop — baseline</title>" in page
-    assert "totals.gmv" in page and "12,346" in page  # nested keys flattened, numbers rounded
+    assert "totals.gmv" in page and "¥12,346" in page  # nested keys flattened, money in ¥
     assert "R_loop &gt; 1: each purchase&#x27;s shared experience" in page
     assert "PerfectDay" in page and "Daily metrics" in page
     assert plt.get_fignums() == []  # nothing left in pyplot's registry
@@ -167,6 +164,63 @@ def test_run_report_skips_plots_whose_columns_are_missing() -> None:
     assert "Skipped: no column gini_notes." in page
 
 
+def test_run_report_opens_with_the_question_and_its_answer_before_any_figure() -> None:
+    summary = {
+        **SUMMARY,
+        "description": "A crowd and a shop. How does it grow on word of mouth alone? More.",
+        "totals": {
+            **SUMMARY["totals"],
+            "adopters": 240,
+            "r_loop_final": 0.19074221867517957,
+            "r_loop_interval": [0.151, 0.2349],
+        },
+    }
+    page = render_run_report(metrics_frame(), brands_frame(), summary, title="t")
+    first_figure = page.index("data:image/png")
+    question = page.index("How does it grow on word of mouth alone?")
+    answer = page.index("Over 20 days, 240 people bought at least once (80.0% of 300 users)")
+    assert question < answer < page.index('<table class="headline">') < first_figure
+    assert "77 orders worth ¥12,346" in page
+    assert "R_loop ended at 0.19 (95% CI 0.15–0.23) — below 1" in page
+    assert "80.0% of users had already bought" in page  # saturation is named
+    assert page.index("totals.r_loop_final") > page.index("Daily metrics")  # raw keys last
+    assert "0.19074221867517957" not in page
+
+
+@pytest.mark.parametrize(
+    ("r", "bounds", "verdict"),
+    [
+        (1.4, [1.1, 1.7], "above 1: each purchase brought more than one later purchase"),
+        (0.9, [0.7, 1.1], "its interval includes 1, so this run cannot tell"),
+        (None, None, "no purchase was old enough yet"),
+    ],
+)
+def test_the_answer_reads_r_loop_against_one_with_its_interval(r, bounds, verdict) -> None:
+    summary = {
+        **SUMMARY,
+        "totals": {**SUMMARY["totals"], "r_loop_final": r, "r_loop_interval": bounds},
+    }
+    assert verdict in report_opening.answer(summary)
+
+
+def test_a_description_without_a_question_gets_one_from_the_scenario_name() -> None:
+    summary = {"scenario": "anniversary_sale", "description": "On day 20 the sale opens."}
+    assert report_opening.question(summary) == (
+        "What happens to sales and word of mouth in “anniversary_sale”?"
+    )
+
+
+def test_counts_and_rates_start_their_axes_at_zero() -> None:
+    from matplotlib.figure import Figure
+
+    m = metrics_frame()
+    m["dau"] = 1600 + np.arange(len(m)) % 3  # DAU 1,600-1,602: noise, not drama
+    for draw in (report._draw_loop, report._draw_adoption, report._draw_rates, report._draw_r_loop):
+        fig = Figure()
+        draw(fig, m)
+        assert fig.axes[0].get_ylim()[0] == 0.0, draw.__name__
+
+
 # ------------------------------------------------------------------ comparison
 
 
@@ -184,7 +238,7 @@ def test_comparison_report_has_the_table_and_one_banded_figure_per_metric() -> N
     }
     page = render_comparison_report(runs, comparison_table(), title="compare")
     assert_self_contained(page)
-    assert len(images(page)) == len(report.COMPARED)
+    assert len(images(page)) == len(report_compare.COMPARED)
     assert "Outcomes" in page and "±30" in page and "no &lt;sharing&gt;" in page
     assert page.index("±30") < page.index("data:image/png")  # the table comes first
     assert "95% confidence interval" in page
@@ -194,7 +248,7 @@ def test_comparison_report_has_the_table_and_one_banded_figure_per_metric() -> N
 def test_comparison_report_with_one_seed_and_a_missing_column() -> None:
     one = metrics_frame().drop(columns=["read_rate"])
     page = render_comparison_report({"solo": [one]}, comparison_table(), title="solo")
-    assert len(images(page)) == len(report.COMPARED) - 1
+    assert len(images(page)) == len(report_compare.COMPARED) - 1
     assert "Skipped: no column read_rate." in page
 
 
@@ -214,3 +268,49 @@ def test_t975_matches_scipy() -> None:
     for dof in (1, 2, 5, 10, 29, 30, 31, 50, 100, 1000):
         assert t975(dof) == pytest.approx(stats.t.ppf(0.975, dof), abs=1e-3)
     assert math.isnan(t975(0))
+
+
+def test_comparison_bands_are_clipped_to_the_measures_range_with_integer_day_ticks() -> None:
+    from matplotlib.collections import PolyCollection
+
+    captured = {}
+
+    def keep(fig, caption):
+        captured[caption] = fig
+        return ""
+
+    noisy = [metrics_frame(seed=s) for s in range(3)]
+    for f in noisy:
+        f["read_rate"] = np.where(f["day"] % 2 == 0, 0.02, 0.98)  # CI spills past 0 and 1
+    original = report_compare.figure_html
+    report_compare.figure_html = keep
+    try:
+        render_comparison_report({"a": noisy}, comparison_table(), title="t")
+    finally:
+        report_compare.figure_html = original
+    assert len(set(captured)) == len(report_compare.COMPARED)  # one caption per chart
+    for caption, fig in captured.items():
+        ax = fig.axes[0]
+        bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+        ys = np.concatenate([b.get_paths()[0].vertices[:, 1] for b in bands])
+        assert ys.min() >= 0.0, caption
+        if caption.startswith("Share of shown notes"):
+            assert ys.max() <= 1.0
+        ticks = ax.xaxis.get_major_locator().tick_values(0, 19)
+        assert np.allclose(ticks, np.round(ticks)), caption
+        if caption.startswith("Later purchases"):
+            assert any(list(line.get_ydata()) == [1.0, 1.0] for line in ax.lines)  # R = 1
+
+
+def test_a_difference_that_is_not_significant_says_how_many_seeds_would_detect_it() -> None:
+    table = pd.DataFrame(
+        {
+            "difference (B−A)": [250.0, 0.01],
+            "significant": [False, True],
+            "seeds to detect": [23.0, math.nan],
+        },
+        index=pd.Index(["gmv", "read_rate"], name="outcome"),
+    )
+    page = render_comparison_report({"a": [metrics_frame()]}, table, title="t")
+    assert "gmv: a difference of ¥250 needs about 23 seeds per scenario" in page
+    assert "read_rate: a difference" not in page
