@@ -314,7 +314,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _check_bindable(args.host, args.port)
     # A scenario's platform settings make a load test comparable to an in-process run of it.
     config = schema.load(args.scenario).platform_config() if args.scenario else None
-    return serve(host=args.host, port=args.port, recommender=args.recommender, config=config)
+    data = None if args.memory else args.data
+    return serve(
+        host=args.host, port=args.port, recommender=args.recommender, config=config, data=data
+    )
 
 
 def cmd_loadtest(args: argparse.Namespace) -> int:
@@ -453,6 +456,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--recommender", help="discovery recommender (default: the scenario's, else ces_pools)"
+    )
+    keep = serve.add_mutually_exclusive_group()
+    keep.add_argument(
+        "--data",
+        default="redloop-data",
+        help="folder of the durable store: every change is committed before it is answered, "
+        "and a restart carries on from it (default ./redloop-data)",
+    )
+    keep.add_argument(
+        "--memory", action="store_true", help="keep the platform in memory only (lost on exit)"
     )
     serve.set_defaults(func=cmd_serve)
 
