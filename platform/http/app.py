@@ -14,6 +14,7 @@ from ..durable import DurableStore
 from . import errors
 from .auth import Service, TokenStore
 from .durability import Durability, GroupCommit
+from .methods import AllowedMethods
 from .routes import TAGS, router
 
 __all__ = ["create_app"]
@@ -69,6 +70,7 @@ def create_app(
     app.state.tokens = tokens
     app.include_router(router)
     errors.install(app)
+    app.add_middleware(AllowedMethods, routes=app.routes)
     app.add_middleware(_BodyLimit, max_bytes=max_body_bytes)
     if store is not None:
         app.state.commits = commits = GroupCommit(service, store)
