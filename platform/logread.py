@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,6 +70,7 @@ def read_meta(db: sqlite3.Connection, where: str) -> tuple[dict[str, Any], dict[
         and type(head.get("rows")) is int
         and head["rows"] >= 0
         and isinstance(head.get("hash"), str)
+        and re.fullmatch("[0-9a-f]{64}", head["hash"])
     ):
         raise CorruptLog(
             f"the meta row {chain.HEAD_KEY!r} is missing or malformed (the log was not closed, "

@@ -168,7 +168,7 @@ CORRUPTIONS: dict[str, tuple[Corrupt, int | str | None]] = {
     ),
     "head hash edited": (
         sql("UPDATE meta SET value = json_set(value, '$.hash', 'ab') WHERE key = 'chain_head'"),
-        "end",
+        None,
     ),
     "events table dropped": (sql("DROP TABLE events"), 0),
     "meta table dropped": (sql("DROP TABLE meta"), None),
