@@ -76,6 +76,8 @@ def open_store(
     token digests by user. A new store takes ``config``; an existing one keeps its own and
     refuses a different ``config``. One server per folder (an exclusive lock)."""
     root = Path(folder)
+    if config is not None:
+        Platform(config)  # a bad setting is refused before anything is written
     try:
         root.mkdir(parents=True, exist_ok=True)
         lock = (root / "lock").open("a")

@@ -4,6 +4,7 @@ and a store that fails verification refuses to start in one line."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from redloop.platform.api import InvalidInput, PlatformConfig
 from redloop.platform.durable import open_store
 from redloop.platform.http import TokenStore, create_app
 from redloop.sim.load import spawned_server
@@ -130,7 +132,7 @@ def test_a_failed_commit_answers_503_and_changes_nothing(tmp_path: Path, monkeyp
 
 def test_one_server_per_data_folder(tmp_path: Path) -> None:
     store, _, _ = open_store(tmp_path)
-    with pytest.raises(Exception, match="another redloop serve is using it"):
+    with pytest.raises(InvalidInput, match="another redloop serve is using it"):
         open_store(tmp_path)
     store.close()
 
@@ -151,3 +153,21 @@ def test_a_corrupt_store_refuses_to_start_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert "corrupt event log" in result.stderr and "row 1" in result.stderr
+
+
+def test_a_bad_setting_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    bad = dataclasses.replace(PlatformConfig(), recommender="astrology")
+    with pytest.raises(InvalidInput, match="astrology"):
+        open_store(tmp_path / "data", bad)
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_store_refuses_other_settings_than_its_own(tmp_path: Path) -> None:
+    store, platform, _ = open_store(tmp_path)
+    store.close()
+    other = dataclasses.replace(PlatformConfig(), recommender="popular")
+    with pytest.raises(InvalidInput, match="other settings"):
+        open_store(tmp_path, other)
+    store, again, _ = open_store(tmp_path, PlatformConfig())  # the same settings: fine
+    assert again.config == platform.config
+    store.close()
