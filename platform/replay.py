@@ -86,7 +86,7 @@ def replay_stored[S: PlatformState](
             apply(platform, event)
     except CorruptLog:
         raise
-    except (InvalidInput, PlatformError, IndexError, KeyError, TypeError, ValueError) as exc:
+    except (PlatformError, IndexError, KeyError, TypeError, ValueError) as exc:
         raise CorruptLog(f"the platform refuses it ({exc})", seq=seq, path=where) from exc
     return platform
 
