@@ -8,6 +8,7 @@ from .collabs import Collaboration, CollabStatus
 from .core import Platform
 from .errors import (
     Conflict,
+    CorruptLog,
     Forbidden,
     InvalidInput,
     InvalidTransition,
@@ -16,7 +17,8 @@ from .errors import (
     PlatformError,
     Unauthorized,
 )
-from .eventlog import Event, EventKind, EventLog, read_sqlite, unpack_boost, unpack_served
+from .eventlog import Event, EventKind, EventLog, unpack_boost, unpack_served
+from .logread import read_sqlite
 from .model import (
     TOPICS,
     AccountKind,
@@ -56,6 +58,7 @@ __all__ = [
     "Collaboration",
     "Comment",
     "Conflict",
+    "CorruptLog",
     "DiscoveryPage",
     "Event",
     "EventKind",

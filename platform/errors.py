@@ -6,6 +6,7 @@
     │   ├── OutOfStock    not enough stock for the ordered quantity
     │   └── InvalidTransition   an order (or campaign) is not in a state that allows the action
     ├── InvalidInput      a field is malformed or out of its allowed range
+    │   └── CorruptLog    a stored event log fails verification (names the first bad row)
     ├── Forbidden         the actor may not do this (self-follow, not the buyer, not the seller...)
     └── Unauthorized      no bearer token, or one the server did not issue (HTTP layer only)
 
@@ -19,6 +20,7 @@ from numbers import Integral
 
 __all__ = [
     "Conflict",
+    "CorruptLog",
     "Forbidden",
     "InvalidInput",
     "InvalidTransition",
@@ -57,6 +59,17 @@ class InvalidTransition(Conflict):
 
 class InvalidInput(PlatformError):
     """A malformed or out-of-range value: ``field`` names it, the message says what is allowed."""
+
+
+class CorruptLog(InvalidInput):
+    """A stored event log that is damaged or was edited: ``seq`` is the first bad row (None
+    when the file or its meta rows are at fault), the message says what is wrong."""
+
+    def __init__(self, message: str, *, seq: int | None = None, path: str | None = None) -> None:
+        where = "" if path is None else f"{path}: "
+        at = "" if seq is None else f"row {seq}: "
+        super().__init__(f"corrupt event log {where}{at}{message}", field="path", value=path)
+        self.seq = seq
 
 
 class Forbidden(PlatformError):

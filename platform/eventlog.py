@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from . import chain
 from .codec import (
     EventKind,
     describe,
@@ -41,7 +42,7 @@ __all__ = [
     "EventKind",
     "EventLog",
     "SQLiteSink",
-    "read_sqlite",
+    "stored_row",
     "unpack_boost",
     "unpack_note",
     "unpack_served",
@@ -274,14 +275,21 @@ class EventLog:
         return path
 
 
+def stored_row(e: Event) -> chain.Row:
+    """An event as a stored row (kind by label, ids as JSON), without its hash."""
+    ints = None if e.ints is None else json.dumps(e.ints)
+    return (e.seq, e.kind.label, e.time, e.actor, e.object, e.value, ints, e.text)
+
+
 class SQLiteSink:
     """Writes events to ``<path>.partial`` and renames to ``path`` when closed, so a file at
-    ``path`` is always a complete log."""
+    ``path`` is always a complete log. Rows are hash-chained (:mod:`.chain`); closing writes
+    the chain's head into the meta table."""
 
     SCHEMA = """
     CREATE TABLE events (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, time REAL NOT NULL,
                          actor INTEGER NOT NULL, object INTEGER NOT NULL, value INTEGER NOT NULL,
-                         ints TEXT, text TEXT);
+                         ints TEXT, text TEXT, hash BLOB NOT NULL);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """
 
@@ -296,64 +304,26 @@ class SQLiteSink:
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.executescript(self.SCHEMA)
-        self._db.executemany(
-            "INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()]
-        )
+        rows = [(k, json.dumps(v)) for k, v in meta.items() if k != chain.HEAD_KEY]
+        self._db.executemany("INSERT INTO meta VALUES (?, ?)", rows)
+        self._last = chain.genesis(rows)
 
     def write(self, rows: Iterator[Event]) -> None:
-        batch = [
-            (
-                e.seq,
-                e.kind.label,
-                e.time,
-                e.actor,
-                e.object,
-                e.value,
-                None if e.ints is None else json.dumps(e.ints),
-                e.text,
-            )
-            for e in rows
-        ]
-        self._db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        batch = []
+        last = self._last
+        for e in rows:
+            row = stored_row(e)
+            last = chain.link(last, row)
+            batch.append((*row, last))
+        self._db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        self._last = last
         self.written += len(batch)
 
     def close(self) -> Path:
+        head = json.dumps(chain.head_value(self.written, self._last))
+        self._db.execute("INSERT INTO meta VALUES (?, ?)", (chain.HEAD_KEY, head))
         self._db.execute("CREATE INDEX events_kind ON events(kind)")
         self._db.commit()
         self._db.close()
         os.replace(self.partial, self.path)
         return self.path
-
-
-def read_sqlite(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Iterator[Event]]:
-    """Open a log written by :class:`SQLiteSink`: its metadata and an iterator of events."""
-    p = Path(path)
-    if not p.is_file():
-        raise InvalidInput(f"event log {p} does not exist", field="path", value=str(p))
-    db = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
-    try:
-        meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
-    except sqlite3.DatabaseError as exc:
-        db.close()
-        raise InvalidInput(f"{p} is not a redloop event log ({exc})", field="path") from exc
-
-    def rows() -> Iterator[Event]:
-        try:
-            cur = db.execute(
-                "SELECT seq, kind, time, actor, object, value, ints, text FROM events ORDER BY seq"
-            )
-            for seq, kind, time, actor, obj, value, ints, text in cur:
-                yield Event(
-                    seq,
-                    KIND_BY_LABEL[kind],
-                    time,
-                    actor,
-                    obj,
-                    value,
-                    None if ints is None else tuple(json.loads(ints)),
-                    text,
-                )
-        finally:
-            db.close()
-
-    return meta, rows()

@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 
 from .codec import CODECS
-from .errors import InvalidInput
-from .eventlog import Event, read_sqlite
+from .errors import CorruptLog, InvalidInput, PlatformError
+from .eventlog import Event
+from .logread import read_sqlite
 from .model import PlatformConfig
 from .state import APPLY, PlatformState
 
-__all__ = ["apply", "from_sqlite", "replay", "stream_log"]
+__all__ = ["apply", "from_sqlite", "replay", "replay_stored", "stream_log"]
 
 
 def apply(state: PlatformState, event: Event) -> None:
@@ -55,12 +56,39 @@ def replay[S: PlatformState](
 def from_sqlite[S: PlatformState](
     cls: type[S], path: str | os.PathLike[str], *, rng: np.random.Generator | int | None = None
 ) -> S:
-    """Replay a log written by :func:`stream_log` (the config is read from its meta)."""
+    """Replay a log written by :func:`stream_log` (the config is read from its meta),
+    verifying it: a damaged or edited file raises :class:`CorruptLog`."""
     meta, rows = read_sqlite(path)
-    config = (
-        PlatformConfig.from_dict(meta["platform_config"]) if "platform_config" in meta else None
-    )
-    return replay(cls, rows, config, rng=rng)
+    return replay_stored(cls, meta, rows, str(path), rng=rng)
+
+
+def replay_stored[S: PlatformState](
+    cls: type[S],
+    meta: dict[str, Any],
+    events: Iterable[Event],
+    where: str,
+    *,
+    rng: np.random.Generator | int | None = None,
+) -> S:
+    """A platform from a stored log's meta and verified events. The file is outside input:
+    a config or an event the platform refuses is reported as CorruptLog, not raised as is."""
+    try:
+        config = (
+            PlatformConfig.from_dict(meta["platform_config"]) if "platform_config" in meta else None
+        )
+        platform = cls(config, rng=rng)
+    except (InvalidInput, TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise CorruptLog(f"its platform_config meta row is not valid ({exc})", path=where) from exc
+    seq = 0
+    try:
+        for event in events:
+            seq = event.seq
+            apply(platform, event)
+    except CorruptLog:
+        raise
+    except (PlatformError, IndexError, KeyError, TypeError, ValueError) as exc:
+        raise CorruptLog(f"the platform refuses it ({exc})", seq=seq, path=where) from exc
+    return platform
 
 
 def stream_log(state: PlatformState, path: str | os.PathLike[str], **meta: Any) -> None:

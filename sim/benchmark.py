@@ -1,12 +1,14 @@
 """``redloop bench``: every benchmark figure, in one place.
 
 ``platform`` (facade operations per second, bytes per note), ``sim`` (the baseline scenario's
-rate and peak memory, each size in a fresh process, with its event-log digest) and
-``loadtest`` (the service: the most requests per second this load generator sustains against
-``redloop serve``, next to Locust). The visualiser's figures come from ``redloop.viz.bench``,
-which the command line passes in (the engine never imports the visualiser). Run ``redloop
-bench`` (or ``make bench``); ``--json PATH`` also writes the figures. Timing uses
-``time.perf_counter`` over many operations; nothing here is asserted by the test suite.
+rate and peak memory, each size in a fresh process, with its event-log digest), ``loadtest``
+(the service: the most requests per second this load generator sustains against ``redloop
+serve``, next to Locust) and ``durable`` (the same against ``redloop serve --data``, next to
+in memory: what group commit costs). The visualiser's figures come from
+``redloop.viz.bench``, which the command line passes in (the engine never imports the
+visualiser). Run ``redloop bench`` (or ``make bench``); ``--json PATH`` also writes the
+figures. Timing uses ``time.perf_counter`` over many operations; nothing here is asserted by
+the test suite.
 """
 
 from __future__ import annotations
@@ -358,6 +360,41 @@ def bench_figures(
     return figures
 
 
+def durable_figures(
+    *, users: int = 300, step_seconds: float = 6.0, quiet: bool = False
+) -> dict[str, Any]:
+    """What durability costs: the same ramp (lean client, baseline crowd of ``users``)
+    against ``redloop serve --memory`` and ``redloop serve --data`` (group commit, WAL,
+    synchronous=FULL), each on a fresh server; ``cost`` is the share of requests/s lost."""
+    import tempfile
+
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    scenario = load_scenario("baseline", **{"population.users": users})
+    figures: dict[str, Any] = {"cores": os.cpu_count(), "crowd_users": users}
+    with tempfile.TemporaryDirectory(prefix="redloop-bench-") as data:
+        for mode, options in (("memory", ()), ("durable", ("--data", data))):
+            with spawned_server(*options) as url:
+                target = HttpTarget(url, max_outstanding=5000, connections=200)
+                rng = np.random.default_rng(scenario.seed)
+                crowd = target.build(scenario, rng)
+                say(f"bench durable: {mode}, crowd of {users} built")
+                figures[mode] = _ramp(
+                    url,
+                    target,
+                    crowd,
+                    rng,
+                    start_rate=20.0,
+                    growth=1.4,
+                    step_seconds=step_seconds,
+                    max_steps=12,
+                    say=say,
+                )
+    for key in ("max_sustained_rps", "max_achieved_rps"):
+        memory, durable = figures["memory"][key], figures["durable"][key]
+        figures[f"{key}_cost"] = 1 - durable / memory if memory else math.nan
+    return figures
+
+
 def print_figures(figures: dict[str, Any]) -> None:
     print(f"machine: {figures['cores']} cores; baseline crowd of {figures['crowd_users']} users")
     for client in ("lean", "httpx"):
@@ -432,6 +469,16 @@ def main(
         fig = bench_figures()
         print_figures(fig)
         report["loadtest"] = fig
+    if which == "durable":
+        fig = durable_figures()
+        summary = {
+            f"{mode} {key}": fig[mode][key]
+            for mode in ("memory", "durable")
+            for key in ("max_sustained_rps", "max_achieved_rps", "server_p99_ms")
+        }
+        cost = {k: fig[k] for k in ("max_sustained_rps_cost", "max_achieved_rps_cost")}
+        print_table("service: in memory vs durable (--data), requests/s", {**summary, **cost})
+        report["durable"] = fig
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, default=str))
     return 0

@@ -331,11 +331,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _check_bindable(args.host, args.port)
     # A scenario's platform settings make a load test comparable to an in-process run of it.
     config = schema.load(args.scenario).platform_config() if args.scenario else None
-    return serve(host=args.host, port=args.port, recommender=args.recommender, config=config)
+    data = None if args.memory else args.data
+    return serve(
+        host=args.host, port=args.port, recommender=args.recommender, config=config, data=data
+    )
 
 
 def cmd_loadtest(args: argparse.Namespace) -> int:
     from redloop.sim.load import LoadTestConfig, LoadTestError, main_loadtest, parse_duration
+    from redloop.sim.load.command import DEFAULT_MAX_ERROR_RATE
 
     try:
         cfg = LoadTestConfig(
@@ -348,7 +352,9 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
             seed=args.seed,
             out=Path(args.out) if args.out else None,
             max_p99_ms=args.max_p99_ms,
-            max_error_rate=args.max_error_rate,
+            max_error_rate=(
+                DEFAULT_MAX_ERROR_RATE if args.max_error_rate is None else args.max_error_rate
+            ),
             max_outstanding=args.max_outstanding,
             connections=args.connections,
             http_client=args.http_client,
@@ -391,7 +397,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="print throughput and memory figures")
     bench.add_argument(
-        "which", nargs="?", default="all", choices=("all", "platform", "sim", "viz", "loadtest")
+        "which",
+        nargs="?",
+        default="all",
+        choices=("all", "platform", "sim", "viz", "loadtest", "durable"),
     )
     bench.add_argument("--users", type=int, default=100_000, help="platform bench: users")
     bench.add_argument("--notes", type=int, default=1_000_000, help="platform bench: notes")
@@ -474,6 +483,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--recommender", help="discovery recommender (default: the scenario's, else ces_pools)"
     )
+    keep = serve.add_mutually_exclusive_group()
+    keep.add_argument(
+        "--data",
+        default="redloop-data",
+        help="folder of the durable store: every change is committed before it is answered, "
+        "and a restart carries on from it (default ./redloop-data)",
+    )
+    keep.add_argument(
+        "--memory", action="store_true", help="keep the platform in memory only (lost on exit)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     load = sub.add_parser(
@@ -482,7 +501,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build a scenario's crowd on the target, then generate its sessions as an "
         "open model: Poisson arrivals at --rate x shape(t); each arrival runs one session "
         "without waiting for earlier ones. Writes loadtest.csv, timeline.csv, loadtest.html "
-        "and summary.json; exits 1 when a --max-* threshold is breached.",
+        "and summary.json; exits 1 when a --max-* threshold is breached (errors over 1%% by "
+        "default) or the target died.",
     )
     load.add_argument(
         "--target",
@@ -503,7 +523,10 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--out", help="results folder (default results/loadtest-<shape>)")
     load.add_argument("--max-p99-ms", type=float, help="exit 1 if overall p99 exceeds this")
     load.add_argument(
-        "--max-error-rate", type=float, help="exit 1 if the error rate (0..1) exceeds this"
+        "--max-error-rate",
+        type=float,
+        help="exit 1 if the share of failed requests (0..1) exceeds this (default 0.01; 1 "
+        "turns it off). A target that dies during the run always fails it",
     )
     load.add_argument(
         "--max-outstanding",

@@ -5,8 +5,9 @@ OpenAPI schema is served at ``/openapi.json`` and interactive docs at ``/docs``.
 
 One module a job: ``errors`` (platform error -> status, the error body), ``auth`` (bearer
 token -> actor), ``schemas`` (input and output models), ``routes/`` (one module per domain,
-gathered into one ``router``), ``app`` (the factory and the body-limit middleware), ``server``
-(uvicorn).
+gathered into one ``router``), ``app`` (the factory and the body-limit middleware),
+``methods`` (``OPTIONS`` and ``Allow``), ``durability`` (group commit to a durable store),
+``server`` (uvicorn).
 
 Design
 ------
@@ -44,6 +45,12 @@ Concurrency
     them in a thread pool (a test checks that every route is a coroutine). Request bodies are
     read in full, bounded by ``max_body_bytes``, before the endpoint runs. One process serves
     one platform on one core: run a single uvicorn worker.
+
+Durability
+    With a store (``redloop serve --data DIR``, :mod:`redloop.platform.durable`) no response
+    starts before the events and token digests in memory at that moment are committed; commits
+    are grouped across concurrent requests, and a failed one is a 503 that restores the
+    committed state (:mod:`.durability`).
 """
 
 from __future__ import annotations

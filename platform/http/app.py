@@ -10,8 +10,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from ..core import Platform
+from ..durable import DurableStore
 from . import errors
 from .auth import Service, TokenStore
+from .durability import Durability, GroupCommit
+from .methods import AllowedMethods
 from .routes import TAGS, router
 
 __all__ = ["create_app"]
@@ -27,6 +30,8 @@ def create_app(
     *,
     clock: Callable[[], float] | None = None,
     max_body_bytes: int = 64_000,
+    store: DurableStore | None = None,
+    tokens: TokenStore | None = None,
 ) -> FastAPI:
     """The platform as an ASGI app.
 
@@ -34,6 +39,11 @@ def create_app(
     call, starting at the platform's current time. ``app.state.platform`` is the platform and
     ``app.state.tokens`` the :class:`TokenStore` (``issue(user)`` gives a token to a user made
     in-process, e.g. a staff account).
+
+    With a ``store`` (:func:`~redloop.platform.durable.open_store`, which also gives the
+    replayed platform and the token digests for ``tokens``) every response waits until what
+    it shows is committed (:mod:`.durability`); ``app.state.service`` is then the one to read,
+    as a failed commit replaces its platform and tokens with the committed ones.
     """
     if type(max_body_bytes) is not int or max_body_bytes < 0:
         raise ValueError(f"max_body_bytes must be a whole number >= 0; got {max_body_bytes!r}")
@@ -51,13 +61,20 @@ def create_app(
         version="1",
         openapi_tags=[{"name": name, "description": text} for name, text in TAGS],
     )
-    tokens = TokenStore()
-    app.state.service = Service(platform, clock, tokens)
+    if tokens is None:
+        tokens = TokenStore(journal=store is not None)
+    elif store is not None and tokens.journal is None:
+        raise ValueError("a durable app's TokenStore must keep a journal (journal=True)")
+    app.state.service = service = Service(platform, clock, tokens)
     app.state.platform = platform
     app.state.tokens = tokens
     app.include_router(router)
     errors.install(app)
+    app.add_middleware(AllowedMethods, routes=app.routes)
     app.add_middleware(_BodyLimit, max_bytes=max_body_bytes)
+    if store is not None:
+        app.state.commits = commits = GroupCommit(service, store)
+        app.add_middleware(Durability, commits=commits)
     return app
 
 

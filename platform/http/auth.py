@@ -24,11 +24,15 @@ __all__ = ["Actor", "Service", "Svc", "TokenStore", "must_be"]
 
 
 class TokenStore:
-    """Bearer tokens: one per user, stored as SHA-256 digests."""
+    """Bearer tokens: one per user, stored as SHA-256 digests.
 
-    def __init__(self) -> None:
-        self._user_by_digest: dict[bytes, int] = {}
-        self._digest_by_user: dict[int, bytes] = {}
+    ``digests`` (user -> digest) restores a durable service's tokens; with ``journal=True``
+    every issue is also queued in :attr:`journal` for the store to commit."""
+
+    def __init__(self, digests: dict[int, bytes] | None = None, *, journal: bool = False) -> None:
+        self._digest_by_user: dict[int, bytes] = dict(digests or {})
+        self._user_by_digest: dict[bytes, int] = {d: u for u, d in self._digest_by_user.items()}
+        self.journal: list[tuple[int, bytes]] | None = [] if journal else None
 
     @staticmethod
     def _digest(token: str) -> bytes:
@@ -43,6 +47,8 @@ class TokenStore:
         digest = self._digest(token)
         self._user_by_digest[digest] = user
         self._digest_by_user[user] = digest
+        if self.journal is not None:
+            self.journal.append((user, digest))
         return token
 
     def user_of(self, token: str) -> int | None:

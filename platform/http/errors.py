@@ -2,7 +2,8 @@
 
 One handler maps the platform's error tree (``platform/errors.py``) to statuses: NotFound 404,
 Conflict (OutOfStock, InvalidTransition) 409, InvalidInput 422, Forbidden 403, Unauthorized
-401. Request validation fails with 422 and bodies over the limit with 413. Every error body is
+401. Request validation fails with 422 (also a body that is not UTF-8, or whose JSON nests
+too deeply to parse) and bodies over the limit with 413. Every error body is
 ``{"error": <class name>, "message": <what is wrong and what is allowed>, "field": <name>}``
 (validation errors add ``details``, one entry per problem).
 """
@@ -120,6 +121,10 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
         # FastAPI's "error parsing the body": a body that is not UTF-8 is invalid input too.
         message = f"the body is not UTF-8 JSON: {exc.__cause__.reason}"
+        return error_response(422, "InvalidInput", message, "body")
+    if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+        # The JSON parser gives up on a deeply nested body: that is invalid input too.
+        message = "the body's JSON nests too deeply to parse; no field takes nested values"
         return error_response(422, "InvalidInput", message, "body")
     name = HTTPStatus(exc.status_code).phrase.title().replace(" ", "").replace("-", "")
     return error_response(exc.status_code, name, str(exc.detail), headers=exc.headers)

@@ -9,15 +9,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 
 from ..core import Platform
+from ..durable import open_store
 from ..errors import InvalidInput
 from ..model import PlatformConfig
 from .app import create_app
+from .auth import TokenStore
 
 __all__ = ["main", "serve"]
 
@@ -27,26 +30,41 @@ def serve(
     port: int = 8000,
     recommender: str | None = None,
     config: PlatformConfig | None = None,
+    data: str | os.PathLike[str] | None = None,
 ) -> int:
-    """Serve a fresh platform (``config``, default settings if None; ``recommender``
-    overrides its recommender) with uvicorn until Ctrl-C or SIGTERM; 0 on a clean shutdown,
-    2 for a bad setting."""
+    """Serve a platform (``config``, default settings if None; ``recommender`` overrides its
+    recommender) with uvicorn until Ctrl-C or SIGTERM; 0 on a clean shutdown, 2 for a bad
+    setting or a store that fails verification. With ``data`` the platform lives in the
+    durable store in that folder (:mod:`..durable`), replayed on start; without, in memory."""
     import uvicorn
 
+    store = None
     try:
-        config = config or PlatformConfig()
         if recommender is not None:
-            config = dataclasses.replace(config, recommender=recommender)
-        platform = Platform(config)
+            config = dataclasses.replace(config or PlatformConfig(), recommender=recommender)
+        if data is None:
+            app = create_app(Platform(config or PlatformConfig()))
+        else:
+            store, platform, digests = open_store(data, config)
+            app = create_app(platform, store=store, tokens=TokenStore(digests, journal=True))
+            print(
+                f"redloop serve: store {store.path}: {store.rows} events, {platform.n_users} "
+                f"users, {len(digests)} tokens (verified)",
+                file=sys.stderr,
+            )
     except InvalidInput as exc:
         print(f"redloop serve: error: {exc}", file=sys.stderr)
         return 2
     # One worker: the platform lives in this process and is not thread-safe (module docstring).
-    server = uvicorn.Server(uvicorn.Config(create_app(platform), host=host, port=port))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port))
     # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal to the
     # previous handler; make both arrive here as KeyboardInterrupt, i.e. a clean exit.
-    with _sigterm_as_keyboard_interrupt(), contextlib.suppress(KeyboardInterrupt):
-        server.run()
+    try:
+        with _sigterm_as_keyboard_interrupt(), contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    finally:
+        if store is not None:
+            store.close()
     return 0
 
 
@@ -68,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    parser.add_argument("--recommender", default="ces_pools", help="discovery recommender")
+    parser.add_argument("--recommender", help="discovery recommender (default ces_pools)")
+    parser.add_argument("--data", help="durable store folder (default: in memory only)")
     args = parser.parse_args(argv)
-    return serve(host=args.host, port=args.port, recommender=args.recommender)
+    return serve(host=args.host, port=args.port, recommender=args.recommender, data=args.data)

@@ -39,6 +39,7 @@ from .stats import Stats
 from .targets import HTTP_CLIENTS, HttpTarget, InProcessTarget
 
 __all__ = [
+    "DEFAULT_MAX_ERROR_RATE",
     "DEFAULT_RATE_PER_USER",
     "LoadTestConfig",
     "LoadTestReport",
@@ -50,6 +51,8 @@ __all__ = [
 
 #: Sessions a person starts per second by default (``--rate`` = users x this).
 DEFAULT_RATE_PER_USER = 0.05
+#: A run with more failed requests than this share fails (exit 1) unless told otherwise.
+DEFAULT_MAX_ERROR_RATE = 0.01
 
 
 @dataclass
@@ -65,7 +68,7 @@ class LoadTestConfig:
     seed: int | None = None
     out: Path | None = None
     max_p99_ms: float | None = None
-    max_error_rate: float | None = None
+    max_error_rate: float | None = DEFAULT_MAX_ERROR_RATE
     max_outstanding: int = 2000
     connections: int = 100
     http_client: str = "lean"
@@ -220,6 +223,8 @@ def summarise(
         "max_ms": total["max_ms"],
         "status_counts": {str(k): statuses[k] for k in sorted(statuses)},
         "server_errors_5xx": sum(n for k, n in statuses.items() if k >= 500),
+        "unanswered": statuses.get(0, 0),
+        "target_alive": target.alive(),
         "sessions": result.session_figures(),
         "crowd": {
             "sessions": tally.sessions,
@@ -243,8 +248,14 @@ def summarise(
 def check_thresholds(
     summary: dict[str, Any], max_p99_ms: float | None, max_error_rate: float | None
 ) -> list[str]:
-    """One line per breached threshold (empty: all met or none set)."""
+    """One line per breached threshold, the first naming a target that died (empty: all met
+    or none set, and the target still answers)."""
     breaches = []
+    if not summary.get("target_alive", True):
+        breaches.append(
+            f"the target {summary['target']} died during the run: it no longer answers /health "
+            f"({summary.get('unanswered', 0):,} requests got no answer)"
+        )
     if (max_p99_ms is not None or max_error_rate is not None) and not summary["requests"]:
         breaches.append("no requests completed, so no threshold can be met")
     if max_p99_ms is not None and summary["p99_ms"] > max_p99_ms:
@@ -257,9 +268,12 @@ def check_thresholds(
     return breaches
 
 
-def main_loadtest(cfg: LoadTestConfig) -> int:
-    """What ``redloop loadtest`` does after parsing: run, print, write; 1 on a breach."""
-    report = run_loadtest(cfg)
+def main_loadtest(
+    cfg: LoadTestConfig, *, target: InProcessTarget | HttpTarget | None = None
+) -> int:
+    """What ``redloop loadtest`` does after parsing: run, print, write; 1 on a breach (the
+    error rate over ``--max-error-rate``, 1% by default, or a target that died)."""
+    report = run_loadtest(cfg, target=target)
     out = cfg.out if cfg.out is not None else Path("results") / f"loadtest-{cfg.shape}"
     write_results(report, out)
     s = report.summary
@@ -272,6 +286,8 @@ def main_loadtest(cfg: LoadTestConfig) -> int:
         f"p99 {s['p99_ms']:.2f} ms; sessions {sessions['started']:,} of "
         f"{sessions['planned']:,} planned ({sessions['failed']:,} failed)"
     )
+    if not s["target_alive"]:
+        print(f"target died: {s['target']} stopped answering during the run", file=sys.stderr)
     print(f"results: {out}/ (loadtest.csv, timeline.csv, loadtest.html, summary.json)")
     for line in report.breaches:
         print(f"threshold breached: {line}", file=sys.stderr)

@@ -78,11 +78,13 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 @contextlib.contextmanager
 def spawned_server(*options: str, startup: float = 30.0) -> Iterator[ServerUrl]:
     """``redloop serve [options]`` on a free loopback port (one uvicorn worker, a fresh
-    platform); yields its URL once ``/health`` answers and stops it afterwards, also when the
-    caller is interrupted. The server runs in its own session, so a Ctrl-C in the terminal
-    reaches only the caller, which then stops the server exactly once."""
+    in-memory platform unless the options name a ``--data`` folder); yields its URL once
+    ``/health`` answers and stops it afterwards, also when the caller is interrupted. The
+    server runs in its own session, so a Ctrl-C in the terminal reaches only the caller, which
+    then stops the server exactly once."""
     port = free_port()
-    cmd = [sys.executable, "-m", "redloop.sim.cli", "serve", "--port", str(port), *options]
+    keep = () if "--data" in options else ("--memory",)
+    cmd = [sys.executable, "-m", "redloop.sim.cli", "serve", "--port", str(port), *keep, *options]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
     )

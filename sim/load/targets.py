@@ -85,6 +85,10 @@ class InProcessTarget:
     def _record(self, name: str, seconds: float, ok: bool, status: int) -> None:
         self._stats.record(name, seconds, ok, time.perf_counter() - self._t0, status)
 
+    def alive(self) -> bool:
+        """An in-process platform cannot die under the run."""
+        return True
+
     def hours(self) -> float:
         """The platform's ``now``: real hours since the target was made (never decreasing)."""
         return (time.monotonic() - self._clock0) / 3600.0
@@ -195,6 +199,15 @@ class HttpTarget:
             )
         self.recommender = health.get("recommender", "?")
         return health
+
+    def alive(self) -> bool:
+        """Whether the server still answers ``/health`` (after a run: did it die under it?)."""
+        try:
+            with Client(self.url, timeout=5.0) as client:
+                client.health()
+        except (Unreachable, PlatformError, ValueError, KeyError):
+            return False
+        return True
 
     def hours(self) -> float:
         return (time.monotonic() - self._clock0) / 3600.0

@@ -161,7 +161,10 @@ def test_editing_a_scenario_file_or_what_it_extends_makes_new_runs(tmp_path: Pat
     assert edited["read_rate"].iloc[0] != first["read_rate"].iloc[0]
 
 
-def test_killing_a_sweep_leaves_no_worker_running(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_killing_a_sweep_leaves_no_worker_running(tmp_path: Path, sig: signal.Signals) -> None:
+    """SIGINT reaches the sweep as KeyboardInterrupt (it stops its pool); SIGTERM and SIGKILL
+    end it at once, and the workers notice their parent is gone."""
     argv = [sys.executable, "-m", "redloop.sim.cli", "sweep", "baseline", "--seeds", "4"]
     argv += ["--set", "population.users=3000", "--jobs", "2", "--out", str(tmp_path), "--quiet"]
     parent = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -178,7 +181,7 @@ def test_killing_a_sweep_leaves_no_worker_running(tmp_path: Path) -> None:
                 break
             time.sleep(0.2)
         assert len(workers) == 2, "the sweep started its two workers"
-        parent.send_signal(signal.SIGKILL)
+        parent.send_signal(sig)
         parent.wait(10)
         _, alive = psutil.wait_procs(workers, timeout=30)
         assert not alive, f"workers outlived the killed sweep: {[p.pid for p in alive]}"
