@@ -21,6 +21,7 @@ from redloop.viz.app import (
     Page,
     inline_markdown,
 )
+from redloop.viz.charts import csv_text
 from redloop.viz.views import feed_snapshot, snapshot
 
 pytestmark = pytest.mark.timeout(120)
@@ -55,13 +56,13 @@ def day_shown(rc) -> str:
 
 def test_charts_panel_draws_every_chart(young_sim):
     snap = snapshot(young_sim)
-    rc = render(Charts(snap.charts))
+    rc = render(Charts(snap.charts, csv_text(snap.metrics)))
     out = html(rc)
     for chart in snap.charts:
         assert f'data-chart="{chart.name}"' in out
         rc.find(v.Card, class_=f"ma-0 rl-chart-{chart.name}").assert_single()
     assert out.count(f'data-points="{young_sim.day}"') == len(snap.charts) - 1  # all but funnel
-    assert any("Above the dashed R = 1 line" in t for t in texts(rc))
+    assert any("above the dashed R = 1 line" in t for t in texts(rc))
 
 
 def test_network_panel_shows_adoption_and_creators(young_sim):
@@ -150,7 +151,7 @@ def test_controls_edit_the_pending_parameters(small_params):
     rc.find(v.Slider, label=f"Users: {applied.users:,}").widget.v_model = 500
     assert params.value == replace(applied, users=500)
     rc.find(v.Alert).assert_not_empty()  # "press Reset to rebuild"
-    rc.find(v.Switch).widget.v_model = False
+    rc.find(v.Switch, label="Buyers share reviews (the loop)").widget.v_model = False
     rc.find(v.Select, label="Recommender").widget.v_model = "interest"
     assert (params.value.sharing, params.value.recommender) == (False, "interest")
     for name in ("Play", "Step", "Reset"):
@@ -163,7 +164,7 @@ def test_controls_edit_the_pending_parameters(small_params):
 
 
 def test_page_step_advances_the_day_and_the_charts():
-    rc = render(Page(users=300))
+    rc = render(Page("baseline", users=300))
     assert day_shown(rc) == "Day 0"
     assert 'data-chart="dau" data-points="0"' in html(rc)
     step = rc.find(v.Btn, children=["Step"]).widget
@@ -176,10 +177,10 @@ def test_page_step_advances_the_day_and_the_charts():
 
 
 def test_page_reset_rebuilds_with_the_new_values():
-    rc = render(Page(users=300))
+    rc = render(Page("baseline", users=300))
     rc.find(v.Btn, children=["Step"]).widget.click()
     rc.find(v.Slider, label="Users: 300").widget.v_model = 400
-    rc.find(v.Switch).widget.v_model = False
+    rc.find(v.Switch, label="Buyers share reviews (the loop)").widget.v_model = False
     assert day_shown(rc) == "Day 1"  # nothing applied before Reset
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert day_shown(rc) == "Day 0"
@@ -190,7 +191,7 @@ def test_page_reset_rebuilds_with_the_new_values():
 
 
 def test_page_play_runs_days_until_paused():
-    rc = render(Page(users=300))
+    rc = render(Page("baseline", users=300))
     rc.find(v.Btn, children=["Play"]).widget.click()
     rc.find(v.Btn, children=["Step"]).assert_single()
     assert rc.find(v.Btn, children=["Step"]).widget.disabled
