@@ -86,6 +86,10 @@ ADOPTER_CAPTIONS = {
 }
 
 
+def adopters_caption(m: Metrics) -> str:
+    return ADOPTER_CAPTIONS[curve_shape(col(m, "adopters"))]
+
+
 def r_loop_caption(m: Metrics) -> str:
     r = col(m, "r_loop")
     known = [(int(d), v) for d, v in zip(m.get("day", []), r, strict=True) if not math.isnan(v)]
@@ -176,7 +180,7 @@ def charts(m: Metrics, pinned: Pinned | None = None) -> list[ChartView]:
         ChartView(
             "adopters",
             "Buyers so far",
-            ADOPTER_CAPTIONS[curve_shape(col(m, "adopters"))],
+            adopters_caption(m),
             line("adopters", "Cumulative buyers", {"buyers": "adopters"}, "people"),
         ),
         ChartView(
