@@ -24,8 +24,8 @@ from typing import cast
 
 import solara
 
-from .charts import Pinned, csv_text
-from .controls import SPEEDS, Controls
+from .charts import Pinned, charts, csv_text
+from .controls import DEFAULT_SPEED, SPEEDS, Controls, PinControls
 from .panels import (
     CSS,
     LATEST,
@@ -82,7 +82,9 @@ def difference(pinned: Params, current: Params) -> str:
     ]
     if a.get("brands") != b.get("brands"):
         changed.append("brand settings")
-    return ", ".join(changed[:2]) + ("…" if len(changed) > 2 else "") if changed else "same"
+    return (
+        ", ".join(changed[:2]) + ("…" if len(changed) > 2 else "") if changed else "same settings"
+    )
 
 
 def _short(value: object) -> str:
@@ -98,15 +100,16 @@ def Page(scenario: str | None = None, users: int | None = None, seed: int | None
     variables local to this page, so every browser tab (and every Jupyter output) runs its
     own model.
     """
-    first = solara.use_memo(lambda: Sim(initial_params(scenario, users, seed)), [])
+    first = solara.use_memo(lambda: Sim(initial_params(scenario, users, seed), ahead=True), [])
     scenarios = solara.use_memo(lambda: scenario_catalogue(first.params.scenario), [])
     sim = solara.use_reactive(first)
     params = solara.use_reactive(first.params)  # the controls; applied on Reset
     tick = solara.use_reactive(0)  # bumped after every simulated day
     playing = solara.use_reactive(False)
-    speed = solara.use_reactive("normal")
+    speed = solara.use_reactive(DEFAULT_SPEED)
     feed_user = solara.use_reactive(cast(int | None, None))  # None: the most recent visitor
     pin = solara.use_reactive(cast(tuple[Params, Pinned] | None, None))
+    ready = solara.use_reactive(0)  # the last day simulated ahead, ready for Step
 
     def step() -> None:
         sim.value.step_day()
@@ -114,7 +117,7 @@ def Page(scenario: str | None = None, users: int | None = None, seed: int | None
 
     def rebuild(new: Params) -> None:
         playing.set(False)
-        fresh = Sim(new)
+        fresh = Sim(new, ahead=True)
         params.set(new)
         sim.set(fresh)
         tick.set(0)
@@ -133,23 +136,28 @@ def Page(scenario: str | None = None, users: int | None = None, seed: int | None
     solara.use_thread(play, dependencies=[playing.value, sim.value], intrusive_cancel=False)
 
     current = sim.value
+    snap = solara.use_memo(lambda: snapshot(current), [current, tick.value])
+    feed = solara.use_memo(
+        lambda: feed_snapshot(current, feed_user.value), [current, tick.value, feed_user.value]
+    )
+    # once this day is drawn, simulate the next one so that Step only has to draw
+    solara.use_effect(lambda: current.prefetch(ready.set), [current, tick.value])
     pinned = None
     if pin.value is not None:
         pinned_params, run = pin.value
         pinned = replace(run, label=f"pinned: {difference(pinned_params, current.params)}")
-    snap = solara.use_memo(lambda: snapshot(current, pinned), [current, tick.value, pin.value])
-    csv = solara.use_memo(lambda: csv_text(snap.metrics), [snap])
-    feed = solara.use_memo(
-        lambda: feed_snapshot(current, feed_user.value), [current, tick.value, feed_user.value]
+    shown = solara.use_memo(
+        lambda: snap.charts if pinned is None else charts(snap.metrics, pinned), [snap, pinned]
     )
+    csv = solara.use_memo(lambda: csv_text(snap.metrics), [snap])
 
     def pin_run() -> None:
-        pin.set((current.params, Pinned(f"day {snap.day}", snap.metrics)))
+        pin.set((sim.value.params, Pinned(f"day {sim.value.day}", snap.metrics)))
 
     solara.Title("redloop visualiser")
     solara.Style(CSS)
     with solara.Div(classes=["rl-page"]):
-        Header(snap)
+        Header(snap, ready.value if current is sim.value else 0)
         with solara.Columns([1, 3], gutters_dense=True):
             with solara.Column(gap="8px", classes=["rl-controls"]):
                 Controls(
@@ -164,6 +172,8 @@ def Page(scenario: str | None = None, users: int | None = None, seed: int | None
                     play_until=current.play_until,
                     speed=speed.value,
                     on_speed=speed.set,
+                )
+                PinControls(
                     can_pin=snap.day > 0,
                     pinned=pinned.label.removeprefix("pinned: ") if pinned else "",
                     on_pin=pin_run,
@@ -171,7 +181,7 @@ def Page(scenario: str | None = None, users: int | None = None, seed: int | None
                 )
             with solara.Column(gap="8px", classes=["rl-main"]):
                 Explanation(snap.explanation)
-                Charts(snap.charts, csv, pinned.label if pinned else "")
+                Charts(shown, csv, pinned.label if pinned else "")
                 with solara.Columns([1, 1], gutters_dense=True):
                     NetworkPanel(snap.network)
                     FeedInspector(feed, current.feed_users, feed_user.set, feed_user.value)

@@ -19,7 +19,8 @@ from redloop.scenarios.schema import STRATEGIES
 from .params import Params, SchemaField, problem, scenario_value, schema_fields
 
 #: Play's pause between simulated days (seconds), by name.
-SPEEDS = {"slow": 1.0, "normal": 0.25, "fast": 0.0}
+SPEEDS = {"slow (1 s a day)": 1.0, "normal (¼ s a day)": 0.25, "fast (no pause)": 0.0}
+DEFAULT_SPEED = "normal (¼ s a day)"
 
 
 @solara.component
@@ -60,15 +61,13 @@ def RunButtons(
             f"Step = one simulated day. Play runs to day {play_until} unless paused.",
             classes=["rl-muted"],
         )
-        with solara.Row(gap="6px", style={"align-items": "center"}):
-            solara.Text("Play speed", classes=["rl-muted"])
-            solara.ToggleButtonsSingle(
-                value=speed,
-                values=list(SPEEDS),
-                on_value=on_speed,
-                dense=True,
-                classes=["rl-speed"],
-            )
+        solara.Select(
+            "Play speed",
+            values=list(SPEEDS),
+            value=speed,
+            on_value=on_speed,
+            classes=["rl-speed"],
+        )
 
 
 @solara.component
@@ -223,14 +222,11 @@ def Controls(
     on_reset: Callable[[], None],
     on_scenario: Callable[[str], None],
     play_until: int = 30,
-    speed: str = "normal",
+    speed: str = DEFAULT_SPEED,
     on_speed: Callable[[str], None] = lambda _: None,
-    can_pin: bool = False,
-    pinned: str = "",
-    on_pin: Callable[[], None] = lambda: None,
-    on_unpin: Callable[[], None] = lambda: None,
 ):
-    """Scenario picker, run buttons, comparison, parameters and brands."""
+    """Scenario picker, run buttons, parameters and brands (``PinControls`` sits below:
+    it changes with every step, these do not)."""
     p = params.value
     error = solara.use_memo(lambda: problem(p), [p])
     with solara.Card("Scenario", margin=0):
@@ -241,7 +237,6 @@ def Controls(
         solara.Error(error, classes=["rl-param-error"])
     elif p != applied:
         solara.Info("Changed — press Reset to rebuild the model with these values.")
-    PinControls(can_pin, pinned, on_pin, on_unpin)
     MainParameters(params)
     BrandControls(params)
     AllParameters(params)

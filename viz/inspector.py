@@ -99,19 +99,21 @@ def _name(platform: object, uid: int | None) -> str:
     return "" if uid is None else platform.user(uid).name  # type: ignore[attr-defined]
 
 
-def feed_view(model: RedloopModel, pages: PageFinder, uid: int | None) -> FeedView:
-    """``uid``'s last discovery page, each card with what they did with it.
+def feed_view(
+    model: RedloopModel, pages: PageFinder, uid: int | None, end: int | None = None
+) -> FeedView:
+    """``uid``'s last discovery page before event ``end``, each card with what they did.
 
     ``uid=None`` picks the most recent visitor: whoever was last served a fairly full page.
     """
     platform = model.platform
     if uid is None:
-        page = latest_page(pages.log, min_cards=max(1, platform.config.page_size // 2))
+        page = latest_page(pages.log, min_cards=max(1, platform.config.page_size // 2), end=end)
         if page is None:
             return FeedView(-1, "nobody yet", None, (), ())
         uid = page.user
     else:
-        page = pages.last_page(uid)
+        page = pages.last_page(uid, end)
     if page is None:
         return FeedView(uid, user_label(model, uid), None, (), ())
     picks = set(platform.editors_picks()) if page.recommender == EDITORS_RECOMMENDER else set()

@@ -6,17 +6,16 @@ draws it; none of them touches the model.
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from collections.abc import Callable
 from html import escape
-from urllib.parse import quote
 
 import solara
 
 from redloop.platform.api import Channel
 
-from . import svg
 from .charts import ChartView
 from .inspector import FeedView, feed_html
 from .svg import colour
@@ -38,7 +37,8 @@ CSS = """
 /* Vuetify breaks card titles anywhere ("R_lo|op"): wrap at word boundaries instead */
 .v-card__title { word-break: normal; overflow-wrap: break-word; hyphens: none;
                  font-size: 1.05rem; line-height: 1.35; }
-.rl-chart-tools { text-align: right; height: 0; position: relative; top: -30px; }
+.rl-chart-tools { text-align: right; height: 0; position: relative; top: -40px; }
+.rl-chart { height: 100%; }
 .rl-download { font-size: 0.75rem; margin-right: 6px; }
 .rl-exports { margin: 2px 0 6px; font-size: 0.85rem; }
 .rl-buttons { display: flex; flex-wrap: wrap; gap: 6px; }
@@ -92,36 +92,41 @@ def Explanation(paragraphs: list[str]):
         )
 
 
-def download_link(href: str, filename: str, text: str) -> str:
-    return (
-        f'<a class="rl-download" download="{escape(filename)}" href="{escape(href)}">'
-        f"{escape(text)}</a>"
-    )
+def download_link(data: str, mime: str, filename: str, text: str) -> str:
+    """An ``<a download>`` link carrying ``data`` itself (base64), so saving needs no server
+    round trip and no download widget."""
+    href = f"data:{mime};base64,{base64.b64encode(data.encode()).decode()}"
+    return f'<a class="rl-download" download="{escape(filename)}" href="{href}">{escape(text)}</a>'
 
 
 def chart_html(chart: ChartView) -> str:
-    """The drawing and its SVG download link, as one HTML block (one widget per chart)."""
-    link = download_link(svg.data_url(chart.svg), f"redloop-{chart.name}.svg", "SVG")
-    return f'<div class="rl-chart-tools">{link}</div>{chart.svg}'
+    """One chart as a card: title, SVG download link, drawing and caption. A single HTML
+    block per chart (not a Vuetify card of widgets) keeps a Step's re-render small."""
+    link = download_link(chart.svg, "image/svg+xml", f"redloop-{chart.name}.svg", "SVG")
+    return (
+        f'<div class="v-card v-sheet theme--light rl-chart rl-chart-{chart.name}">'
+        f'<div class="v-card__title">{escape(chart.title)}</div>'
+        f'<div class="v-card__text"><div class="rl-chart-tools">{link}</div>{chart.svg}'
+        f'<div class="rl-caption">{escape(chart.caption)}</div></div></div>'
+    )
 
 
 @solara.component
 def Charts(charts: list[ChartView], csv: str, pinned: str = ""):
     """Every chart with its caption and SVG download; the day's metrics as CSV."""
-    csv_href = "data:text/csv;charset=utf-8," + quote(csv, safe="")
     note = f" Dashed: {pinned}." if pinned else ""
     solara.HTML(
         tag="div",
-        unsafe_innerHTML=download_link(csv_href, "redloop-metrics.csv", "Download metrics (CSV)")
+        unsafe_innerHTML=download_link(
+            csv, "text/csv", "redloop-metrics.csv", "Download metrics (CSV)"
+        )
         + f'<span class="rl-muted"> one row per simulated day; each chart has an SVG link.{note}'
         "</span>",
         classes=["rl-exports"],
     )
     with solara.Div(classes=["rl-charts"]):
         for chart in charts:
-            with solara.Card(chart.title, margin=0, classes=[f"rl-chart-{chart.name}"]):
-                solara.HTML(tag="div", unsafe_innerHTML=chart_html(chart))
-                solara.Text(chart.caption, classes=["rl-caption"])
+            solara.HTML(tag="div", unsafe_innerHTML=chart_html(chart))
 
 
 def _legend_html(items: tuple[tuple[str, str], ...]) -> str:
@@ -268,11 +273,19 @@ def BrandDashboard(rows: list[BrandRow], chart: str):
 
 
 @solara.component
-def Header(snap: Snapshot):
+def Header(snap: Snapshot, ready: int = 0):
+    """Title, the day shown, what is running; ``data-ready`` is the next day once it has
+    been simulated ahead (Step then only redraws)."""
     p = snap.params
     with solara.Div(classes=["rl-top"]):
         solara.HTML(tag="h1", unsafe_innerHTML="redloop")
         solara.Text(f"Day {snap.day}", classes=["rl-day"])
+        solara.HTML(
+            tag="span",
+            unsafe_innerHTML="next day ready" if ready > snap.day else "",
+            attributes={"data-ready": str(max(ready, snap.day))},
+            classes=["rl-muted", "rl-ready"],
+        )
         solara.Text(
             f"{p.scenario} · {snap.users:,} users · {p.recommender} recommender · "
             f"sharing {'on' if p.sharing else 'off'} · seed {p.seed}",

@@ -15,7 +15,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from urllib.parse import quote
 
 #: matplotlib's tab10, the palette of the HTML reports.
 PALETTE = (
@@ -174,11 +173,6 @@ def _svg(name: str, points: int, body: Sequence[str], title: str) -> str:
         f'role="img" aria-label="{escape(title)}" data-chart="{escape(name)}" '
         f'data-points="{points}" {FONT}><title>{escape(title)}</title>{"".join(body)}</svg>'
     )
-
-
-def data_url(svg: str) -> str:
-    """A ``data:`` URL of an SVG drawing, for an ``<a download>`` link (no server round trip)."""
-    return "data:image/svg+xml;charset=utf-8," + quote(svg, safe="")
 
 
 def _empty(name: str, title: str, message: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,8 @@ __all__ = [
 NETWORK_LIMIT = 300
 #: Nodes of people who have not bought anything yet.
 NOT_ADOPTED = "#d4d4d4"
+#: Seconds the next day waits before it is simulated ahead (see ``Sim._simulate_next``).
+PREFETCH_PAUSE = 0.4
 #: Strategies that buy ads, and that pay creators.
 AD_STRATEGIES = ("feed_ads", "search_ads", "adaptive")
 CREATOR_STRATEGIES = ("koc_seeding", "head_kols", "adaptive")
@@ -259,21 +262,31 @@ def setting(model: RedloopModel) -> Setting:
 class Sim:
     """One model and what the panels compute once per model. Replaced on Reset.
 
-    ``lock`` serialises stepping (from the Play thread) and reading (rendering).
+    ``lock`` serialises stepping and reading. With ``ahead=True`` (the page's setting) the
+    next day is simulated in the background once the page has shown the current one, so a
+    Step only has to draw: the model may then be a day past what the page shows, and every
+    read goes through :attr:`day` and :attr:`log_end` (the shown day's end of the log),
+    never the model's own clock. Either way the run is the same: days are simulated in
+    order, each exactly once.
     """
 
-    def __init__(self, params: Params) -> None:
+    def __init__(self, params: Params, *, ahead: bool = False) -> None:
         self.params = params
         self.model = build_model(params.scenario, **params.overrides())
         self.lock = threading.RLock()
         self.network = NetworkSample.of(self.model, seed=params.seed)
         self.pages = PageFinder(self.model.platform.log)
         self.feed_users = feed_users(self.model, seed=params.seed)
+        self.ahead = ahead
+        self._shown = 0
+        self._next: threading.Thread | None = None
+        self._hurry = threading.Event()  # set: simulate the next day now, without the pause
+        self.log_end = len(self.model.platform.log)
 
     @property
     def day(self) -> int:
-        """Simulated days completed."""
-        return self.model.day
+        """Simulated days the page shows."""
+        return self._shown
 
     @property
     def play_until(self) -> int:
@@ -283,8 +296,35 @@ class Sim:
         return (self.day // days + 1) * days
 
     def step_day(self) -> None:
+        """Show one more day: the one simulated ahead if there is one, else simulate it."""
+        if self._next is not None:
+            self._hurry.set()
+            self._next.join()
+            self._next = None
+            self._hurry.clear()
         with self.lock:
-            self.model.run_days(1)
+            if self.model.day == self._shown:
+                self.model.run_days(1)
+            self._shown += 1
+            self.log_end = len(self.model.platform.log)
+
+    def prefetch(self, on_ready: Callable[[int], None] = lambda day: None) -> None:
+        """Start simulating the next day in the background (``ahead`` only; idempotent);
+        ``on_ready(day)`` is called from that thread once it is simulated."""
+        if not self.ahead or self._next is not None or self.model.day > self._shown:
+            return
+        self._next = threading.Thread(target=self._simulate_next, args=(on_ready,), daemon=True)
+        self._next.start()
+
+    def _simulate_next(self, on_ready: Callable[[int], None]) -> None:
+        # Let the page finish drawing first: the day's Python holds the GIL, and the server
+        # thread that sends the redraw to the browser needs it too.
+        self._hurry.wait(PREFETCH_PAUSE)
+        with self.lock:
+            if self.model.day == self._shown:
+                self.model.run_days(1)
+            day = self.model.day
+        on_ready(day)
 
 
 @dataclass(frozen=True)
@@ -312,11 +352,14 @@ def metrics_columns(model: RedloopModel) -> dict[str, list[Any]]:
 
 
 def snapshot(sim: Sim, pinned: Pinned | None = None) -> Snapshot:
+    """Everything the panels show; call it when the model is at the shown day (after
+    ``step_day``, before ``prefetch``)."""
     with sim.lock:
         model = sim.model
+        assert model.day == sim.day, "snapshot of a model simulated ahead of the page"
         m = metrics_columns(model)
         return Snapshot(
-            day=model.day,
+            day=sim.day,
             users=len(model.people),
             params=sim.params,
             metrics=m,
@@ -329,5 +372,6 @@ def snapshot(sim: Sim, pinned: Pinned | None = None) -> Snapshot:
 
 
 def feed_snapshot(sim: Sim, uid: int | None) -> FeedView:
+    """``uid``'s last page as of the shown day (``None``: the most recent visitor)."""
     with sim.lock:
-        return feed_view(sim.model, sim.pages, uid)
+        return feed_view(sim.model, sim.pages, uid, sim.log_end)

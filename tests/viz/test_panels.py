@@ -60,9 +60,11 @@ def test_charts_panel_draws_every_chart(young_sim):
     out = html(rc)
     for chart in snap.charts:
         assert f'data-chart="{chart.name}"' in out
-        rc.find(v.Card, class_=f"ma-0 rl-chart-{chart.name}").assert_single()
+        assert out.count(f"rl-chart rl-chart-{chart.name}") == 1
+        assert f'download="redloop-{chart.name}.svg"' in out
     assert out.count(f'data-points="{young_sim.day}"') == len(snap.charts) - 1  # all but funnel
-    assert any("above the dashed R = 1 line" in t for t in texts(rc))
+    assert "above the dashed R = 1 line" in out
+    assert 'download="redloop-metrics.csv"' in out
 
 
 def test_network_panel_shows_adoption_and_creators(young_sim):

@@ -11,6 +11,7 @@ import pytest
 from redloop.scenarios.schema import load, named
 from redloop.sim import build_model
 from redloop.viz import svg
+from redloop.viz.explain import explain
 from redloop.viz.views import (
     NETWORK_LIMIT,
     NetworkSample,
@@ -22,7 +23,6 @@ from redloop.viz.views import (
     setting,
     snapshot,
 )
-from redloop.viz.explain import explain
 
 
 def test_params_start_from_the_scenario_and_map_to_its_keys():
