@@ -196,11 +196,9 @@ def AllParameters(params: solara.Reactive[Params]):
         )
         if not shown.value:
             return
-        edited = dict(params.value.extra)
         for f in fields:
-            mark = " •" if f.key in edited else ""
             solara.InputText(
-                f"{f.key} ({f.unit}; {f.allowed}){mark}",
+                f"{f.key} ({f.unit}; {f.allowed})",
                 value=field_value(params.value, f),
                 on_value=lambda text, f=f: params.set(
                     params.value.with_extra(f.key, f.parse(text))

@@ -99,10 +99,21 @@ def download_link(data: str, mime: str, filename: str, text: str) -> str:
     return f'<a class="rl-download" download="{escape(filename)}" href="{href}">{escape(text)}</a>'
 
 
+#: Points the link at a data URL of the chart's own drawing as the click happens (before the
+#: browser follows it), so a Step sends each drawing once, not twice.
+SVG_HREF_ON_CLICK = (
+    "this.href='data:image/svg+xml;charset=utf-8,'+encodeURIComponent("
+    "this.closest('.rl-chart').querySelector('svg[data-chart]').outerHTML)"
+)
+
+
 def chart_html(chart: ChartView) -> str:
     """One chart as a card: title, SVG download link, drawing and caption. A single HTML
     block per chart (not a Vuetify card of widgets) keeps a Step's re-render small."""
-    link = download_link(chart.svg, "image/svg+xml", f"redloop-{chart.name}.svg", "SVG")
+    link = (
+        f'<a class="rl-download" download="redloop-{chart.name}.svg" href="#" '
+        f'onclick="{SVG_HREF_ON_CLICK}">SVG</a>'
+    )
     return (
         f'<div class="v-card v-sheet theme--light rl-chart rl-chart-{chart.name}">'
         f'<div class="v-card__title">{escape(chart.title)}</div>'
@@ -155,6 +166,37 @@ def NetworkPanel(view: NetworkView):
 
 
 @solara.component
+def UserPicker(
+    users: list[tuple[int, str]],
+    on_user: Callable[[int | None], None],
+    pinned: int | None,
+    pinned_label: str,
+):
+    """Whose feed to inspect (its own component: it does not change with a step)."""
+    labels: dict[str, int | None] = {LATEST: None, **{label: uid for uid, label in users}}
+    current = LATEST
+    if pinned is not None:
+        current = next((label for uid, label in users if uid == pinned), pinned_label)
+        labels.setdefault(current, pinned)
+    solara.Select(
+        "User", values=list(labels), value=current, on_value=lambda label: on_user(labels[label])
+    )
+
+
+def feed_intro(view: FeedView, pinned: int | None) -> str:
+    page = view.page
+    if page is None:
+        return ""
+    bought = f" Bought: {', '.join(view.orders)}." if view.orders else ""
+    who = f"{view.user_label}: " if pinned is None else ""
+    return (
+        f"{who}last discovery page on day {page.day + 1}, {int(page.time % 24):02d}:00, "
+        f"{len(page.cards)} cards from the {page.recommender} recommender; "
+        f"opened {page.opened}.{bought} Counters are as of now."
+    )
+
+
+@solara.component
 def FeedInspector(
     view: FeedView,
     users: list[tuple[int, str]],
@@ -165,32 +207,14 @@ def FeedInspector(
 
     ``pinned=None`` follows the most recent visitor; picking a user pins them.
     """
-    labels: dict[str, int | None] = {LATEST: None, **{label: uid for uid, label in users}}
-    current = LATEST
-    if pinned is not None:
-        current = next((label for uid, label in users if uid == pinned), view.user_label)
-        labels.setdefault(current, pinned)
     with solara.Card("Feed inspector", margin=0, classes=["rl-feed-inspector"]):
-        solara.Select(
-            "User",
-            values=list(labels),
-            value=current,
-            on_value=lambda label: on_user(labels.get(label)),
+        UserPicker(users, on_user, pinned, view.user_label if pinned is not None else "")
+        intro = feed_intro(view, pinned)
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(f'<p class="rl-muted">{escape(intro)}</p>' if intro else "")
+            + feed_html(view),
         )
-        page = view.page
-        if page is None:
-            solara.HTML(tag="div", unsafe_innerHTML=feed_html(view))
-            return
-        hour = int(page.time % 24)
-        bought = f" Bought: {', '.join(view.orders)}." if view.orders else ""
-        who = f"{view.user_label}: " if pinned is None else ""
-        solara.Text(
-            f"{who}last discovery page on day {page.day + 1}, {hour:02d}:00, "
-            f"{len(page.cards)} cards from the {page.recommender} recommender; "
-            f"opened {page.opened}.{bought} Counters are as of now.",
-            classes=["rl-muted"],
-        )
-        solara.HTML(tag="div", unsafe_innerHTML=feed_html(view))
 
 
 def _money(x: float) -> str:

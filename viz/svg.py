@@ -444,7 +444,8 @@ def network(
     title: str,
     size: int = 520,
 ) -> str:
-    """Nodes at fixed positions (``xy`` in 0..1), edges as one path, rings around creators."""
+    """Nodes at fixed positions (``xy`` in 0..1), edges as one path, rings around creators.
+    Whole-pixel coordinates: it is redrawn on every Step, and the bytes are what costs."""
     pad = 12
     span = size - 2 * pad
 
@@ -453,7 +454,7 @@ def network(
 
     pts = [px(p) for p in xy]
     path = "".join(
-        f"M{pts[a][0]:.1f} {pts[a][1]:.1f}L{pts[b][0]:.1f} {pts[b][1]:.1f}" for a, b in edges
+        f"M{pts[a][0]:.0f} {pts[a][1]:.0f}L{pts[b][0]:.0f} {pts[b][1]:.0f}" for a, b in edges
     )
     body = [f'<path d="{path}" stroke="#b8b8b8" stroke-width="0.6" stroke-opacity="0.6"/>']
     # small nodes first, so creators are drawn on top
@@ -461,7 +462,7 @@ def network(
         x, y = pts[i]
         ring = ' stroke="#222" stroke-width="1.4"' if rings[i] else ""
         body.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radii[i]:.1f}" fill="{fills[i]}"{ring}/>'
+            f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{radii[i]:.1f}" fill="{fills[i]}"{ring}/>'
         )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="100%" '

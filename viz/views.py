@@ -281,6 +281,7 @@ class Sim:
         self._shown = 0
         self._next: threading.Thread | None = None
         self._hurry = threading.Event()  # set: simulate the next day now, without the pause
+        self._made: Snapshot | None = None  # the snapshot of the day simulated ahead
         self.log_end = len(self.model.platform.log)
 
     @property
@@ -323,6 +324,7 @@ class Sim:
         with self.lock:
             if self.model.day == self._shown:
                 self.model.run_days(1)
+                self._made = read(self)  # what Step will show, drawn while nobody waits
             day = self.model.day
         on_ready(day)
 
@@ -351,24 +353,33 @@ def metrics_columns(model: RedloopModel) -> dict[str, list[Any]]:
     return {name: list(values) for name, values in model.datacollector.model_vars.items()}
 
 
+def read(sim: Sim, pinned: Pinned | None = None) -> Snapshot:
+    """Everything the panels show about the model as it is now (call under ``sim.lock``)."""
+    model = sim.model
+    m = metrics_columns(model)
+    return Snapshot(
+        day=model.day,
+        users=len(model.people),
+        params=sim.params,
+        metrics=m,
+        charts=charts(m, pinned),
+        network=network_view(model, sim.network),
+        brands=brand_rows(model),
+        brand_chart=brand_chart(model),
+        explanation=explain(setting(model), m),
+    )
+
+
 def snapshot(sim: Sim, pinned: Pinned | None = None) -> Snapshot:
-    """Everything the panels show; call it when the model is at the shown day (after
-    ``step_day``, before ``prefetch``)."""
+    """Everything the panels show for the shown day: the one read ahead, when the model was
+    simulated ahead, else read now."""
+    made = sim._made
+    if made is not None and made.day == sim.day and pinned is None:
+        return made
     with sim.lock:
-        model = sim.model
-        assert model.day == sim.day, "snapshot of a model simulated ahead of the page"
-        m = metrics_columns(model)
-        return Snapshot(
-            day=sim.day,
-            users=len(model.people),
-            params=sim.params,
-            metrics=m,
-            charts=charts(m, pinned),
-            network=network_view(model, sim.network),
-            brands=brand_rows(model),
-            brand_chart=brand_chart(model),
-            explanation=explain(setting(model), m),
-        )
+        if sim.model.day != sim.day:
+            raise RuntimeError("the model is simulated ahead of the page; read it ahead too")
+        return read(sim, pinned)
 
 
 def feed_snapshot(sim: Sim, uid: int | None) -> FeedView:
