@@ -136,12 +136,43 @@ def Page(scenario: str | None = None, users: int | None = None, seed: int | None
     solara.use_thread(play, dependencies=[playing.value, sim.value], intrusive_cancel=False)
 
     current = sim.value
-    snap = solara.use_memo(lambda: snapshot(current), [current, tick.value])
+    solara.Title("redloop visualiser")
+    solara.Style(CSS)
+    with solara.Div(classes=["rl-page"]), solara.Columns([1, 3], gutters_dense=True):
+        with solara.Column(gap="8px", classes=["rl-controls"]):
+            Controls(
+                params=params,
+                applied=current.params,
+                scenarios=scenarios,
+                playing=playing.value,
+                on_play=lambda: playing.set(not playing.value),
+                on_step=step,
+                on_reset=lambda: rebuild(params.value),
+                on_scenario=lambda name: rebuild(Params.of(name)),
+                speed=speed.value,
+                on_speed=speed.set,
+            )
+        with solara.Column(gap="8px", classes=["rl-main"]):
+            Live(current, tick, pin, feed_user, ready)
+
+
+@solara.component
+def Live(
+    current: Sim,
+    tick: solara.Reactive[int],
+    pin: solara.Reactive[tuple[Params, Pinned] | None],
+    feed_user: solara.Reactive[int | None],
+    ready: solara.Reactive[int],
+):
+    """Everything that changes with a simulated day. Its own component, so a Step re-renders
+    this column and nothing else (the controls keep still)."""
+    day = tick.value  # a Step bumps it: this component re-renders, the page does not
+    snap = solara.use_memo(lambda: snapshot(current), [current, day])
     feed = solara.use_memo(
-        lambda: feed_snapshot(current, feed_user.value), [current, tick.value, feed_user.value]
+        lambda: feed_snapshot(current, feed_user.value), [current, day, feed_user.value]
     )
     # once this day is drawn, simulate the next one so that Step only has to draw
-    solara.use_effect(lambda: current.prefetch(ready.set), [current, tick.value])
+    solara.use_effect(lambda: current.prefetch(ready.set), [current, day])
     pinned = None
     if pin.value is not None:
         pinned_params, run = pin.value
@@ -152,40 +183,21 @@ def Page(scenario: str | None = None, users: int | None = None, seed: int | None
     csv = solara.use_memo(lambda: csv_text(snap.metrics), [snap])
 
     def pin_run() -> None:
-        pin.set((sim.value.params, Pinned(f"day {sim.value.day}", snap.metrics)))
+        pin.set((current.params, Pinned(f"day {current.day}", snap.metrics)))
 
-    solara.Title("redloop visualiser")
-    solara.Style(CSS)
-    with solara.Div(classes=["rl-page"]):
-        Header(snap, ready.value if current is sim.value else 0)
-        with solara.Columns([1, 3], gutters_dense=True):
-            with solara.Column(gap="8px", classes=["rl-controls"]):
-                Controls(
-                    params=params,
-                    applied=current.params,
-                    scenarios=scenarios,
-                    playing=playing.value,
-                    on_play=lambda: playing.set(not playing.value),
-                    on_step=step,
-                    on_reset=lambda: rebuild(params.value),
-                    on_scenario=lambda name: rebuild(Params.of(name)),
-                    play_until=current.play_until,
-                    speed=speed.value,
-                    on_speed=speed.set,
-                )
-                PinControls(
-                    can_pin=snap.day > 0,
-                    pinned=pinned.label.removeprefix("pinned: ") if pinned else "",
-                    on_pin=pin_run,
-                    on_unpin=lambda: pin.set(None),
-                )
-            with solara.Column(gap="8px", classes=["rl-main"]):
-                Explanation(snap.explanation)
-                Charts(shown, csv, pinned.label if pinned else "")
-                with solara.Columns([1, 1], gutters_dense=True):
-                    NetworkPanel(snap.network)
-                    FeedInspector(feed, current.feed_users, feed_user.set, feed_user.value)
-                BrandDashboard(snap.brands, snap.brand_chart)
+    Header(snap, ready.value, current.play_until)
+    Explanation(snap.explanation)
+    PinControls(
+        can_pin=snap.day > 0,
+        pinned=pinned.label.removeprefix("pinned: ") if pinned else "",
+        on_pin=pin_run,
+        on_unpin=lambda: pin.set(None),
+    )
+    Charts(shown, csv, pinned.label if pinned else "")
+    with solara.Columns([1, 1], gutters_dense=True):
+        NetworkPanel(snap.network)
+        FeedInspector(feed, current.feed_users, feed_user.set, feed_user.value)
+    BrandDashboard(snap.brands, snap.brand_chart)
 
 
 # ===================================================================== serving

@@ -30,7 +30,6 @@ def RunButtons(
     on_step: Callable[[], None],
     on_reset: Callable[[], None],
     reset_disabled: bool,
-    play_until: int,
     speed: str,
     on_speed: Callable[[str], None],
 ):
@@ -57,10 +56,6 @@ def RunButtons(
                 disabled=reset_disabled,
                 classes=["rl-reset"],
             )
-        solara.Text(
-            f"Step = one simulated day. Play runs to day {play_until} unless paused.",
-            classes=["rl-muted"],
-        )
         solara.Select(
             "Play speed",
             values=list(SPEEDS),
@@ -219,7 +214,6 @@ def Controls(
     on_step: Callable[[], None],
     on_reset: Callable[[], None],
     on_scenario: Callable[[str], None],
-    play_until: int = 30,
     speed: str = DEFAULT_SPEED,
     on_speed: Callable[[str], None] = lambda _: None,
 ):
@@ -230,11 +224,12 @@ def Controls(
     with solara.Card("Scenario", margin=0):
         solara.Select("Scenario", values=list(scenarios), value=p.scenario, on_value=on_scenario)
         solara.Text(scenarios.get(p.scenario, ""), classes=["rl-muted"])
-    RunButtons(playing, on_play, on_step, on_reset, error is not None, play_until, speed, on_speed)
-    if error:
-        solara.Error(error, classes=["rl-param-error"])
-    elif p != applied:
-        solara.Info("Changed — press Reset to rebuild the model with these values.")
+    RunButtons(playing, on_play, on_step, on_reset, error is not None, speed, on_speed)
+    with solara.Div():  # one place for the message, so the panels below keep their state
+        if error:
+            solara.Error(error, classes=["rl-param-error"])
+        elif p != applied:
+            solara.Info("Changed — press Reset to rebuild the model with these values.")
     MainParameters(params)
     BrandControls(params)
     AllParameters(params)

@@ -297,9 +297,9 @@ def BrandDashboard(rows: list[BrandRow], chart: str):
 
 
 @solara.component
-def Header(snap: Snapshot, ready: int = 0):
-    """Title, the day shown, what is running; ``data-ready`` is the next day once it has
-    been simulated ahead (Step then only redraws)."""
+def Header(snap: Snapshot, ready: int = 0, play_until: int = 0):
+    """The day shown, what is running, where Play stops; ``data-ready`` is the next day once
+    it has been simulated ahead (Step then only redraws)."""
     p = snap.params
     with solara.Div(classes=["rl-top"]):
         solara.HTML(tag="h1", unsafe_innerHTML="redloop")
@@ -314,4 +314,8 @@ def Header(snap: Snapshot, ready: int = 0):
             f"{p.scenario} · {snap.users:,} users · {p.recommender} recommender · "
             f"sharing {'on' if p.sharing else 'off'} · seed {p.seed}",
             classes=["rl-muted", "rl-running"],
+        )
+        solara.Text(
+            f"Step = one simulated day. Play runs to day {play_until} unless paused.",
+            classes=["rl-muted", "rl-play-until"],
         )

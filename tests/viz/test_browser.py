@@ -376,7 +376,8 @@ OVERLAYS_JS = """
     if (!['fixed', 'absolute', 'sticky'].includes(style.position)) continue;
     if (el.closest('.rl-chart') || style.visibility === 'hidden') continue;
     if (style.display === 'none' || parseFloat(style.opacity) === 0) continue;
-    if (el.matches('.v-overlay:not(.v-overlay--active), .v-overlay:not(.v-overlay--active) *')) continue;
+    const idle = '.v-overlay:not(.v-overlay--active)';
+    if (el.matches(`${idle}, ${idle} *`)) continue;
     const r = el.getBoundingClientRect();
     if (r.width < 2 || r.height < 2) continue;
     for (const c of charts) {

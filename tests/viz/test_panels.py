@@ -233,3 +233,30 @@ def test_play_stops_at_the_end_of_the_scenario(tmp_path):
     rc.find(v.Btn, children=["Play"]).wait_for(timeout=30)  # stopped by itself
     assert day_shown(rc) == "Day 2"
     assert any("Play runs to day 4" in t for t in texts(rc))  # the next lap
+
+
+def test_the_all_parameters_panel_shows_the_schema_error_and_disables_reset():
+    rc = render(Page("baseline", users=300))
+    rc.find(v.Switch, label="Show all 49 scenario keys").widget.v_model = True
+    days = rc.find(v.TextField, label="days (days; 1 to 3,650)").widget
+    assert days.v_model == "30"
+    days.v_model = "-3"
+    days.fire_event("keyup.enter", {})  # the box applies on Enter or leaving it
+    rc.find(v.Alert).assert_single()
+    assert "days: -3 is out of range" in rc.find(v.Alert).widget.children[0]
+    assert rc.find(v.Btn, children=["Reset"]).widget.disabled
+    days = rc.find(v.TextField, label="days (days; 1 to 3,650)").widget
+    days.v_model = "12"
+    days.fire_event("keyup.enter", {})
+    assert not rc.find(v.Btn, children=["Reset"]).widget.disabled
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert any("Play runs to day 12" in t for t in texts(rc))
+
+
+def test_pinning_overlays_the_run_on_the_charts():
+    rc = render(Page("baseline", users=300))
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Pin this run"]).widget.click()
+    assert html(rc).count('data-overlay-key="1"') == 8  # every time chart (not the funnel)
+    rc.find(v.Btn, children=["Unpin"]).widget.click()
+    assert "data-pinned" not in html(rc)
