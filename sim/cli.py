@@ -545,7 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.set_defaults(func=cmd_loadtest)
 
     viz = sub.add_parser("viz", help="start the browser visualiser")
-    viz.add_argument("scenario", nargs="?", default="baseline", help="scenario to open")
+    viz.add_argument("scenario", nargs="?", default="classroom_tipping", help="scenario to open")
     viz.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     viz.add_argument("--port", type=_port, default=8765, help="port 1-65535 (default 8765)")
     viz.set_defaults(func=cmd_viz)

@@ -65,9 +65,11 @@ def _discovery(event_value: int) -> bool:
     return _SERVED(event_value, None, None).channel == _DISCOVERY_CODE
 
 
-def last_discovery_seq(log: EventLog, user: int, *, stop: int = 0) -> int | None:
-    """The seq of ``user``'s newest discovery page at or after ``stop``, scanning backwards."""
-    for seq in range(len(log) - 1, stop - 1, -1):
+def last_discovery_seq(
+    log: EventLog, user: int, *, stop: int = 0, end: int | None = None
+) -> int | None:
+    """The seq of ``user``'s newest discovery page in ``[stop, end)``, scanning backwards."""
+    for seq in range((len(log) if end is None else end) - 1, stop - 1, -1):
         try:
             e = log[seq]
         except IndexError:  # older rows were flushed to a file and dropped from memory
@@ -124,11 +126,15 @@ def page_at(log: EventLog, seq: int) -> ServedPage:
     )
 
 
-def latest_page(log: EventLog, *, min_cards: int = 1, horizon: int = 50_000) -> ServedPage | None:
-    """The newest discovery page served to anyone with at least ``min_cards`` cards, looking
-    back at most ``horizon`` events (then the newest page of any size in that window)."""
+def latest_page(
+    log: EventLog, *, min_cards: int = 1, horizon: int = 50_000, end: int | None = None
+) -> ServedPage | None:
+    """The newest discovery page before event ``end`` (default: all) served to anyone with at
+    least ``min_cards`` cards, looking back at most ``horizon`` events (then the newest page
+    of any size in that window)."""
     fallback = None
-    for seq in range(len(log) - 1, max(-1, len(log) - 1 - horizon), -1):
+    last = (len(log) if end is None else end) - 1
+    for seq in range(last, max(-1, last - horizon), -1):
         try:
             e = log[seq]
         except IndexError:
@@ -157,11 +163,12 @@ class PageFinder:
         self.log = log
         self._found: dict[int, tuple[int, int | None]] = {}  # user -> (searched up to, seq)
 
-    def last_page(self, user: int) -> ServedPage | None:
-        end = len(self.log)
+    def last_page(self, user: int, end: int | None = None) -> ServedPage | None:
+        """``user``'s newest page before event ``end`` (default: the whole log)."""
+        end = len(self.log) if end is None else end
         searched, seq = self._found.get(user, (0, None))
         if searched < end:
-            newer = last_discovery_seq(self.log, user, stop=searched)
+            newer = last_discovery_seq(self.log, user, stop=searched, end=end)
             seq = newer if newer is not None else seq
             self._found[user] = (end, seq)
         return None if seq is None else page_at(self.log, seq)

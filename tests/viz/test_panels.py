@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from html import escape
 
 import ipyvuetify as v
 import pytest
@@ -21,6 +22,7 @@ from redloop.viz.app import (
     Page,
     inline_markdown,
 )
+from redloop.viz.charts import csv_text
 from redloop.viz.views import feed_snapshot, snapshot
 
 pytestmark = pytest.mark.timeout(120)
@@ -55,13 +57,15 @@ def day_shown(rc) -> str:
 
 def test_charts_panel_draws_every_chart(young_sim):
     snap = snapshot(young_sim)
-    rc = render(Charts(snap.charts))
+    rc = render(Charts(snap.charts, csv_text(snap.metrics)))
     out = html(rc)
     for chart in snap.charts:
         assert f'data-chart="{chart.name}"' in out
-        rc.find(v.Card, class_=f"ma-0 rl-chart-{chart.name}").assert_single()
+        assert out.count(f"rl-chart rl-chart-{chart.name}") == 1
+        assert f'download="redloop-{chart.name}.svg"' in out
     assert out.count(f'data-points="{young_sim.day}"') == len(snap.charts) - 1  # all but funnel
-    assert any("Above the dashed R = 1 line" in t for t in texts(rc))
+    assert "above the dashed R = 1 line" in out
+    assert 'download="redloop-metrics.csv"' in out
 
 
 def test_network_panel_shows_adoption_and_creators(young_sim):
@@ -87,8 +91,8 @@ def test_feed_inspector_shows_the_cards_with_labels(young_sim):
         assert f'data-note="{card.note}"' in out
         for label in card.labels:
             assert label.replace("'", "&#x27;") in out
-    intro = next(t for t in texts(rc) if "last discovery page" in t)
-    assert f"{len(view.cards)} cards" in intro and view.user_label in intro
+    assert f"{len(view.cards)} cards" in out and escape(view.user_label) in out
+    assert "last discovery page" in out
 
     select = rc.find(v.Select, label="User").widget
     assert select.v_model == LATEST
@@ -150,7 +154,7 @@ def test_controls_edit_the_pending_parameters(small_params):
     rc.find(v.Slider, label=f"Users: {applied.users:,}").widget.v_model = 500
     assert params.value == replace(applied, users=500)
     rc.find(v.Alert).assert_not_empty()  # "press Reset to rebuild"
-    rc.find(v.Switch).widget.v_model = False
+    rc.find(v.Switch, label="Buyers share reviews (the loop)").widget.v_model = False
     rc.find(v.Select, label="Recommender").widget.v_model = "interest"
     assert (params.value.sharing, params.value.recommender) == (False, "interest")
     for name in ("Play", "Step", "Reset"):
@@ -163,7 +167,7 @@ def test_controls_edit_the_pending_parameters(small_params):
 
 
 def test_page_step_advances_the_day_and_the_charts():
-    rc = render(Page(users=300))
+    rc = render(Page("baseline", users=300))
     assert day_shown(rc) == "Day 0"
     assert 'data-chart="dau" data-points="0"' in html(rc)
     step = rc.find(v.Btn, children=["Step"]).widget
@@ -176,10 +180,10 @@ def test_page_step_advances_the_day_and_the_charts():
 
 
 def test_page_reset_rebuilds_with_the_new_values():
-    rc = render(Page(users=300))
+    rc = render(Page("baseline", users=300))
     rc.find(v.Btn, children=["Step"]).widget.click()
     rc.find(v.Slider, label="Users: 300").widget.v_model = 400
-    rc.find(v.Switch).widget.v_model = False
+    rc.find(v.Switch, label="Buyers share reviews (the loop)").widget.v_model = False
     assert day_shown(rc) == "Day 1"  # nothing applied before Reset
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert day_shown(rc) == "Day 0"
@@ -190,7 +194,7 @@ def test_page_reset_rebuilds_with_the_new_values():
 
 
 def test_page_play_runs_days_until_paused():
-    rc = render(Page(users=300))
+    rc = render(Page("baseline", users=300))
     rc.find(v.Btn, children=["Play"]).widget.click()
     rc.find(v.Btn, children=["Step"]).assert_single()
     assert rc.find(v.Btn, children=["Step"]).widget.disabled
@@ -229,3 +233,30 @@ def test_play_stops_at_the_end_of_the_scenario(tmp_path):
     rc.find(v.Btn, children=["Play"]).wait_for(timeout=30)  # stopped by itself
     assert day_shown(rc) == "Day 2"
     assert any("Play runs to day 4" in t for t in texts(rc))  # the next lap
+
+
+def test_the_all_parameters_panel_shows_the_schema_error_and_disables_reset():
+    rc = render(Page("baseline", users=300))
+    rc.find(v.Switch, label="Show all 49 scenario keys").widget.v_model = True
+    days = rc.find(v.TextField, label="days (days; 1 to 3,650)").widget
+    assert days.v_model == "30"
+    days.v_model = "-3"
+    days.fire_event("keyup.enter", {})  # the box applies on Enter or leaving it
+    rc.find(v.Alert).assert_single()
+    assert "days: -3 is out of range" in rc.find(v.Alert).widget.children[0]
+    assert rc.find(v.Btn, children=["Reset"]).widget.disabled
+    days = rc.find(v.TextField, label="days (days; 1 to 3,650)").widget
+    days.v_model = "12"
+    days.fire_event("keyup.enter", {})
+    assert not rc.find(v.Btn, children=["Reset"]).widget.disabled
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert any("Play runs to day 12" in t for t in texts(rc))
+
+
+def test_pinning_overlays_the_run_on_the_charts():
+    rc = render(Page("baseline", users=300))
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Pin this run"]).widget.click()
+    assert html(rc).count('data-overlay-key="1"') == 8  # every time chart (not the funnel)
+    rc.find(v.Btn, children=["Unpin"]).widget.click()
+    assert "data-pinned" not in html(rc)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from redloop.viz import svg
-from redloop.viz.views import _r_loop_interval_sentence, explain, metrics_columns, snapshot
+from redloop.viz.explain import explain, interval_sentence
+from redloop.viz.views import metrics_columns, setting, snapshot
 
 
 def test_line_chart_shades_a_band_where_both_bounds_are_known():
@@ -31,15 +32,15 @@ def test_the_r_loop_chart_and_explanation_carry_the_interval(mature_sim):
     m = metrics_columns(mature_sim.model)
     lo, r, hi = m["r_loop_lo"][-1], m["r_loop"][-1], m["r_loop_hi"][-1]
     assert lo <= r <= hi
-    text = " ".join(explain(mature_sim.model, m))
+    text = " ".join(explain(setting(mature_sim.model), m))
     assert f"Its 95% interval is {lo:.2f} to {hi:.2f}" in text
 
 
 def test_the_interval_sentence_says_whether_it_settles_r_against_1():
-    assert "cannot yet tell" in _r_loop_interval_sentence(0.8, 1.3)
-    assert "wholly above 1" in _r_loop_interval_sentence(1.05, 1.3)
-    assert "wholly below 1" in _r_loop_interval_sentence(0.2, 0.6)
-    assert _r_loop_interval_sentence(math.nan, math.nan) == ""
+    assert "cannot yet tell" in interval_sentence(0.8, 1.3)
+    assert "wholly above 1" in interval_sentence(1.05, 1.3)
+    assert "wholly below 1" in interval_sentence(0.2, 0.6)
+    assert interval_sentence(math.nan, math.nan) == ""
 
 
 def test_brand_rows_count_sales_not_free_samples():

@@ -11,15 +11,16 @@ import pytest
 from redloop.scenarios.schema import load, named
 from redloop.sim import build_model
 from redloop.viz import svg
+from redloop.viz.explain import explain
 from redloop.viz.views import (
     NETWORK_LIMIT,
     NetworkSample,
     Params,
     Sim,
-    explain,
     feed_snapshot,
     metrics_columns,
     scenario_catalogue,
+    setting,
     snapshot,
 )
 
@@ -57,6 +58,7 @@ def test_params_start_from_the_scenario_and_map_to_its_keys():
 def test_the_catalogue_lists_every_named_scenario_with_its_question():
     catalogue = scenario_catalogue()
     assert set(catalogue) == set(named())
+    assert next(iter(catalogue)) == "classroom_tipping"  # the default opens the chooser
     assert "word of mouth" in catalogue["baseline"]
     assert "\n" not in catalogue["baseline"]
 
@@ -142,17 +144,17 @@ def test_the_explanation_reads_the_numbers(mature_sim, young_sim):
     m = metrics_columns(mature_sim.model)
     r = m["r_loop"][-1]
     assert not math.isnan(r)
-    text = " ".join(explain(mature_sim.model, m))
+    text = " ".join(explain(setting(mature_sim.model), m))
     assert f"R_loop is {r:.2f}" in text
-    assert "won't sustain" in text if r < 1 else "sustains itself" in text
-    young = " ".join(explain(young_sim.model, metrics_columns(young_sim.model)))
+    assert "below 1" in text if r < 1 else "sustains itself" in text
+    young = " ".join(explain(setting(young_sim.model), metrics_columns(young_sim.model)))
     assert "R_loop is not known yet" in young
     assert f"Day {young_sim.day}." in young
 
 
 def test_the_explanation_says_when_the_loop_is_cut(stepped):
     sim = stepped(1, sharing=False)
-    text = " ".join(explain(sim.model, metrics_columns(sim.model)))
+    text = " ".join(explain(setting(sim.model), metrics_columns(sim.model)))
     assert "switched off" in text
 
 
@@ -174,7 +176,9 @@ def test_nice_ticks_cover_the_top():
 def test_line_chart_breaks_at_nan_and_marks_points():
     chart = svg.line_chart("x", [0, 1, 2, 3], {"a": [1.0, math.nan, 2.0, 3.0]}, title="t")
     assert chart.count("<polyline") == 1  # the run before the gap is a single point
-    assert chart.count("<circle") == 3
+    assert chart.count('r="2.5"') == 3  # a dot per known value
+    assert chart.count("<title>a, day") == 3  # and its value on hover
+    assert "<title>a, day 3: 3</title>" in chart
     assert 'data-points="4"' in chart
     empty = svg.line_chart("x", [], {}, title="t", empty="nothing")
     assert "nothing" in empty and 'data-points="0"' in empty
