@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import numpy as np
@@ -279,44 +279,65 @@ class HttpTarget:
                 crowd.release(person)
                 result.durations.append(time.perf_counter() - t0 - started)
 
-        duration = plan.shape.duration
-        times, kinds = plan.times.tolist(), plan.kinds.tolist()
         try:
-            spawned_since_yield = 0
-            for i, (at, kind) in enumerate(zip(times, kinds, strict=True)):
-                now = time.perf_counter() - t0
-                if now >= duration:
-                    result.late += len(times) - i
-                    break
-                if at > now:
-                    await asyncio.sleep(at - now)
-                    now = time.perf_counter() - t0
-                    spawned_since_yield = 0
-                elif spawned_since_yield >= 32:  # behind schedule: still let sessions run
-                    await asyncio.sleep(0)
-                    spawned_since_yield = 0
-                status.tick(now, len(tasks))
-                if len(tasks) >= self.max_outstanding:
-                    result.dropped_outstanding += 1
-                    continue
-                person = crowd.pick(kind)
-                if person is None:
-                    result.dropped_busy += 1
-                    continue
-                result.start(now, at)
-                task = asyncio.create_task(session(person, kind, now))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                spawned_since_yield += 1
-            rest = duration - (time.perf_counter() - t0)
-            if rest > 0:
-                await asyncio.sleep(rest)
-            if tasks:
-                _, pending = await asyncio.wait(set(tasks), timeout=grace)
-                for task in pending:
-                    task.cancel()
-                await asyncio.gather(*pending, return_exceptions=True)
+            await self._follow(plan, crowd, result, t0, session, tasks, status)
+            await _drain(tasks, plan.shape.duration - (time.perf_counter() - t0), grace)
         finally:
             await client.aclose()
         result.elapsed = time.perf_counter() - t0
         return result
+
+    async def _follow(
+        self,
+        plan: Plan,
+        crowd: Crowd,
+        result: RunResult,
+        t0: float,
+        session: Callable[[Consumer, int, float], Coroutine[Any, Any, None]],
+        tasks: set[asyncio.Task[None]],
+        status: Progress,
+    ) -> None:
+        """Start a session at each planned arrival until the plan's duration is over (later
+        arrivals are counted as late); behind schedule, yield every 32 starts so running
+        sessions progress; drop an arrival when too many sessions are outstanding or no
+        person of its kind is idle."""
+        duration = plan.shape.duration
+        times, kinds = plan.times.tolist(), plan.kinds.tolist()
+        spawned_since_yield = 0
+        for i, (at, kind) in enumerate(zip(times, kinds, strict=True)):
+            now = time.perf_counter() - t0
+            if now >= duration:
+                result.late += len(times) - i
+                return
+            if at > now:
+                await asyncio.sleep(at - now)
+                now = time.perf_counter() - t0
+                spawned_since_yield = 0
+            elif spawned_since_yield >= 32:  # behind schedule: still let sessions run
+                await asyncio.sleep(0)
+                spawned_since_yield = 0
+            status.tick(now, len(tasks))
+            if len(tasks) >= self.max_outstanding:
+                result.dropped_outstanding += 1
+                continue
+            person = crowd.pick(kind)
+            if person is None:
+                result.dropped_busy += 1
+                continue
+            result.start(now, at)
+            task = asyncio.create_task(session(person, kind, now))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            spawned_since_yield += 1
+
+
+async def _drain(tasks: set[asyncio.Task[None]], rest: float, grace: float) -> None:
+    """Wait out the plan's remaining ``rest`` seconds, then give running sessions ``grace``
+    seconds to finish and cancel the others (they count themselves as unfinished)."""
+    if rest > 0:
+        await asyncio.sleep(rest)
+    if tasks:
+        _, pending = await asyncio.wait(set(tasks), timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
