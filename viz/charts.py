@@ -9,6 +9,7 @@ dashed on every chart, with a key naming which curve is which.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,27 +143,23 @@ def charts(m: Metrics, pinned: Pinned | None = None) -> list[ChartView]:
     """The live charts, from the daily metrics (a dict of columns), with ``pinned`` dashed."""
     days = [int(d) for d in m.get("day", [])]
 
-    def line(name: str, title: str, series: dict[str, str], ylabel: str, **kw: Any) -> str:
-        return svg.line_chart(
-            name,
-            days,
-            {k: col(m, c) for k, c in series.items()},
-            title=title,
-            ylabel=ylabel,
-            overlay=_overlay(pinned, series),
-            **kw,
-        )
+    def drawn(draw: Callable[..., str]) -> Callable[..., str]:
+        """``draw`` (a line or stacked-bar chart) over these metrics, with the pinned run."""
 
-    def bars(name: str, title: str, series: dict[str, str], ylabel: str, **kw: Any) -> str:
-        return svg.stacked_bars(
-            name,
-            days,
-            {k: col(m, c) for k, c in series.items()},
-            title=title,
-            ylabel=ylabel,
-            overlay=_overlay(pinned, series),
-            **kw,
-        )
+        def chart(name: str, title: str, series: dict[str, str], ylabel: str, **kw: Any) -> str:
+            return draw(
+                name,
+                days,
+                {k: col(m, c) for k, c in series.items()},
+                title=title,
+                ylabel=ylabel,
+                overlay=_overlay(pinned, series),
+                **kw,
+            )
+
+        return chart
+
+    line, bars = drawn(svg.line_chart), drawn(svg.stacked_bars)
 
     def totals(metrics: Metrics) -> list[tuple[str, float]]:
         return [(label, float(sum(col(metrics, c)))) for label, c in FUNNEL]

@@ -22,6 +22,14 @@ from .params import Params, SchemaField, problem, scenario_value, schema_fields
 SPEEDS = {"slow (1 s a day)": 1.0, "normal (¼ s a day)": 0.25, "fast (no pause)": 0.0}
 DEFAULT_SPEED = "normal (¼ s a day)"
 
+#: The main sliders: field, label, number format, and range (widened to hold the value).
+SLIDERS: tuple[tuple[str, str, str, float, float, float], ...] = (
+    ("users", "Users", ",", 100, 10_000, 100),
+    ("sessions_per_day", "Sessions per day", ".1f", 0.1, 6.0, 0.1),
+    ("open_rate", "Open rate", ".3f", 0.0, 0.3, 0.005),
+    ("review_post_rate", "Review post rate", ".2f", 0.0, 1.0, 0.05),
+)
+
 
 @solara.component
 def RunButtons(
@@ -100,38 +108,17 @@ def MainParameters(params: solara.Reactive[Params]):
         return lambda value: params.set(replace(params.value, **{name: value}))
 
     with solara.Card("Parameters", margin=0):
-        solara.SliderInt(
-            f"Users: {p.users:,}",
-            value=p.users,
-            min=min(100, p.users),
-            max=max(10_000, p.users),
-            step=100,
-            on_value=setter("users"),
-        )
-        solara.SliderFloat(
-            f"Sessions per day: {p.sessions_per_day:.1f}",
-            value=p.sessions_per_day,
-            min=min(0.1, p.sessions_per_day),
-            max=max(6.0, p.sessions_per_day),
-            step=0.1,
-            on_value=setter("sessions_per_day"),
-        )
-        solara.SliderFloat(
-            f"Open rate: {p.open_rate:.3f}",
-            value=p.open_rate,
-            min=0.0,
-            max=max(0.3, p.open_rate),
-            step=0.005,
-            on_value=setter("open_rate"),
-        )
-        solara.SliderFloat(
-            f"Review post rate: {p.review_post_rate:.2f}",
-            value=p.review_post_rate,
-            min=0.0,
-            max=1.0,
-            step=0.05,
-            on_value=setter("review_post_rate"),
-        )
+        for name, label, spec, low, high, step in SLIDERS:
+            value = getattr(p, name)
+            slider = solara.SliderInt if isinstance(step, int) else solara.SliderFloat
+            slider(
+                f"{label}: {value:{spec}}",
+                value=value,
+                min=min(low, value),
+                max=max(high, value),
+                step=step,
+                on_value=setter(name),
+            )
         solara.Select(
             "Recommender",
             values=list(RECOMMENDERS),

@@ -221,17 +221,7 @@ def line_chart(
     if reference is not None:
         body += _reference(frame, reference, reference_label)
     if overlay is not None:
-        for i, (label, values) in enumerate(overlay.series.items()):
-            body += _line(
-                frame,
-                overlay.days,
-                values,
-                colour(i),
-                f"{overlay.label} · {label}",
-                percent,
-                dashed=True,
-            )
-        body.append(_style_key(overlay))
+        body += _overlay_lines(frame, overlay, overlay.series, percent)
     for i, (label, values) in enumerate(series.items()):
         body += _line(frame, days, values, colour(i), label, percent)
     if len(series) > 1:
@@ -359,20 +349,30 @@ def stacked_bars(
             )
             bottoms[j] += v
     if overlay is not None:
-        for i, (label, values) in enumerate(pinned_tops.items()):
-            body += _line(
-                frame,
-                overlay.days,
-                values,
-                colour(i),
-                f"{overlay.label} · {label}",
-                percent,
-                dashed=True,
-            )
-        body.append(_style_key(overlay))
+        body += _overlay_lines(frame, overlay, pinned_tops, percent)
     if len(series) > 1:
         body.append(_legend(list(series), [colour(i) for i in range(len(series))]))
     return _svg(name, len(days), body, title)
+
+
+def _overlay_lines(
+    frame: _Frame, overlay: Overlay, series: Mapping[str, Sequence[float]], percent: bool
+) -> list[str]:
+    """The pinned run's ``series`` as dashed lines, with the key saying dashed = pinned."""
+    lines = [
+        part
+        for i, (label, values) in enumerate(series.items())
+        for part in _line(
+            frame,
+            overlay.days,
+            values,
+            colour(i),
+            f"{overlay.label} · {label}",
+            percent,
+            dashed=True,
+        )
+    ]
+    return [*lines, _style_key(overlay)]
 
 
 def _stacked_tops(series: Mapping[str, Sequence[float]]) -> dict[str, list[float]]:
