@@ -19,6 +19,7 @@ from .errors import (
 )
 from .eventlog import Event, EventKind, EventLog, unpack_boost, unpack_served
 from .logread import read_sqlite
+from .model import LIMITS as CONFIG_LIMITS
 from .model import (
     TOPICS,
     AccountKind,
@@ -45,6 +46,7 @@ from .recommenders import Recommender, register
 from .shares import Cascade, Share, SharedItem
 
 __all__ = [
+    "CONFIG_LIMITS",
     "RECOMMENDERS",
     "TOPICS",
     "AccountKind",

@@ -154,6 +154,39 @@ def _check_seq(name: str, value: object) -> None:
         raise InvalidInput(f"config {name} must be a list of numbers; got {value!r}", field=name)
 
 
+#: The allowed range of each scalar :class:`PlatformConfig` setting: (lowest, highest, whole
+#: number?). ``PlatformConfig`` enforces it; tools read it to show the ranges (the
+#: visualiser's all-parameters panel). ``ad_slot`` must also fall inside the page and
+#: ``pool_targeted_stages`` within the stages.
+LIMITS: dict[str, tuple[float, float, bool]] = {
+    "page_size": (1, 100, True),
+    "pool_targeted_stages": (0, 99, True),
+    "pool_max_age_hours": (1e-9, math.inf, False),
+    "decay_half_life_hours": (1e-9, math.inf, False),
+    "attribution_window_hours": (1e-9, math.inf, False),
+    "popular_refresh_hours": (1e-9, math.inf, False),
+    "popular_lookback_hours": (1e-9, math.inf, False),
+    "ad_reserve_cpm": (0.01, 1e5, False),
+    "boost_cpm": (0.01, 1e5, False),
+    "seen_window": (0, 100_000, True),
+    "trending_window_hours": (1, 24 * 365, True),
+    "popular_pool_size": (1, 1_000_000, True),
+    "interest_recent_per_topic": (1, 10_000_000, True),
+    "ad_slot": (0, 99, True),
+    "boost_slot": (0, 99, True),
+    "max_order_quantity": (1, math.inf, True),
+    "max_comment_chars": (1, math.inf, True),
+    "max_name_chars": (1, math.inf, True),
+    "max_products_per_note": (0, 1000, True),
+    "collab_min_followers": (0, 2**31 - 1, True),
+    "collab_weekly_capacity": (1, 1000, True),
+    "collab_offer_hours": (1, 24 * 30, True),
+    "max_share_recipients": (1, 1000, True),
+    "collab_commission": (0.0, 1.0, False),
+    "collab_min_fee": (0.01, 1e7, False),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class PlatformConfig:
     """Every tunable of the platform's logic, validated on construction.
@@ -163,6 +196,7 @@ class PlatformConfig:
     """
 
     recommender: str = "ces_pools"
+    #: Cards on one discovery page (the two-column feed loads this many at a time).
     page_size: int = 10
     #: CES weights for likes, collects, comments, shares and follows earned by a note.
     ces_weights: tuple[float, float, float, float, float] = (1.0, 1.0, 4.0, 4.0, 8.0)
@@ -182,6 +216,7 @@ class PlatformConfig:
     attribution_window_hours: float = 24.0 * 7
     #: A user is not shown the same note again for roughly this many served cards.
     seen_window: int = 200
+    #: Trending ranks the engagement of this many recent hours.
     trending_window_hours: int = 24
     #: The popular recommender re-ranks at most this often (simulated hours) ...
     popular_refresh_hours: float = 1.0
@@ -199,9 +234,13 @@ class PlatformConfig:
     boost_cpm: float = 10.0
     #: Slot (0-based) where a boosted note is inserted in a discovery page (last on a shorter page).
     boost_slot: int = 6
+    #: Most units of one product in one order.
     max_order_quantity: int = 99
+    #: Longest comment (characters).
     max_comment_chars: int = 1_000
+    #: Longest account or product name (characters).
     max_name_chars: int = 40
+    #: Most products one note may tag.
     max_products_per_note: int = 10
     #: Creator marketplace: creators are admitted from this many followers. The real one
     #: admits from 5,000 (creator accounts, not ordinary users); a simulated community of a
@@ -222,7 +261,7 @@ class PlatformConfig:
     extra: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        _check_range("page_size", self.page_size, 1, 100, integer=True)
+        _check_range("page_size", self.page_size, *LIMITS["page_size"][:2], integer=True)
         for name in ("ces_weights", "pool_quotas", "pool_thresholds", "pool_slot_weights"):
             _check_seq(name, getattr(self, name))
         if len(self.ces_weights) != 5:
@@ -233,35 +272,10 @@ class PlatformConfig:
         for w in self.ces_weights:
             _check_range("ces_weights", w, 0.0)
         self._check_pools()
-        for name in (
-            "pool_max_age_hours",
-            "decay_half_life_hours",
-            "attribution_window_hours",
-            "popular_refresh_hours",
-            "popular_lookback_hours",
-        ):
-            _check_range(name, getattr(self, name), 1e-9)
-        for name in ("ad_reserve_cpm", "boost_cpm"):
-            _check_range(name, getattr(self, name), 0.01, 1e5)
-        for name, lo, hi in (
-            ("seen_window", 0, 100_000),
-            ("trending_window_hours", 1, 24 * 365),
-            ("popular_pool_size", 1, 1_000_000),
-            ("interest_recent_per_topic", 1, 10_000_000),
-            ("ad_slot", 0, self.page_size - 1),
-            ("boost_slot", 0, 99),
-            ("max_order_quantity", 1, math.inf),
-            ("max_comment_chars", 1, math.inf),
-            ("max_name_chars", 1, math.inf),
-            ("max_products_per_note", 0, 1000),
-            ("collab_min_followers", 0, 2**31 - 1),
-            ("collab_weekly_capacity", 1, 1000),
-            ("collab_offer_hours", 1, 24 * 30),
-            ("max_share_recipients", 1, 1000),
-        ):
-            _check_range(name, getattr(self, name), lo, hi, integer=True)
-        _check_range("collab_commission", self.collab_commission, 0.0, 1.0)
-        _check_range("collab_min_fee", self.collab_min_fee, 0.01, 1e7)
+        for name, (lo, hi, integer) in LIMITS.items():
+            if name == "ad_slot":
+                hi = self.page_size - 1
+            _check_range(name, getattr(self, name), lo, hi, integer=integer)
 
     def _check_pools(self) -> None:
         """The traffic-pool stages: one quota and slot weight per stage, a threshold between

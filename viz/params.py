@@ -9,11 +9,14 @@ schema's own error messages.
 
 from __future__ import annotations
 
+import inspect
+import math
 import typing
 from dataclasses import MISSING, dataclass, fields, is_dataclass, replace
 from functools import cache
 from typing import Any
 
+from redloop.platform.api import CONFIG_LIMITS, PlatformConfig
 from redloop.scenarios.schema import Scenario, ScenarioError, load, named
 
 #: The scenario the visualiser opens on: its default run shows the S-curve and R_loop
@@ -121,8 +124,12 @@ def _scenario_dict(scenario: str) -> dict[str, Any]:
 
 
 def scenario_value(scenario: str, key: str) -> Any:
-    """The scenario's own value of a dotted key."""
+    """The scenario's own value of a dotted key (a ``platform.`` key: its override, else the
+    platform's default)."""
     node: Any = _scenario_dict(scenario)
+    if key.startswith("platform."):
+        name = key.removeprefix("platform.")
+        return node["platform"].get(name, getattr(PlatformConfig(), name))
     for part in key.split("."):
         node = node[part]
     return node
@@ -177,6 +184,8 @@ class SchemaField:
             return "true or false"
         if self.lo is not None:
             fmt = ",d" if self.kind is int else "g"
+            if self.hi is None or math.isinf(self.hi):
+                return "more than 0" if 0 < self.lo < 1e-6 else f"{self.lo:{fmt}} or more"
             return f"{self.lo:{fmt}} to {self.hi:{fmt}}"
         return "any text"
 
@@ -246,8 +255,39 @@ def _walk(cls: type, prefix: str = "") -> list[SchemaField]:
     return out
 
 
+def _platform_fields() -> list[SchemaField]:
+    """The platform's scalar settings (the ``platform`` table's keys), with the ranges
+    :data:`CONFIG_LIMITS` states and the ``#:`` comment above each in PlatformConfig."""
+    docs = _attribute_docs(PlatformConfig)
+    hints = typing.get_type_hints(PlatformConfig)
+    out = []
+    for f in fields(PlatformConfig):
+        key, tp = f"platform.{f.name}", hints[f.name]
+        if tp not in (int, float, str, bool) or key in MAIN_KEYS:
+            continue
+        lo, hi, _ = CONFIG_LIMITS.get(f.name, (None, None, False))
+        out.append(SchemaField(key, tp, f.default, docs.get(f.name, ""), lo, hi))
+    return out
+
+
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """Each field's ``#:`` comment lines (the attribute-doc convention Sphinx reads)."""
+    docs: dict[str, str] = {}
+    comment: list[str] = []
+    for line in inspect.getsource(cls).splitlines():
+        text = line.strip()
+        if text.startswith("#:"):
+            comment.append(text[2:].strip())
+            continue
+        name = text.split(":", 1)[0]
+        if comment and name.isidentifier():
+            docs[name] = " ".join(comment)
+        comment = []
+    return docs
+
+
 @cache
 def schema_fields() -> tuple[SchemaField, ...]:
     """Every scalar scenario key the all-parameters panel edits (the main controls' keys,
-    the name and description aside), in the schema's order."""
-    return tuple(_walk(Scenario))
+    the name and description aside), in the schema's order, then the platform's settings."""
+    return (*_walk(Scenario), *_platform_fields())

@@ -23,6 +23,7 @@ from redloop.viz.app import (
     inline_markdown,
 )
 from redloop.viz.charts import csv_text
+from redloop.viz.params import schema_fields
 from redloop.viz.views import feed_snapshot, snapshot
 
 pytestmark = pytest.mark.timeout(120)
@@ -237,7 +238,7 @@ def test_play_stops_at_the_end_of_the_scenario(tmp_path):
 
 def test_the_all_parameters_panel_shows_the_schema_error_and_disables_reset():
     rc = render(Page("baseline", users=300))
-    rc.find(v.Switch, label="Show all 49 scenario keys").widget.v_model = True
+    rc.find(v.Switch, label=f"Show all {len(schema_fields())} scenario keys").widget.v_model = True
     days = rc.find(v.TextField, label="days (days; 1 to 3,650)").widget
     assert days.v_model == "30"
     days.v_model = "-3"

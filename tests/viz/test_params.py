@@ -6,6 +6,7 @@ from __future__ import annotations
 import typing
 from dataclasses import fields, is_dataclass, replace
 
+from redloop.platform.api import CONFIG_LIMITS, PlatformConfig
 from redloop.scenarios.schema import Scenario, load
 from redloop.viz.inspector import EDITORS_RECOMMENDER
 from redloop.viz.params import MAIN_KEYS, Params, problem, schema_fields
@@ -32,6 +33,29 @@ def test_every_scalar_schema_key_is_reachable_with_its_range_and_unit():
     assert panel["behaviour.like_rate"].unit.startswith("probability")
     assert panel["population.graph"].allowed.startswith("one of powerlaw_cluster")
     assert all(f.doc for f in panel.values())
+
+
+def test_every_scalar_platform_setting_is_reachable_with_the_range_it_enforces():
+    panel = {f.key: f for f in schema_fields()}
+    hints = typing.get_type_hints(PlatformConfig)
+    scalars = {f.name for f in fields(PlatformConfig) if hints[f.name] in (int, float, str)}
+    assert {f"platform.{n}" for n in scalars} - set(MAIN_KEYS) <= set(panel)
+    assert all(panel[f"platform.{n}"].doc for n in scalars if f"platform.{n}" in panel)
+    assert panel["platform.page_size"].allowed == "1 to 100"
+    assert panel["platform.collab_commission"].unit.startswith("probability")
+    assert panel["platform.pool_max_age_hours"].allowed == "more than 0"
+    for name, (lo, hi, _) in CONFIG_LIMITS.items():  # the panel shows what the platform enforces
+        assert (panel[f"platform.{name}"].lo, panel[f"platform.{name}"].hi) == (lo, hi)
+
+
+def test_a_platform_edit_reaches_the_model_and_an_invalid_one_names_the_key():
+    p = Params.of("baseline")
+    page = next(f for f in schema_fields() if f.key == "platform.page_size")
+    edited = p.with_extra(page.key, page.parse("12"))
+    assert edited.load().platform_config().page_size == 12 and problem(edited) is None
+    assert edited.with_extra(page.key, 10).extra == ()  # the platform's default: no edit
+    bad = problem(p.with_extra(page.key, page.parse("0")))
+    assert bad is not None and "page_size" in bad and "<= 100" in bad
 
 
 def test_an_edit_reaches_the_model_and_an_invalid_one_names_the_key():
