@@ -50,3 +50,4 @@ def test_setup_script_is_valid_bash_and_says_each_step() -> None:
     subprocess.run(["bash", "-n", str(script)], check=True)
     steps = re.findall(r'step "([^"]+)', script.read_text())
     assert any(s.startswith("installing") for s in steps) and any("done" in s for s in steps)
+    assert any("uv" in s for s in steps) and any("with pip instead" in s for s in steps)
