@@ -29,6 +29,8 @@ class EdgeKeys:
 
     def _in_base(self, key: int) -> bool:
         base = self.base
+        if not base:
+            return False
         i = bisect_left(base, key)
         return i < len(base) and base[i] == key
 
@@ -41,9 +43,9 @@ class EdgeKeys:
         return len(self.base) - len(self.removed) + len(self.added)
 
     def add(self, key: int) -> None:
-        if self._in_base(key):
+        if key in self.removed:  # a base key back again
             self.removed.discard(key)
-        else:
+        elif not self._in_base(key):
             self.added.add(key)
 
     def discard(self, key: int) -> None:
@@ -106,9 +108,9 @@ class Adjacency:
 
     def row(self, user: int) -> array:
         """The user's row to change (created empty on first use)."""
-        row = self.get(user)
-        if not isinstance(row, array):
-            row = self.rows[user] = array("i")
+        row = self.rows.get(user)
+        if row is None:
+            row = self.rows[user] = self._base(user) or array("i")
         return row
 
     def load(self, users: np.ndarray, others: np.ndarray, n_users: int) -> None:
