@@ -24,6 +24,7 @@ from .checks import channel_code
 from .codec import EventKind
 from .errors import InvalidInput, PlatformError, check_id
 from .model import TOPICS, AccountKind, Channel, topic_mask
+from .social import EdgeKeys
 from .state import PlatformState
 
 __all__ = ["BulkCommands"]
@@ -57,6 +58,18 @@ def _ids(values: Iterable[int], count: int, field: str) -> np.ndarray:
     return column
 
 
+def _parsed(values: list[Any], parse: Callable[[Any], int]) -> np.ndarray:
+    """``parse(value)`` for each value as an int64 column, each distinct value parsed once;
+    the first bad one raises naming its item."""
+    found: dict[Any, int] = {}
+    for value in dict.fromkeys(values):  # distinct, in order of first appearance
+        try:
+            found[value] = int(parse(value))
+        except PlatformError:
+            _at(values.index(value), parse, value)
+    return np.fromiter(map(found.__getitem__, values), dtype=np.int64, count=len(values))
+
+
 def _pairs(a: np.ndarray, b: np.ndarray, names: tuple[str, str]) -> None:
     if a.size != b.size:
         raise InvalidInput(
@@ -87,36 +100,21 @@ class BulkCommands(PlatformState):
                     f"{field} must give one value per name; got {len(column)} for {n} names",
                     field=field,
                 )
-        parsed: dict[object, int] = {}
-        codes = np.empty(n, dtype=np.int64)
-        for i, k in enumerate(kinds):
-            if k not in parsed:
-                parsed[k] = int(_at(i, AccountKind.parse, k, "kind"))
-            codes[i] = parsed[k]
-        masks, by_topics = np.empty(n, dtype=np.int64), {}
-        for i, chosen in enumerate(topics):
-            key = tuple(chosen) if not isinstance(chosen, str) else chosen
-            if key not in by_topics:
-                by_topics[key] = _at(
-                    i, topic_mask, list(key), field_name="interests", min_n=0, max_n=len(TOPICS)
-                )
-            masks[i] = by_topics[key]
-        acc, limit = self._accounts, self.config.max_name_chars
-        batch: dict[str, int] = {}
-        for i, name in enumerate(names):
-            _at(i, acc.check_new_name, name, limit)
-            if name in batch:
-                raise InvalidInput(
-                    f"item {i}: name {name!r} is also item {batch[name]}", field="name", value=name
-                )
-            batch[name] = i
+        codes = _parsed(kinds, lambda k: AccountKind.parse(k, "kind"))
+        keys = [chosen if isinstance(chosen, str) else tuple(chosen) for chosen in topics]
+        masks = _parsed(
+            keys,
+            lambda key: topic_mask(list(key), field_name="interests", min_n=0, max_n=len(TOPICS)),
+        )
+        names = list(names)
+        acc = self._accounts
+        self._check_new_names(names)
         first = len(acc)
         ids = np.arange(first, first + n)
         if not n:
             self._check_now(now)
             return range(first, first)
         now = self._tick(now)
-        names = list(names)
         self.log.extend(E.USER_CREATED, now, ids, ids, codes | masks << 4, names)
         acc.add_many(codes, masks, names, now)
         for uid in ids[codes == AccountKind.BRAND].tolist():
@@ -179,6 +177,27 @@ class BulkCommands(PlatformState):
 
     # ------------------------------------------------------------ shared
 
+    def _check_new_names(self, names: list[str]) -> None:
+        """Every name a valid new one, none twice: checked over the whole column, and item
+        by item only to name the first bad one."""
+        acc, limit = self._accounts, self.config.max_name_chars
+        if not names or (
+            set(map(type, names)) == {str}
+            and max(map(len, names)) <= limit
+            and all(map(str.strip, names))
+            and len(set(names)) == len(names)
+            and acc.id_by_name.keys().isdisjoint(names)
+        ):
+            return
+        batch: dict[str, int] = {}
+        for i, name in enumerate(names):
+            _at(i, acc.check_new_name, name, limit)
+            if name in batch:
+                raise InvalidInput(
+                    f"item {i}: name {name!r} is also item {batch[name]}", field="name", value=name
+                )
+            batch[name] = i
+
     def _engage_many(
         self,
         users: Iterable[int],
@@ -202,13 +221,15 @@ class BulkCommands(PlatformState):
         return new
 
     @staticmethod
-    def _first_time(keys: np.ndarray, existing: set[int]) -> np.ndarray:
+    def _first_time(keys: np.ndarray, existing: set[int] | EdgeKeys) -> np.ndarray:
         """Which keys are neither in ``existing`` nor repeated earlier in the batch."""
         new = np.zeros(keys.size, dtype=bool)
         if keys.size:
             _, first = np.unique(keys, return_index=True)
             new[first] = True
-            if existing:
+            if isinstance(existing, EdgeKeys):
+                new &= ~existing.isin(keys)
+            elif existing:
                 new &= np.fromiter(
                     (k not in existing for k in keys.tolist()), dtype=bool, count=keys.size
                 )

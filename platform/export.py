@@ -6,10 +6,12 @@ import hashlib
 import math
 from array import array
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from .recommenders import CESPools
+from .social import Adjacency, EdgeKeys
 from .state import PlatformState
 
 __all__ = ["fingerprint", "tables"]
@@ -127,26 +129,33 @@ def tables(state: PlatformState) -> dict[str, dict[str, np.ndarray]]:
     }
 
 
+def _put(h: Any, x: object) -> None:
+    """Hash ``x`` into ``h`` canonically (sets sorted, dicts by sorted key)."""
+    if isinstance(x, array):
+        h.update(x.typecode.encode())
+        h.update(x.tobytes())
+    elif isinstance(x, np.ndarray):
+        h.update(f"{x.dtype}{x.shape}".encode())
+        h.update(x.tobytes())
+    elif isinstance(x, EdgeKeys | Adjacency):  # the follow graph: as the set and dict it is
+        _put(h, x.canonical())
+    elif isinstance(x, set):
+        h.update(array("q", sorted(x)).tobytes())
+    elif isinstance(x, dict):
+        for key in sorted(x):
+            h.update(repr(key).encode())
+            _put(h, x[key])
+    else:
+        h.update(repr(x).encode())
+    h.update(b"|")
+
+
 def fingerprint(state: PlatformState) -> str:
     """A digest of the whole platform state: equal digests mean identical platforms."""
     h = hashlib.blake2b(digest_size=20)
 
     def put(x: object) -> None:
-        if isinstance(x, array):
-            h.update(x.typecode.encode())
-            h.update(x.tobytes())
-        elif isinstance(x, np.ndarray):
-            h.update(f"{x.dtype}{x.shape}".encode())
-            h.update(x.tobytes())
-        elif isinstance(x, set):
-            h.update(array("q", sorted(x)).tobytes())
-        elif isinstance(x, dict):
-            for key in sorted(x):
-                h.update(repr(key).encode())
-                put(x[key])
-        else:
-            h.update(repr(x).encode())
-        h.update(b"|")
+        _put(h, x)
 
     for store in (
         state._accounts,

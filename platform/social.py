@@ -1,8 +1,16 @@
-"""Accounts and the follow graph, stored column-wise for a million users."""
+"""Accounts and the follow graph, stored column-wise for a million users.
+
+A graph loaded in bulk (a new community's follows, :meth:`Accounts.follow_many`) is held as
+numpy arrays — sorted edge keys and compressed adjacency rows — and a user's row becomes its
+own ``array`` only when it is read or changed, so building a million users' graph does not
+create millions of Python objects.
+"""
 
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -10,11 +18,130 @@ from .errors import Forbidden, InvalidInput, check_id
 from .model import N_TOPICS, TOPICS_OF_MASK, AccountKind, User, topic_names
 
 
+class EdgeKeys:
+    """A set of packed ``follower << 32 | followee`` keys: a sorted base loaded in bulk, plus
+    the keys added and the base keys removed since."""
+
+    def __init__(self) -> None:
+        self.base = array("q")
+        self.added: set[int] = set()
+        self.removed: set[int] = set()
+
+    def _in_base(self, key: int) -> bool:
+        base = self.base
+        if not base:
+            return False
+        i = bisect_left(base, key)
+        return i < len(base) and base[i] == key
+
+    def __contains__(self, key: object) -> bool:
+        if key in self.added:
+            return True
+        return key not in self.removed and self._in_base(key)  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return len(self.base) - len(self.removed) + len(self.added)
+
+    def add(self, key: int) -> None:
+        if key in self.removed:  # a base key back again
+            self.removed.discard(key)
+        elif not self._in_base(key):
+            self.added.add(key)
+
+    def discard(self, key: int) -> None:
+        self.added.discard(key)
+        if self._in_base(key):
+            self.removed.add(key)
+
+    def update(self, keys: np.ndarray) -> None:
+        """Add distinct keys not present yet: the first load becomes the sorted base."""
+        if not len(self):
+            self.base = array("q", np.sort(keys).astype(np.int64).tobytes())
+            self.added.clear()
+            self.removed.clear()
+        else:
+            self.added.update(keys.tolist())
+
+    def isin(self, keys: np.ndarray) -> np.ndarray:
+        """``[k in self for k in keys]`` as a boolean column."""
+        found = np.zeros(keys.size, dtype=bool)
+        if self.base:
+            base = np.frombuffer(self.base, dtype=np.int64)
+            at = np.minimum(np.searchsorted(base, keys), base.size - 1)
+            found = base[at] == keys
+        if self.added or self.removed:
+            listed = keys.tolist()
+            found &= ~np.fromiter((k in self.removed for k in listed), bool, keys.size)
+            found |= np.fromiter((k in self.added for k in listed), bool, keys.size)
+        return found
+
+    def canonical(self) -> set[int]:
+        """The keys as one set (for the platform's fingerprint)."""
+        return (set(self.base) - self.removed) | self.added
+
+
+class Adjacency:
+    """Per-user lists of ids (whom a user follows, or who follows them), in the order the
+    edges were made: compressed rows ``indices[indptr[u]:indptr[u + 1]]`` loaded in bulk,
+    and a user's own ``array`` in :attr:`rows` once the row is read or changed."""
+
+    def __init__(self) -> None:
+        self.indptr = np.zeros(1, dtype=np.int64)
+        self.indices = np.empty(0, dtype=np.int32)
+        self.rows: dict[int, array] = {}
+
+    def _base(self, user: int) -> array | None:
+        if user + 1 >= self.indptr.size:
+            return None
+        lo, hi = int(self.indptr[user]), int(self.indptr[user + 1])
+        return array("i", self.indices[lo:hi].tobytes()) if hi > lo else None
+
+    def get(self, user: int, default: tuple[()] = ()) -> array | tuple[()]:
+        """The user's row, or ``default`` if they have never had one."""
+        row = self.rows.get(user)
+        if row is None:
+            row = self._base(user)
+            if row is None:
+                return default
+            self.rows[user] = row
+        return row
+
+    def row(self, user: int) -> array:
+        """The user's row to change (created empty on first use)."""
+        row = self.rows.get(user)
+        if row is None:
+            row = self.rows[user] = self._base(user) or array("i")
+        return row
+
+    def load(self, users: np.ndarray, others: np.ndarray, n_users: int) -> None:
+        """Append ``others[i]`` to ``users[i]``'s row, in order: into the compressed rows
+        when nothing is held yet, else row by row."""
+        order = np.argsort(users, kind="stable")
+        if not self.rows and not self.indices.size:
+            counts = np.bincount(users, minlength=n_users)
+            self.indptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
+            self.indices = others[order].astype(np.int32)
+            return
+        sorted_users, sorted_others = users[order], others[order].astype(np.int32)
+        starts = np.flatnonzero(np.r_[True, sorted_users[1:] != sorted_users[:-1]])
+        ends = np.r_[starts[1:], sorted_users.size]
+        for user, lo, hi in zip(
+            sorted_users[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
+        ):
+            self.row(user).frombytes(sorted_others[lo:hi].tobytes())
+
+    def canonical(self) -> dict[int, array]:
+        """Every user's row that was ever made (for the platform's fingerprint)."""
+        users: Iterable[int] = np.flatnonzero(np.diff(self.indptr)).tolist()
+        rows = self.rows
+        return {u: rows[u] if u in rows else self._base(u) for u in sorted({*users, *rows})}
+
+
 class Accounts:
     """Users (consumer, creator, brand, staff) with interests and follow edges.
 
-    Follow membership is one set of packed ``follower << 32 | followee`` keys; adjacency lists
-    are compact ``array`` buffers per user, created on first edge.
+    Follow membership is :class:`EdgeKeys`; who follows whom, two :class:`Adjacency` rows
+    per user.
     """
 
     def __init__(self) -> None:
@@ -28,9 +155,9 @@ class Accounts:
         self.affinity = array("f")
         self.names: list[str] = []
         self.id_by_name: dict[str, int] = {}
-        self.edges: set[int] = set()
-        self.following: dict[int, array] = {}
-        self.followers: dict[int, array] = {}
+        self.edges = EdgeKeys()
+        self.following = Adjacency()
+        self.followers = Adjacency()
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -106,46 +233,26 @@ class Accounts:
 
     def follow(self, follower: int, followee: int) -> None:
         self.edges.add(follower << 32 | followee)
-        out = self.following.get(follower)
-        if out is None:
-            out = self.following[follower] = array("i")
-        out.append(followee)
-        inc = self.followers.get(followee)
-        if inc is None:
-            inc = self.followers[followee] = array("i")
-        inc.append(follower)
+        self.following.row(follower).append(followee)
+        self.followers.row(followee).append(follower)
         self.n_following[follower] += 1
         self.n_followers[followee] += 1
 
     def follow_many(self, followers: np.ndarray, followees: np.ndarray) -> None:
         """:meth:`follow` for each pair in order (no pair an edge yet, none repeated), with
-        the adjacency lists grown in bulk: the same lists, in the same order."""
-        self.edges.update((followers << 32 | followees).tolist())
-        for lists, counts, keys, others in (
-            (self.following, self.n_following, followers, followees),
-            (self.followers, self.n_followers, followees, followers),
-        ):
-            order = np.argsort(keys, kind="stable")
-            sorted_keys, sorted_others = keys[order], others[order].astype(np.int32)
-            starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-            ends = np.r_[starts[1:], sorted_keys.size]
-            # users in order of their first pair: the dicts' order as one-by-one follows
-            users = sorted_keys[starts].tolist()
-            bounds = np.c_[starts, ends].tolist()
-            buf, size = sorted_others.tobytes(), sorted_others.itemsize
-            for g in np.argsort(order[starts], kind="stable").tolist():
-                user, (lo, hi) = users[g], bounds[g]
-                chunk = buf[lo * size : hi * size]
-                if (existing := lists.get(user)) is None:
-                    lists[user] = array("i", chunk)
-                else:
-                    existing.frombytes(chunk)
-                counts[user] += hi - lo
+        the keys, rows and counts grown in bulk: the same rows, in the same order."""
+        n = len(self.kind)
+        self.edges.update(followers << 32 | followees)
+        self.following.load(followers, followees, n)
+        self.followers.load(followees, followers, n)
+        for counts, keys in ((self.n_following, followers), (self.n_followers, followees)):
+            grown = np.frombuffer(counts, dtype=np.int32) + np.bincount(keys, minlength=n)
+            counts[:] = array("i", grown.astype(np.int32).tobytes())
 
     def unfollow(self, follower: int, followee: int) -> None:
         self.edges.discard(follower << 32 | followee)
-        self.following[follower].remove(followee)
-        self.followers[followee].remove(follower)
+        self.following.row(follower).remove(followee)
+        self.followers.row(followee).remove(follower)
         self.n_following[follower] -= 1
         self.n_followers[followee] -= 1
 

@@ -170,29 +170,40 @@ def bulk_figures(users: int = 100_000, follows: int = 650_000, seed: int = 7) ->
 
 
 def sim_figures(users: int, days: int, seed: int = 1) -> dict[str, float | str]:
-    """Run the baseline scenario headless (in-memory log) and time it."""
+    """Build the baseline scenario headless (in-memory log), run it ``days`` (0: only the
+    build) and time both, in wall and in CPU seconds: on a shared machine the CPU figures
+    are the process's own cost, the wall ones also what the other jobs took."""
     import resource
 
     from redloop.scenarios.schema import load
     from redloop.sim.model import RedloopModel
 
-    scenario = load("baseline", seed=seed, days=days, **{"population.users": users})
-    start = time.perf_counter()
+    scenario = load("baseline", seed=seed, days=max(days, 1), **{"population.users": users})
+    start, start_cpu = time.perf_counter(), time.process_time()
     model = RedloopModel(scenario)
-    built = time.perf_counter()
-    model.run_days(days)
-    end = time.perf_counter()
-    sessions = int(model.metrics()["sessions"].sum())
-    return {
+    built, built_cpu = time.perf_counter(), time.process_time()
+    figures: dict[str, float | str] = {
         "users": users,
         "days": days,
         "build_s": built - start,
-        "run_s": end - built,
-        "sessions": sessions,
-        "sessions_per_s": sessions / (end - built),
-        "wall_s_per_day": (end - built) / days,
+        "build_cpu_s": built_cpu - start_cpu,
+    }
+    if days:
+        model.run_days(days)
+        end, end_cpu = time.perf_counter(), time.process_time()
+        sessions = int(model.metrics()["sessions"].sum())
+        figures |= {
+            "run_s": end - built,
+            "run_cpu_s": end_cpu - built_cpu,
+            "sessions": sessions,
+            "sessions_per_s": sessions / (end - built),
+            "sessions_per_cpu_s": sessions / (end_cpu - built_cpu),
+            "wall_s_per_day": (end - built) / days,
+        }
+    return figures | {
         "events": len(model.platform.log),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "load_average_1min": os.getloadavg()[0],  # the machine's other jobs at the end
         # Same digest before and after a change: the change altered no simulated event.
         "event_log_digest": model.platform.log.digest(),
     }
@@ -453,9 +464,9 @@ def main(
             fig = _sim_in_child(n, sim_days)
             print_table(f"simulation: baseline, {n:,} users x {sim_days} days", fig)
             runs.append(fig)
-        if len(runs) > 1:
+        if len(runs) > 1 and sim_days:
             a, b = runs[0], runs[-1]
-            growth = (b["run_s"] / a["run_s"]) / (b["users"] / a["users"])
+            growth = (b["run_cpu_s"] / a["run_cpu_s"]) / (b["users"] / a["users"])
             print(
                 f"  cost growth per user ({a['users']:,} -> {b['users']:,}): "
                 f"{growth:.2f} (1.0 = linear)"

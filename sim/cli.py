@@ -167,6 +167,13 @@ def _positive(value: str) -> int:
     return number
 
 
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {number}")
+    return number
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from redloop.sim import formatting as fmt
     from redloop.sim.experiments import compare
@@ -411,7 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=[10_000, 100_000],
         help="sim bench: population sizes",
     )
-    bench.add_argument("--sim-days", type=int, default=30, help="sim bench: simulated days")
+    bench.add_argument(
+        "--sim-days", type=_count, default=30, help="sim bench: simulated days (0: build only)"
+    )
     bench.add_argument("--json", help="also write the figures to this JSON file")
     bench.set_defaults(func=cmd_bench)
 

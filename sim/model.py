@@ -164,6 +164,13 @@ class RedloopModel(mesa.Model):
 
     # ================================================================ building
 
+    def register_agent(self, agent: Any) -> None:
+        """Mesa holds the few rich actors (brands, editors, the shop); the crowd of consumers
+        and creators is held by the model itself (``people`` and its trait columns), so a
+        million of them do not pay for Mesa's registry and its signals."""
+        if not isinstance(agent, Consumer):
+            super().register_agent(agent)
+
     def add_person(self, agent: Consumer, activity: float) -> None:
         """A consumer who joins during the run (a sign-up through a share)."""
         self.people.append(agent)

@@ -74,19 +74,20 @@ def build_people(world: RedloopModel, sc: Scenario, platform: Any) -> None:
     )
     uids = _open_accounts(platform, masks, is_creator)
     world.people = people = []
-    for i, uid in enumerate(uids):
-        cls = Creator if is_creator[i] else Consumer
-        agent = cls(
-            world,
-            uid,
-            int(masks[i]),
-            float(budget[i]),
-            float(price_sens[i]),
-            float(suscept[i]),
-            float(trust[i]),
-            float(rate[i]),
-        )
-        agent.skill = float(skill[i])
+    for uid, creator, *traits, skilled in zip(
+        uids,
+        is_creator.tolist(),
+        masks.tolist(),
+        budget.tolist(),
+        price_sens.tolist(),
+        suscept.tolist(),
+        trust.tolist(),
+        rate.tolist(),
+        skill.tolist(),
+        strict=True,
+    ):
+        agent = (Creator if creator else Consumer)(world, uid, *traits)
+        agent.skill = skilled
         people.append(agent)
     world.activity = activity * np.where(is_creator, 2.0, 1.0)
     world.active_today = np.zeros(n, dtype=bool)
@@ -131,7 +132,9 @@ def _open_accounts(platform: Any, masks: np.ndarray, is_creator: np.ndarray) -> 
     """One account per person (in bulk where the platform offers it: same events)."""
     names = [f"creator{i}" if c else f"user{i}" for i, c in enumerate(is_creator.tolist())]
     kinds = ["creator" if c else "consumer" for c in is_creator.tolist()]
-    topics = [[TOPICS[t] for t in range(len(TOPICS)) if int(m) >> t & 1] for m in masks]
+    listed = masks.tolist()
+    by_mask = {m: [TOPICS[t] for t in range(len(TOPICS)) if m >> t & 1] for m in set(listed)}
+    topics = [by_mask[m] for m in listed]
     if hasattr(platform, "create_users"):
         return list(platform.create_users(names, kinds, topics, now=0.0))
     return [

@@ -57,6 +57,42 @@ def test_follow_many_is_the_single_follows_in_order(pairs: list[tuple[int, int]]
         assert bulk.followers(u) == one.followers(u)
 
 
+def fresh_users() -> Platform:
+    """Twelve accounts and no follows yet: a bulk load goes into the compressed rows."""
+    p = Platform(PlatformConfig(), rng=3)
+    p.create_users([f"u{i}" for i in range(USERS)], "consumer", [["food"]] * USERS, now=0)
+    return p
+
+
+later_ops = st.lists(
+    st.tuples(st.booleans(), st.integers(0, USERS - 1), st.integers(0, USERS - 1)), max_size=30
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pair_lists, later_ops)
+def test_a_bulk_loaded_graph_then_single_follows_and_unfollows_is_the_single_commands(
+    pairs: list[tuple[int, int]], later: list[tuple[bool, int, int]]
+) -> None:
+    pairs = [(u, t) for u, t in pairs if u != t]
+    one, bulk = fresh_users(), fresh_users()
+    made = [one.follow(u, t, now=1) for u, t in pairs]
+    assert bulk.follow_many([u for u, _ in pairs], [t for _, t in pairs], now=1).tolist() == made
+    for follow, u, t in later:
+        if u != t:
+            op = "follow" if follow else "unfollow"
+            assert getattr(bulk, op)(u, t, now=2) == getattr(one, op)(u, t, now=2)
+    again = bulk.follow_many([u for u, _ in pairs], [t for _, t in pairs], now=3)
+    assert again.tolist() == [one.follow(u, t, now=3) for u, t in pairs]
+    same_platform(one, bulk)
+    for u in range(USERS):
+        assert bulk.following(u) == one.following(u)
+        assert bulk.followers(u) == one.followers(u)
+        assert bulk.user(u) == one.user(u)
+        for t in range(USERS):
+            assert bulk.is_following(u, t) == one.is_following(u, t)
+
+
 ENGAGE: dict[str, tuple[str, str]] = {
     "like": ("like", "like_many"),
     "collect": ("collect", "collect_many"),
@@ -122,6 +158,9 @@ BAD_BATCHES: list[tuple[str, Call, type, str]] = [
         InvalidInput,
         "item 1",
     ),
+    ("empty name", lambda p: p.create_users(["x", " "], now=2), InvalidInput, "item 1"),
+    ("name not text", lambda p: p.create_users(["x", 7], now=2), InvalidInput, "item 1"),
+    ("name too long", lambda p: p.create_users(["x", "y" * 500], now=2), InvalidInput, "item 1"),
     (
         "kinds short",
         lambda p: p.create_users(["x", "y"], ["consumer"], now=2),

@@ -294,6 +294,16 @@ def test_serve_with_a_bad_scenario_or_recommender_is_a_usage_error() -> None:
     assert bad.returncode == 2 and "astrology" in bad.stderr
 
 
+def test_bench_sim_with_zero_days_times_the_build_alone(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "bench.json"
+    assert main(["bench", "sim", "--sim-users", "300", "--sim-days", "0", "--json", str(out)]) == 0
+    (run,) = json.loads(out.read_text())["sim"]
+    assert run["build_s"] > 0 and run["build_cpu_s"] > 0 and "sessions" not in run
+    assert run["events"] > 300  # the accounts, the follows and the creators' first notes
+    bad = redloop("bench", "sim", "--sim-days", "-1")
+    assert bad.returncode == 2 and "--sim-days" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_bench_sim_reports_rates_and_a_history_digest(tmp_path: Path, capsys) -> None:
     """The figures issue #3 asks for, plus the event-log digest that shows whether a speed-up
     changed any simulated event (runs in fresh processes: the digest is the same each time)."""
@@ -307,6 +317,8 @@ def test_bench_sim_reports_rates_and_a_history_digest(tmp_path: Path, capsys) ->
     for run in first:
         assert run["sessions"] > 0 and run["sessions_per_s"] > 0 and run["peak_rss_mb"] > 0
         assert run["wall_s_per_day"] == pytest.approx(run["run_s"] / 2)
+        assert run["sessions_per_cpu_s"] >= run["sessions_per_s"] * 0.9  # CPU <= wall, ~
+        assert run["build_cpu_s"] > 0 and run["load_average_1min"] >= 0
     assert main(args) == 0
     again = json.loads(out.read_text())["sim"]
     assert [r["event_log_digest"] for r in again] == [r["event_log_digest"] for r in first]

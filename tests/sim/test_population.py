@@ -30,3 +30,51 @@ def test_creators_get_the_population_fee_settings() -> None:
         fee_floor=80, fee_elasticity=0.5, product_posts=0.3
     )
     assert RedloopModel(sc).creator_settings == creator_settings(sc)
+
+
+class SingleCommands:
+    """The platform without its bulk commands, as the HTTP client offers it: the population
+    is then built one account and one follow at a time."""
+
+    def __init__(self, platform: object) -> None:
+        self._platform = platform
+
+    def __getattr__(self, name: str) -> object:
+        if name in ("create_users", "follow_many"):
+            raise AttributeError(name)
+        return getattr(self._platform, name)
+
+
+class OneByOneModel(RedloopModel):
+    def _init_world(self, scenario, platform_of) -> None:  # type: ignore[no-untyped-def]
+        super()._init_world(scenario, lambda seed: SingleCommands(platform_of(seed)))
+
+
+def test_the_bulk_build_is_the_one_by_one_build() -> None:
+    sc = load("baseline", seed=3, days=2, **{"population.users": 2_000})
+    fast, slow = RedloopModel(sc), OneByOneModel(sc)
+    assert isinstance(slow.platform, SingleCommands)
+    assert fast.platform.log.digest() == slow.platform.log.digest()
+    assert fast.platform.fingerprint() == slow.platform.fingerprint()
+    assert len(fast.people) == 2_000
+    for a, b in zip(fast.people, slow.people, strict=True):
+        assert type(a) is type(b)  # consumer or creator, with the same traits and state:
+        assert {k: v for k, v in vars(a).items() if k != "model"} == {
+            k: v for k, v in vars(b).items() if k != "model"
+        }
+    assert (fast.activity == slow.activity).all()
+    assert fast.head_kols == slow.head_kols
+    hub = max(fast.people, key=lambda a: fast.platform.user(a.uid).followers).uid
+    assert fast.platform.followers(hub) == slow.platform.followers(hub)
+    fast.run_days(2)
+    slow.run_days(2)
+    assert fast.platform.log.digest() == slow.platform.log.digest()
+
+
+def test_the_crowd_is_not_in_mesas_registry() -> None:
+    """Brands, editors and the shop are Mesa agents; consumers and creators are the model's
+    own crowd (``people``), a million of them built without Mesa's per-agent bookkeeping."""
+    model = RedloopModel(load("baseline", **{"population.users": 300}))
+    registered = set(model.agents)
+    assert set(model.brands) | set(model.editors) | {model.shop} == registered
+    assert not registered & set(model.people)
