@@ -282,14 +282,23 @@ class EventLog:
         self._sink = SQLiteSink.reopen(Path(path), len(self), bytes.fromhex(head))
 
     def fork_stream(
-        self, path: str | os.PathLike[str], earlier: str | os.PathLike[str], meta: dict[str, Any]
+        self,
+        path: str | os.PathLike[str],
+        earlier: str | os.PathLike[str],
+        head: str,
+        meta: dict[str, Any],
     ) -> None:
         """Stream to a new file with ``meta`` that starts with the first ``len(self)`` rows of
-        the stored log ``earlier`` (re-chained under the new meta): a fork's history."""
+        the stored log ``earlier``, whose last carries chain hash ``head`` (re-chained under
+        the new meta): a fork's history. CorruptLog if ``earlier`` does not hold them."""
         if self._sink is not None:
             raise InvalidInput("this event log already streams to a file", field="path")
         sink = SQLiteSink(Path(path), meta, 50_000)
-        sink.write_rows(stored_rows(Path(earlier), len(self)))
+        try:
+            sink.write_rows(stored_rows(Path(earlier), len(self), bytes.fromhex(head)))
+        except BaseException:
+            sink.discard()
+            raise
         self._sink = sink
 
     def __getstate__(self) -> dict[str, Any]:
@@ -317,17 +326,23 @@ def stored_row(e: Event) -> chain.Row:
     return (e.seq, e.kind.label, e.time, e.actor, e.object, e.value, ints, e.text)
 
 
-def stored_rows(path: Path, n: int) -> Iterator[chain.Row]:
+_STORED = "seq, kind, time, actor, object, value, ints, text, hash"
+
+
+def stored_rows(path: Path, n: int, head: bytes) -> Iterator[chain.Row]:
     """The first ``n`` rows (without hashes) of the stored log ``path`` (or its
-    ``.partial``)."""
+    ``.partial``), the last of which must carry chain hash ``head``."""
     partial = path.with_name(path.name + ".partial")
-    db = sqlite3.connect(partial if partial.exists() else path)
+    source = partial if partial.exists() else path
+    if not source.exists():
+        raise CorruptLog("is missing", path=str(path))
+    db = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        yield from db.execute(
-            "SELECT seq, kind, time, actor, object, value, ints, text FROM events "
-            "WHERE seq < ? ORDER BY seq",
-            (n,),
-        )
+        found = db.execute("SELECT hash FROM events WHERE seq = ?", (n - 1,)).fetchone()
+        if n and (found is None or found[0] != head):
+            raise CorruptLog(f"does not hold the {n:,} rows of this history", path=str(path))
+        for *row, _ in db.execute(f"SELECT {_STORED} FROM events WHERE seq < ? ORDER BY seq", (n,)):
+            yield tuple(row)  # type: ignore[misc]
     finally:
         db.close()
 
@@ -407,6 +422,11 @@ class SQLiteSink:
         self._db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
         self._last = last
         self.written += len(batch)
+
+    def discard(self) -> None:
+        """Give up the file being written (nothing is left behind)."""
+        self._db.close()
+        self.partial.unlink(missing_ok=True)
 
     def commit(self) -> str:
         """Make every row written so far durable; returns the last row's hash (hex)."""

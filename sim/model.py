@@ -23,7 +23,7 @@ from redloop.agents.consumer import Consumer, Creator
 from redloop.agents.staff import Editor, ShopOperator
 from redloop.agents.steps import run_inline
 from redloop.platform.api import TOPICS, EventLog, Order, OutOfStock, Platform
-from redloop.scenarios.schema import Scenario, TimelineEvent
+from redloop.scenarios.schema import Behaviour, Scenario, TimelineEvent
 
 from . import population
 from .clock import Clock
@@ -92,7 +92,7 @@ class RedloopModel(mesa.Model):
             self.clock.start(Online(self))
             self.clock.start(Posting(self))
         for event in scenario.timeline:
-            self.offline.later(event.day * 24, self._timeline, event)
+            self.offline.later(event.day * 24, self.timeline_event, event)
 
     def _init_world(self, scenario: Scenario, platform_of: Callable[[int], Any]) -> None:
         """The world's state before anyone exists, on the platform ``platform_of(seed)`` gives
@@ -100,15 +100,8 @@ class RedloopModel(mesa.Model):
         self.scenario_config = scenario
         super().__init__(rng=np.random.default_rng(scenario.seed))  # Mesa's own generators
         self.streams = Streams(scenario.seed)
-        self.behaviour = b = scenario.behaviour
-        total = b.channel_discovery + b.channel_following + b.channel_search or 1.0
-        self.channel_weights = (
-            b.channel_discovery / total,
-            b.channel_following / total,
-            b.channel_search / total,
-        )
-        self.intent_half_life_hours = b.intent_half_life_days * 24
-        self.sharing_enabled = b.post_purchase_sharing
+        self.take_behaviour(scenario.behaviour)
+        self.sharing_enabled = scenario.behaviour.post_purchase_sharing
         self.activity_multiplier = 1.0
         self.page_size = scenario.platform_config().page_size
 
@@ -131,6 +124,17 @@ class RedloopModel(mesa.Model):
         self.today = DayStats()
         self.editors: list[Editor] = []
         self.shop: ShopOperator | None = None
+
+    def take_behaviour(self, b: Behaviour) -> None:
+        """Behave by ``b`` from now on (at the start, or in a fork)."""
+        self.behaviour = b
+        total = b.channel_discovery + b.channel_following + b.channel_search or 1.0
+        self.channel_weights = (
+            b.channel_discovery / total,
+            b.channel_following / total,
+            b.channel_search / total,
+        )
+        self.intent_half_life_hours = b.intent_half_life_days * 24
 
     # ================================================================ building
 
@@ -328,7 +332,7 @@ class RedloopModel(mesa.Model):
         self.tally = Tally()
         self.active_today[:] = False
 
-    def _timeline(self, event: TimelineEvent, now: float) -> None:
+    def timeline_event(self, event: TimelineEvent, now: float) -> None:
         p = self.platform
         if event.kind == "recommender":
             p.set_recommender(event.recommender, now=now)
