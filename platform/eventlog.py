@@ -336,7 +336,7 @@ def stored_rows(path: Path, n: int, head: bytes) -> Iterator[chain.Row]:
     source = partial if partial.exists() else path
     if not source.exists():
         raise CorruptLog("is missing", path=str(path))
-    db = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    db = sqlite3.connect(source)  # not read-only: a killed run's hot journal is rolled back
     try:
         found = db.execute("SELECT hash FROM events WHERE seq = ?", (n - 1,)).fetchone()
         if n and (found is None or found[0] != head):

@@ -154,7 +154,7 @@ def stored_scenario(events: Path) -> dict[str, Any] | None:
     path = partial if partial.exists() else events
     if not path.exists():
         return None
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    db = sqlite3.connect(path)  # not read-only: a killed run's hot journal is rolled back
     try:
         row = db.execute("SELECT value FROM meta WHERE key = 'scenario'").fetchone()
     except sqlite3.Error:

@@ -42,10 +42,6 @@ class Clock:
         """Run ``process``'s first stage now, before anything else due now."""
         self._push(self.now, URGENT, process)
 
-    def __len__(self) -> int:
-        """Steps pending."""
-        return len(self._queue)
-
     def run(self, until: float) -> None:
         """Take every step due before ``until`` in order; the clock then reads ``until``."""
         queue = self._queue

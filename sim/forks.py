@@ -12,7 +12,6 @@ from __future__ import annotations
 import pickle
 import time
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,13 +50,15 @@ def forked_scenario(
     original: Scenario, scenario: str | None, overrides: list[tuple[str, Any]]
 ) -> Scenario:
     """The fork's scenario: ``scenario`` (a name or file; default the original) with
-    ``overrides`` (dotted keys) on top; the original's seed and size are kept."""
+    ``overrides`` (dotted keys) on top; the original's seed, size and length are kept
+    unless overridden."""
     if scenario is None:
         data = original.to_dict()
         for key, value in overrides:
             set_key(data, key, value)
         return build(Scenario, data, "fork")
-    return load(scenario, **dict(overrides))
+    kept = {"seed": original.seed, "population.users": original.population.users}
+    return load(scenario, **kept, days=original.days, **dict(overrides))
 
 
 def check_fork(old: Scenario, scenario: Scenario, hour: int) -> list[str]:
@@ -100,14 +101,14 @@ def fork_run(
     out: Path,
     *,
     scenario: str | None = None,
-    overrides: list[tuple[str, Any]] = (),  # type: ignore[assignment]
+    overrides: list[tuple[str, Any]] | None = None,
     progress: bool = True,
 ) -> RunResult:
     """A new results folder ``out``: the run in ``source`` to ``day``, then the fork."""
     from .runner import finish
 
     header, model = checkpoints.read(checkpoints.find(source, day))
-    new = forked_scenario(model.scenario_config, scenario, list(overrides))
+    new = forked_scenario(model.scenario_config, scenario, overrides or [])
     retarget(model, new)
     out.mkdir(parents=True, exist_ok=True)
     meta = {
@@ -139,9 +140,9 @@ class ForkPair:
     seed: int
     size: tuple[tuple[str, Any], ...] = ()
 
-    @cached_property
+    @property
     def run_id(self) -> str:
-        return f"{self.seed}"
+        return str(self.seed)
 
     def scenarios(self) -> tuple[Scenario, Scenario]:
         original = load(self.a, seed=self.seed, **dict(self.size))

@@ -46,13 +46,10 @@ class Call:
         self.when, self.fn, self.args = when, fn, args
 
     def resume(self, now: float) -> float | None:
-        if self.fn is None:
-            return None
         if self.when is not None:  # started: wait until it is due
             delay, self.when = max(0.0, self.when - now), None
             return delay
         self.fn(*self.args, now)
-        self.fn = None
         return None
 
 
