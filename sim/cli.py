@@ -17,15 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from redloop import __version__
+from redloop.sim.usage import UsageError
 
 if TYPE_CHECKING:  # the schema pulls in the platform: imported where a command needs it
     from redloop.scenarios import schema
 
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """Bad input from the command line: printed without a traceback, exit code 2."""
 
 
 def _add_scenario_overrides(p: argparse.ArgumentParser) -> None:

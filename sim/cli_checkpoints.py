@@ -36,7 +36,7 @@ def add_commands(sub: Any, positive: Callable[[str], int]) -> None:
 
 
 def _existing(folder: str) -> Path:
-    from .cli import UsageError
+    from .usage import UsageError
 
     path = Path(folder)
     if not path.is_dir():
@@ -47,7 +47,7 @@ def _existing(folder: str) -> Path:
 def _usage(run: Callable[[], Any]) -> Any:
     """``run()``, with a checkpoint's problem turned into a usage error (one line, exit 2)."""
     from .checkpoints import CheckpointError
-    from .cli import UsageError
+    from .usage import UsageError
 
     try:
         return run()
@@ -104,6 +104,10 @@ def cmd_compare_forks(args: argparse.Namespace, size: dict[str, int]) -> int:
     from . import formatting as fmt
     from .cli import _pandas_display, _results_folder
     from .forks import compare_forks
+    from .usage import UsageError
+
+    if args.backend != "local":
+        raise UsageError("--fork-day: forks run on local processes; drop --backend")
 
     name = f"{Path(args.a).stem}-vs-{Path(args.b).stem}-fork-day{args.fork_day}"
     out = _results_folder(args.out, "compare", name)

@@ -207,3 +207,17 @@ def test_compare_of_forks_continues_arm_a_as_a_plain_run_and_pairs_the_differenc
     diff = table.loc["orders", "difference (B−A)"]
     assert diff == pytest.approx(off_mean - sum(plain) / 3)
     assert table.loc["orders", "diff ±95%"] >= 0
+
+
+def test_the_command_refuses_a_missing_folder_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "redloop.sim.cli", "resume", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr == f"redloop: error: {tmp_path / 'none'}: no such results folder\n"
