@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from .codec import (
     unpack_note,
     unpack_served,
 )
-from .errors import InvalidInput
+from .errors import CorruptLog, InvalidInput
 
 __all__ = [
     "KIND_BY_LABEL",
@@ -265,6 +265,51 @@ class EventLog:
             self._base += len(self._kind)
             self._reset_buffers()
 
+    def commit(self) -> str | None:
+        """Flush and commit the streamed file, so that a crash from now on loses nothing
+        before this row; returns the last row's chain hash (hex; ``None`` if not streaming).
+        A checkpoint records it to find this point again (:meth:`resume_stream`)."""
+        if self._sink is None:
+            return None
+        self.flush()
+        return self._sink.commit()
+
+    def resume_stream(self, path: str | os.PathLike[str], head: str) -> None:
+        """Stream on into the unfinished file at ``path`` (or its ``.partial``) after a restore:
+        check that its row ``len(self) - 1`` carries hash ``head``, drop any rows after it."""
+        if self._sink is not None:
+            raise InvalidInput("this event log already streams to a file", field="path")
+        self._sink = SQLiteSink.reopen(Path(path), len(self), bytes.fromhex(head))
+
+    def fork_stream(
+        self,
+        path: str | os.PathLike[str],
+        earlier: str | os.PathLike[str],
+        head: str,
+        meta: dict[str, Any],
+    ) -> None:
+        """Stream to a new file with ``meta`` that starts with the first ``len(self)`` rows of
+        the stored log ``earlier``, whose last carries chain hash ``head`` (re-chained under
+        the new meta): a fork's history. CorruptLog if ``earlier`` does not hold them."""
+        if self._sink is not None:
+            raise InvalidInput("this event log already streams to a file", field="path")
+        sink = SQLiteSink(Path(path), meta, 50_000)
+        try:
+            sink.write_rows(stored_rows(Path(earlier), len(self), bytes.fromhex(head)))
+        except BaseException:
+            sink.discard()
+            raise
+        self._sink = sink
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A pickled log leaves its file behind (reattach with :meth:`resume_stream`)."""
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_sink"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._sink = None
+
     def close(self) -> Path | None:
         """Flush, finish the SQLite file (rename into place) and stop streaming."""
         if self._sink is None:
@@ -281,10 +326,32 @@ def stored_row(e: Event) -> chain.Row:
     return (e.seq, e.kind.label, e.time, e.actor, e.object, e.value, ints, e.text)
 
 
+_STORED = "seq, kind, time, actor, object, value, ints, text, hash"
+
+
+def stored_rows(path: Path, n: int, head: bytes) -> Iterator[chain.Row]:
+    """The first ``n`` rows (without hashes) of the stored log ``path`` (or its
+    ``.partial``), the last of which must carry chain hash ``head``."""
+    partial = path.with_name(path.name + ".partial")
+    source = partial if partial.exists() else path
+    if not source.exists():
+        raise CorruptLog("is missing", path=str(path))
+    db = sqlite3.connect(source)  # not read-only: a killed run's hot journal is rolled back
+    try:
+        found = db.execute("SELECT hash FROM events WHERE seq = ?", (n - 1,)).fetchone()
+        if n and (found is None or found[0] != head):
+            raise CorruptLog(f"does not hold the {n:,} rows of this history", path=str(path))
+        for *row, _ in db.execute(f"SELECT {_STORED} FROM events WHERE seq < ? ORDER BY seq", (n,)):
+            yield tuple(row)  # type: ignore[misc]
+    finally:
+        db.close()
+
+
 class SQLiteSink:
     """Writes events to ``<path>.partial`` and renames to ``path`` when closed, so a file at
     ``path`` is always a complete log. Rows are hash-chained (:mod:`.chain`); closing writes
-    the chain's head into the meta table."""
+    the chain's head into the meta table. Writes go through SQLite's rollback journal: rows
+    since the last :meth:`commit` are rolled back if the process dies, never half-kept."""
 
     SCHEMA = """
     CREATE TABLE events (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, time REAL NOT NULL,
@@ -300,24 +367,71 @@ class SQLiteSink:
         self.written = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         self.partial.unlink(missing_ok=True)
-        self._db = sqlite3.connect(self.partial)
-        self._db.execute("PRAGMA journal_mode=OFF")
-        self._db.execute("PRAGMA synchronous=OFF")
+        self._db = self._connect(self.partial)
         self._db.executescript(self.SCHEMA)
         rows = [(k, json.dumps(v)) for k, v in meta.items() if k != chain.HEAD_KEY]
         self._db.executemany("INSERT INTO meta VALUES (?, ?)", rows)
         self._last = chain.genesis(rows)
 
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA journal_mode=DELETE")  # a killed run rolls back to its last commit
+        db.execute("PRAGMA synchronous=OFF")  # the process may die, not the machine
+        return db
+
+    @classmethod
+    def reopen(cls, path: Path, rows: int, head: bytes) -> SQLiteSink:
+        """The sink of an unfinished log at ``path`` whose first ``rows`` rows end in hash
+        ``head`` (a finished one is reopened too); later rows are dropped. CorruptLog if the
+        file does not hold that history."""
+        sink = cls.__new__(cls)
+        sink.path, sink.partial, sink.batch = path, path.with_name(path.name + ".partial"), 50_000
+        if not sink.partial.exists() and path.exists():
+            os.replace(path, sink.partial)
+        if not sink.partial.exists():
+            raise CorruptLog("is missing", path=str(path))
+        db = cls._connect(sink.partial)
+        try:
+            found = db.execute("SELECT hash FROM events WHERE seq = ?", (rows - 1,)).fetchone()
+            if rows == 0:
+                meta = db.execute("SELECT key, value FROM meta").fetchall()
+                found = (chain.genesis(meta),)
+        except sqlite3.Error as exc:
+            db.close()
+            raise CorruptLog(f"cannot be read ({exc})", path=str(path)) from exc
+        if found is None or found[0] != head:
+            db.close()
+            raise CorruptLog(f"does not hold the {rows:,} rows this run had", path=str(path))
+        db.execute("DELETE FROM events WHERE seq >= ?", (rows,))
+        db.execute("DELETE FROM meta WHERE key = ?", (chain.HEAD_KEY,))
+        db.execute("DROP INDEX IF EXISTS events_kind")
+        db.commit()
+        sink._db, sink.written, sink._last = db, rows, head
+        return sink
+
     def write(self, rows: Iterator[Event]) -> None:
+        self.write_rows(stored_row(e) for e in rows)
+
+    def write_rows(self, rows: Iterable[chain.Row]) -> None:
         batch = []
         last = self._last
-        for e in rows:
-            row = stored_row(e)
+        for row in rows:
             last = chain.link(last, row)
             batch.append((*row, last))
         self._db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
         self._last = last
         self.written += len(batch)
+
+    def discard(self) -> None:
+        """Give up the file being written (nothing is left behind)."""
+        self._db.close()
+        self.partial.unlink(missing_ok=True)
+
+    def commit(self) -> str:
+        """Make every row written so far durable; returns the last row's hash (hex)."""
+        self._db.commit()
+        return self._last.hex()
 
     def close(self) -> Path:
         head = json.dumps(chain.head_value(self.written, self._last))

@@ -17,15 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from redloop import __version__
+from redloop.sim.usage import UsageError
 
 if TYPE_CHECKING:  # the schema pulls in the platform: imported where a command needs it
     from redloop.scenarios import schema
 
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """Bad input from the command line: printed without a traceback, exit code 2."""
 
 
 def _add_scenario_overrides(p: argparse.ArgumentParser) -> None:
@@ -125,7 +122,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = _scenario_from(args)
     out = _results_folder(args.out, scenario.name, f"seed{scenario.seed}")
     _fresh(out, force=args.force)
-    result = run_scenario(scenario, out, progress=not args.quiet)
+    every = args.checkpoint_every or 0
+    result = run_scenario(scenario, out, progress=not args.quiet, checkpoint_every=every)
     totals = result.summary["totals"]
     print(
         f"{scenario.name}: {fmt.count(totals['sessions'])} sessions, "
@@ -180,6 +178,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     out = _results_folder(args.out, "compare", Path(args.a).stem, "vs", Path(args.b).stem)
     overrides = _run_size(args)
+    if args.fork_day is not None:
+        from redloop.sim.cli_checkpoints import cmd_compare_forks
+
+        return cmd_compare_forks(args, overrides)
     table = compare(
         args.a,
         args.b,
@@ -400,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="if --out holds an earlier run, move it aside to OUT.previous-N and run",
     )
+    run.add_argument("--checkpoint-every", type=_positive, metavar="DAYS", help="for resume/fork")
     run.set_defaults(func=cmd_run)
 
     bench = sub.add_parser("bench", help="print throughput and memory figures")
@@ -455,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--jobs", type=_positive, help="parallel processes (default: all cores)")
     comp.add_argument("--backend", choices=("local", "ray"), default="local")
     comp.add_argument("--quiet", action="store_true", help="no progress bar")
+    comp.add_argument("--fork-day", type=_positive, help="B forks from A's run at this day")
     comp.set_defaults(func=cmd_compare)
 
     sw = sub.add_parser("sweep", help="run a parameter grid over seeds (local or Ray)")
@@ -558,6 +562,9 @@ def build_parser() -> argparse.ArgumentParser:
     viz.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     viz.add_argument("--port", type=_port, default=8765, help="port 1-65535 (default 8765)")
     viz.set_defaults(func=cmd_viz)
+    from redloop.sim.cli_checkpoints import add_commands
+
+    add_commands(sub, _positive)
     return parser
 
 

@@ -125,14 +125,19 @@ def execute(
     address: str | None = None,
     progress: bool = True,
     on_result: Callable[[dict[str, Any]], None] | None = None,
+    fn: Callable[[Any], dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run tasks in parallel on local processes or Ray; results in task order."""
+    """Run tasks in parallel on local processes or Ray; results in task order. ``fn`` runs
+    one task (default :func:`run_task`; local processes only)."""
     if not tasks:
         return []
-    runner = _run_ray if backend == "ray" else _run_local
     results: dict[str, dict[str, Any]] = {}
+    if backend == "ray":
+        found = _run_ray(tasks, jobs, address)
+    else:
+        found = _run_local(tasks, jobs, fn or run_task)
     with tqdm(total=len(tasks), unit="run", disable=not progress) as bar:
-        for result in runner(tasks, jobs, address):
+        for result in found:
             results[result["run_id"]] = result
             if on_result is not None:
                 on_result(result)
@@ -141,11 +146,11 @@ def execute(
 
 
 def _run_local(
-    tasks: list[Task], jobs: int | None, _address: str | None
+    tasks: list[Any], jobs: int | None, fn: Callable[[Any], dict[str, Any]]
 ) -> Iterator[dict[str, Any]]:
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(tasks) == 1:
-        yield from map(run_task, tasks)
+        yield from map(fn, tasks)
         return
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)),
@@ -154,7 +159,7 @@ def _run_local(
         initargs=(os.getpid(),),
     )
     try:
-        futures = [pool.submit(run_task, t) for t in tasks]
+        futures = [pool.submit(fn, t) for t in tasks]
         for future in as_completed(futures):
             yield future.result()
     except BaseException:  # Ctrl-C, SIGTERM turned into SystemExit, a failed run

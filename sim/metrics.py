@@ -208,7 +208,7 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
     stages = notes.get("pool_stage")
     cohort_time, cohort_children = purchase_cohorts(model)
     r_lo, r_hi = r_loop_interval(
-        cohort_time, cohort_children, model.env.now, model.streams.r_loop.rng
+        cohort_time, cohort_children, model.clock.now, model.streams.r_loop.rng
     )
     return DayStats(
         day=day,
@@ -238,7 +238,7 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
         share_organic_note=share(by_kind["organic"]),
         share_sponsored_note=share(by_kind["sponsored"]),
         share_review_note=share(by_kind["review"]),
-        r_loop=r_loop(cohort_time, cohort_children, model.env.now),
+        r_loop=r_loop(cohort_time, cohort_children, model.clock.now),
         gini_notes=gini(notes["impressions"]),
         gini_creators=gini(by_author[authors]),
         pool_stage_max=int(stages.max()) if stages is not None and stages.size else 0,

@@ -1,4 +1,4 @@
-"""The redloop model: a Mesa model whose clock is a simpy Environment (1 tick = 1 hour).
+"""The redloop model: a Mesa model on a clock of pending steps held as data (1 tick = 1 hour).
 
 Build it from a :class:`~redloop.scenarios.schema.Scenario`, step it hour by hour (or
 ``run_days``), read metrics as DataFrames. Everything random is drawn from per-purpose
@@ -17,53 +17,23 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
-import simpy
-from scipy import sparse
 
 from redloop.agents.brand import TACTICS, Brand, describe
 from redloop.agents.consumer import Consumer, Creator
 from redloop.agents.staff import Editor, ShopOperator
 from redloop.agents.steps import run_inline
 from redloop.platform.api import TOPICS, EventLog, Order, OutOfStock, Platform
-from redloop.scenarios.schema import Scenario, TimelineEvent
+from redloop.scenarios.schema import Behaviour, Scenario, TimelineEvent
 
 from . import population
+from .clock import Clock
 from .growth import ShareGrowth
 from .metrics import NOTE_KINDS, REPORTERS, DayStats, Tally, close_day, totals
 from .offline import Offline
+from .routines import BassAdoption, Days, Online, Posting
 from .streams import Streams
 from .world import Catalogue, NoteTraits
 
-#: Relative activity per hour of day (mean 1): quiet nights, lunch and evening peaks.
-DIURNAL = np.array(
-    [
-        0.45,
-        0.25,
-        0.15,
-        0.1,
-        0.1,
-        0.15,
-        0.35,
-        0.7,
-        0.95,
-        0.95,
-        1.0,
-        1.1,
-        1.45,
-        1.35,
-        1.0,
-        0.95,
-        1.0,
-        1.1,
-        1.2,
-        1.45,
-        1.75,
-        1.9,
-        1.75,
-        1.0,
-    ]
-)
-DIURNAL = DIURNAL / DIURNAL.mean()
 #: Where a brand's revenue came from: the tactic of the note an order is attributed to.
 REVENUE_SOURCES = ("organic", "direct", *TACTICS)
 #: The brand report, one row per brand per day (cumulative figures).
@@ -115,14 +85,14 @@ class RedloopModel(mesa.Model):
             model_reporters=REPORTERS,
             tables={"brands": list(BRAND_COLUMNS)},
         )
-        self.env.process(self._days())
+        self.clock.start(Days(self))
         if scenario.adoption.mode == "bass":
-            self.env.process(self._bass_adoption())
+            self.clock.start(BassAdoption(self))
         else:
-            self.env.process(self._online())
-            self.env.process(self._posting())
+            self.clock.start(Online(self))
+            self.clock.start(Posting(self))
         for event in scenario.timeline:
-            self.offline.later(event.day * 24, self._timeline, event)
+            self.offline.later(event.day * 24, self.timeline_event, event)
 
     def _init_world(self, scenario: Scenario, platform_of: Callable[[int], Any]) -> None:
         """The world's state before anyone exists, on the platform ``platform_of(seed)`` gives
@@ -130,19 +100,12 @@ class RedloopModel(mesa.Model):
         self.scenario_config = scenario
         super().__init__(rng=np.random.default_rng(scenario.seed))  # Mesa's own generators
         self.streams = Streams(scenario.seed)
-        self.behaviour = b = scenario.behaviour
-        total = b.channel_discovery + b.channel_following + b.channel_search or 1.0
-        self.channel_weights = (
-            b.channel_discovery / total,
-            b.channel_following / total,
-            b.channel_search / total,
-        )
-        self.intent_half_life_hours = b.intent_half_life_days * 24
-        self.sharing_enabled = b.post_purchase_sharing
+        self.take_behaviour(scenario.behaviour)
+        self.sharing_enabled = scenario.behaviour.post_purchase_sharing
         self.activity_multiplier = 1.0
         self.page_size = scenario.platform_config().page_size
 
-        self.env = simpy.Environment()
+        self.clock = Clock()
         self.hour = 0
         self.platform = platform_of(self.streams.platform_seed)
         self.notes = NoteTraits()
@@ -161,6 +124,17 @@ class RedloopModel(mesa.Model):
         self.today = DayStats()
         self.editors: list[Editor] = []
         self.shop: ShopOperator | None = None
+
+    def take_behaviour(self, b: Behaviour) -> None:
+        """Behave by ``b`` from now on (at the start, or in a fork)."""
+        self.behaviour = b
+        total = b.channel_discovery + b.channel_following + b.channel_search or 1.0
+        self.channel_weights = (
+            b.channel_discovery / total,
+            b.channel_following / total,
+            b.channel_search / total,
+        )
+        self.intent_half_life_hours = b.intent_half_life_days * 24
 
     # ================================================================ building
 
@@ -334,66 +308,8 @@ class RedloopModel(mesa.Model):
 
     # ================================================================ processes
 
-    def _online(self) -> Generator:
-        """Each hour, draw every user's sessions at once from their diurnal rate."""
-        env, rng = self.env, self.streams.sessions.rng
-        yield env.timeout(0.5)
-        while True:
-            hour = int(env.now)
-            rate = self.activity * (DIURNAL[hour % 24] * self.activity_multiplier / 24.0)
-            counts = rng.poisson(rate)
-            active = np.flatnonzero(counts)
-            self.active_today[active] = True
-            order = rng.permutation(np.repeat(active, counts[active])).tolist()
-            people, now = self.people, env.now
-            for i in order:
-                people[i].session(now)
-            yield env.timeout(1.0)
-
-    def _posting(self) -> Generator:
-        """Each day, draw who posts and when (creators often, a few consumers rarely)."""
-        env, rng = self.env, self.streams.posting.rng
-        posters = [a for a in self.people if a.posts_per_day > 0]
-        rates = np.array([a.posts_per_day for a in posters])
-        hour_p = DIURNAL / DIURNAL.sum()
-        while True:
-            day_start = env.now
-            counts = rng.poisson(rates * self.activity_multiplier)
-            for idx in np.flatnonzero(counts).tolist():
-                hours = rng.choice(24, size=int(counts[idx]), p=hour_p) + rng.random(
-                    int(counts[idx])
-                )
-                for h in hours.tolist():
-                    self.offline.later(day_start + h, posters[idx].post)
-            yield env.timeout(24.0)
-
-    def _days(self) -> Generator:
-        """Daily routines: editors curate at 10:00, the shop reviews stock at 11:00, brands
-        act weekly, metrics close at the end of the day."""
-        env = self.env
-        day = 0
-        first_note = 0
-        while True:
-            start = day * 24.0
-            yield env.timeout(start + 10.0 - env.now)
-            last_note = self.platform.n_notes
-            for editor in self.editors:
-                editor.curate(first_note, last_note, env.now)
-            first_note = last_note
-            yield env.timeout(1.0)
-            for product in self.shop.review_catalogue(env.now) if self.shop else ():
-                self.catalogue.stock_hint[product] = 1
-            if day % 7 == 0:
-                for brand in self.brands:
-                    brand.week(env.now)
-            if day % 30 == 0 and day:  # monthly budgets renew
-                for person in self.people:
-                    person.spent = 0.0
-            yield env.timeout(start + 23.9 - env.now)
-            self._close_day(day)
-            day += 1
-
-    def _close_day(self, day: int) -> None:
+    def close_day(self, day: int) -> None:
+        """The day's metrics row and brand rows; the day's tallies start again."""
         self.today = close_day(self, day)
         self.datacollector.collect(self)
         for brand in self.brands:
@@ -423,47 +339,7 @@ class RedloopModel(mesa.Model):
         self.tally = Tally()
         self.active_today[:] = False
 
-    def _bass_adoption(self) -> Generator:
-        """The Bass special case in continuous time: each hour each non-adopter adopts with
-        probability 1 - exp(-(p + q·F)·Δt), Δt = 1/24 day, so the scenario's p and q are the
-        textbook rates per day of dF/dt = (p + qF)(1 - F) (Bass 1969; the agent version of
-        Rand & Rust 2011). F is the adopted share of the whole crowd (full mixing) or of the
-        accounts each person follows (network). No feeds, one product; adoption is a real
-        purchase on the platform."""
-        env, ad = self.env, self.scenario_config.adoption
-        product, dt = 0, 1.0 / 24.0
-        n = len(self.people)
-        adopted = np.zeros(n, dtype=bool)
-        followees = self._followee_index() if ad.mixing == "network" else None
-        rng = self.streams.adoption.rng
-        while True:
-            if followees is None:
-                share = np.full(n, adopted.mean())
-            else:
-                share = followees @ adopted.astype(np.float64)
-            hazard = -np.expm1(-(ad.p + ad.q * share) * dt)
-            new = np.flatnonzero(~adopted & (rng.random(n) < hazard))
-            for i in new.tolist():
-                if run_inline(self.people[i].buy(product, env.now)) is not None:
-                    adopted[i] = True
-                    self.active_today[i] = True
-            yield env.timeout(1.0)
-
-    def _followee_index(self) -> sparse.csr_matrix:
-        """Row i averages over the accounts person i follows (a zero row if none)."""
-        row_of = {a.uid: i for i, a in enumerate(self.people)}
-        rows, cols = [], []
-        for i, person in enumerate(self.people):
-            for target in self.platform.following(person.uid):
-                if (j := row_of.get(target)) is not None:
-                    rows.append(i)
-                    cols.append(j)
-        n = len(self.people)
-        counts = np.bincount(np.asarray(rows, dtype=np.int64), minlength=n)
-        weights = 1.0 / np.maximum(counts, 1)[rows] if rows else np.zeros(0)
-        return sparse.csr_matrix((weights, (rows, cols)), shape=(n, n))
-
-    def _timeline(self, event: TimelineEvent, now: float) -> None:
+    def timeline_event(self, event: TimelineEvent, now: float) -> None:
         p = self.platform
         if event.kind == "recommender":
             p.set_recommender(event.recommender, now=now)
@@ -493,7 +369,7 @@ class RedloopModel(mesa.Model):
         """Advance one simulated hour (every random stream re-keyed for it first)."""
         self.platform.reseed(self.streams.at_hour(self.hour))
         self.hour += 1
-        self.env.run(until=self.hour)
+        self.clock.run(until=self.hour)
 
     def run_days(self, days: int, progress: Any = None) -> None:
         for _ in range(days * 24):

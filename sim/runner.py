@@ -11,8 +11,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from redloop import __version__
+from redloop.platform.api import PlatformError
 from redloop.scenarios.schema import Scenario
 
+from . import checkpoints
+from .checkpoints import CheckpointError
 from .model import RedloopModel
 from .results import MODE, write_csv, write_json, write_text
 
@@ -65,24 +68,63 @@ def summarise(
     }
 
 
-def run_scenario(scenario: Scenario, out: Path, *, progress: bool = True) -> RunResult:
-    """Run ``scenario`` for its days and write the results folder ``out``.
+def run_scenario(
+    scenario: Scenario, out: Path, *, progress: bool = True, checkpoint_every: int = 0
+) -> RunResult:
+    """Run ``scenario`` for its days and write the results folder ``out`` (a checkpoint
+    every ``checkpoint_every`` days if that is not 0).
 
     ``summary.json`` is written last and removed first: its presence marks a complete run.
     """
-    from .report import render_run_report
-
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").unlink(missing_ok=True)
     start = time.perf_counter()
     model = RedloopModel(scenario, log_path=str(out / "events.sqlite"))
+    return finish(model, out, start, progress=progress, checkpoint_every=checkpoint_every)
+
+
+def resume_run(out: Path, *, progress: bool = True) -> RunResult:
+    """Continue the interrupted run in ``out`` from its latest checkpoint to the end: the
+    results are those of the uninterrupted run (same event log, same metrics)."""
+    if (out / "summary.json").exists():
+        raise CheckpointError(f"{out}: the run there is complete (it has summary.json)")
+    path = checkpoints.find(out)
+    header, model = checkpoints.read(path)
+    events = out / "events.sqlite"
+    stored = checkpoints.stored_scenario(events)
+    if stored is None or checkpoints.scenario_hash(stored) != header.scenario:
+        raise CheckpointError(
+            f"{path}: {events} is not the event log of this checkpoint's run (another "
+            "scenario, or missing)"
+        )
+    start = time.perf_counter()
+    try:
+        model.platform.log.resume_stream(events, header.log_head or "")
+    except PlatformError as exc:
+        raise CheckpointError(f"{path}: {exc}") from None
+    return finish(model, out, start, progress=progress, checkpoint_every=header.every)
+
+
+def finish(
+    model: RedloopModel, out: Path, start: float, *, progress: bool, checkpoint_every: int
+) -> RunResult:
+    """Run ``model`` from its current day to its scenario's last, then write the results."""
+    from .report import render_run_report
+
+    scenario = model.scenario_config
     with tqdm(
         total=scenario.days,
+        initial=model.day,
         unit="day",
         disable=not progress,
         desc=f"{scenario.name} (seed {scenario.seed})",
     ) as bar:
-        model.run_days(scenario.days, progress=lambda _day: bar.update(1))
+        while model.day < scenario.days:
+            model.run_days(1)
+            bar.update(1)
+            due = checkpoint_every and model.day % checkpoint_every == 0
+            if due and model.day < scenario.days:
+                checkpoints.write(model, out, checkpoint_every)
     model.close()
     (out / "events.sqlite").chmod(MODE)  # SQLite made it under the umask: one mode for all
     wall = time.perf_counter() - start

@@ -15,7 +15,7 @@ import numpy as np
 from redloop.scenarios.schema import Scenario
 from redloop.scenarios.schema import load as load_scenario
 
-from ..model import DIURNAL
+from ..routines import DIURNAL
 from .errors import LoadTestError
 
 __all__ = [

@@ -45,7 +45,7 @@ from redloop.sim.load import (
     write_results,
 )
 from redloop.sim.load.stats import Stats
-from redloop.sim.model import DIURNAL
+from redloop.sim.routines import DIURNAL
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,203 @@
+"""Forks: a counterfactual that branches from a checkpoint of a run.
+
+A fork restores a run at day D and changes what can change mid-run — the run's length,
+behaviour rates (``behaviour.*``), the discovery recommender, dated events added on or after
+day D — then runs on. It shares the original's history to the day, and its random numbers
+after it wherever the two stay alike (streams keyed by purpose and hour): the comparison of
+arm A (the run continued) with arm B (the fork) is paired, seed by seed.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from redloop.platform.api import PlatformError
+from redloop.scenarios.schema import Scenario, build, load, set_key
+
+from . import checkpoints
+from .checkpoints import CheckpointError
+from .experiments import comparison_table, execute, mean_ci, outcomes
+from .results import write_csv
+
+if TYPE_CHECKING:
+    from .model import RedloopModel
+    from .runner import RunResult
+
+#: What a fork may change (dotted keys; a trailing dot: everything under it).
+MUTABLE = ("name", "description", "days", "behaviour.", "platform.recommender", "timeline")
+
+
+def changed_keys(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    """The dotted keys whose values differ (tables compared key by key, lists whole)."""
+    keys = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            keys += changed_keys(a, b, f"{prefix}{key}.")
+        elif a != b:
+            keys.append(f"{prefix}{key}")
+    return keys
+
+
+def forked_scenario(
+    original: Scenario, scenario: str | None, overrides: list[tuple[str, Any]]
+) -> Scenario:
+    """The fork's scenario: ``scenario`` (a name or file; default the original) with
+    ``overrides`` (dotted keys) on top; the original's seed, size and length are kept
+    unless overridden."""
+    if scenario is None:
+        data = original.to_dict()
+        for key, value in overrides:
+            set_key(data, key, value)
+        return build(Scenario, data, "fork")
+    kept = {"seed": original.seed, "population.users": original.population.users}
+    return load(scenario, **kept, days=original.days, **dict(overrides))
+
+
+def check_fork(old: Scenario, scenario: Scenario, hour: int) -> list[str]:
+    """The keys ``scenario`` changes from ``old``; CheckpointError if a fork at ``hour``
+    cannot change them."""
+    changed = changed_keys(old.to_dict(), scenario.to_dict())
+    for key in changed:
+        if not any(key == m or (m.endswith(".") and key.startswith(m)) for m in MUTABLE):
+            allowed = "days, behaviour.*, platform.recommender, dated events from the fork day"
+            raise CheckpointError(f"{key}: cannot change mid-run (a fork may change {allowed})")
+    day = hour // 24
+    if scenario.days <= day:
+        raise CheckpointError(f"days: {scenario.days} ends before the fork day {day}")
+    if any(e not in scenario.timeline for e in old.timeline):
+        raise CheckpointError("timeline: a fork may add dated events, not remove them")
+    if any(e.day * 24 < hour for e in scenario.timeline if e not in old.timeline):
+        raise CheckpointError(f"timeline: an added event is dated before the fork day {day}")
+    return changed
+
+
+def retarget(model: RedloopModel, scenario: Scenario) -> None:
+    """Give a restored ``model`` the fork's ``scenario`` from its current hour on;
+    CheckpointError if it changes what cannot change mid-run."""
+    old = model.scenario_config
+    changed = check_fork(old, scenario, model.hour)
+    added = [e for e in scenario.timeline if e not in old.timeline]
+    model.scenario_config = scenario
+    model.take_behaviour(scenario.behaviour)
+    if "behaviour.post_purchase_sharing" in changed:
+        model.sharing_enabled = scenario.behaviour.post_purchase_sharing
+    if "platform.recommender" in changed:
+        model.platform.set_recommender(scenario.platform_config().recommender, now=model.hour)
+    for event in added:
+        model.offline.later(event.day * 24, model.timeline_event, event)
+
+
+def fork_run(
+    source: Path,
+    day: int,
+    out: Path,
+    *,
+    scenario: str | None = None,
+    overrides: list[tuple[str, Any]] | None = None,
+    progress: bool = True,
+) -> RunResult:
+    """A new results folder ``out``: the run in ``source`` to ``day``, then the fork."""
+    from .runner import finish
+
+    header, model = checkpoints.read(checkpoints.find(source, day))
+    new = forked_scenario(model.scenario_config, scenario, overrides or [])
+    retarget(model, new)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "platform_config": model.platform.config.to_dict(),
+        "scenario": new.to_dict(),
+        "fork": {"of": str(source), "day": day},
+    }
+    start = time.perf_counter()
+    try:
+        model.platform.log.fork_stream(
+            out / "events.sqlite", source / "events.sqlite", header.log_head or "", meta
+        )  # a log kept in memory (no head) has no file to fork from: refused as missing
+    except PlatformError as exc:
+        raise CheckpointError(f"{source}: {exc}") from None
+    return finish(model, out, start, progress=progress, checkpoint_every=0)
+
+
+# ------------------------------------------------------------------ comparing forks
+
+
+@dataclass(frozen=True)
+class ForkPair:
+    """Arm A (scenario ``a`` run to the end) and arm B (forked from it at ``day``) on one
+    seed."""
+
+    a: str
+    b: str
+    day: int
+    seed: int
+    size: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def run_id(self) -> str:
+        return str(self.seed)
+
+    def scenarios(self) -> tuple[Scenario, Scenario]:
+        original = load(self.a, seed=self.seed, **dict(self.size))
+        return original, load(self.b, seed=self.seed, **dict(self.size))
+
+
+def run_fork_pair(pair: ForkPair) -> dict[str, Any]:
+    """Both arms' outcomes: the history is run once, checkpointed in memory, then continued
+    unchanged (A) and forked (B)."""
+    from .model import RedloopModel
+
+    a, b = pair.scenarios()
+    model = RedloopModel(a)
+    model.run_days(pair.day)
+    saved = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    arms = {}
+    for name, scenario in (("a", a), ("b", b)):
+        arm = pickle.loads(saved)
+        if name == "b":
+            retarget(arm, scenario)
+        arm.run_days(arm.scenario_config.days - arm.day)
+        arms[name] = outcomes(arm.metrics(), arm.brand_metrics())
+    return {"run_id": pair.run_id, **arms}
+
+
+def compare_forks(
+    a: str,
+    b: str,
+    *,
+    day: int,
+    seeds: int,
+    out: Path,
+    size: dict[str, Any] | None = None,
+    jobs: int | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """A vs B as forks of one history per seed: the comparison table of ``compare`` with
+    the difference's 95% CI paired by seed (t on the per-seed differences)."""
+    base = load(a, **(size or {}))
+    if not 0 < day < base.days:
+        raise CheckpointError(f"--fork-day {day}: must be between 1 and {base.days - 1}")
+    pairs = [
+        ForkPair(a, b, day, base.seed + i, tuple(sorted((size or {}).items())))
+        for i in range(seeds)
+    ]
+    check_fork(*pairs[0].scenarios(), day * 24)  # before any run
+    results = execute(pairs, jobs=jobs, progress=progress, fn=run_fork_pair)
+    table = comparison_table(a, b, [r["a"] for r in results], [r["b"] for r in results])
+    paired = []
+    for key in table["outcome"]:
+        d = np.array([r["b"][key] - r["a"][key] for r in results], dtype=float)
+        paired.append(mean_ci(d))
+    table["diff ±95%"] = [ci for _, ci in paired]
+    table["difference (B−A)"] = [m for m, _ in paired]
+    table["significant"] = [bool(ci == ci and abs(m) > ci) for m, ci in paired]
+    table = table.drop(columns=["seeds to detect"])
+    write_csv(out / "comparison.csv", table)
+    return table
