@@ -1,26 +1,27 @@
-"""The simulation clock: one schedule of pending steps, held as plain data.
+"""The simulation clock: a simpy Environment whose pending steps are plain data.
 
 Everything that happens later — the model's routines (sessions each hour, posting each day,
 the daily round), an order's packing, shipping and days of use, a dated event — is a
 :class:`Process`: a small object that records its stage and, each time it is resumed, does
-that stage's work and says how long until its next one. The schedule is a heap of
-``(time, priority, sequence, process)``; nothing in it is a live generator, so the whole
-clock pickles with the model (a checkpoint) and a restored run continues exactly.
+that stage's work and says how long until its next one. Each pending stage is one simpy event
+in the environment's queue, ordered as simpy orders them: by time, a new process's start
+(``URGENT``) before anything else due then, then the order in which they were scheduled.
 
-The order is simpy's (which redloop ran on before): by time, then a new process's start
-(``URGENT``) before anything else due then, then the order in which steps were scheduled.
-A process started now takes its first step after the step that started it and before any
-other step due now, as ``simpy.Environment.process`` did, so event logs are unchanged.
+simpy's own processes are generators, which cannot be saved; these are objects, so the whole
+clock — queue, time and the processes' stages — pickles with the model (a checkpoint) and a
+restored run continues exactly where the saved one would have.
 """
 
 from __future__ import annotations
 
-import heapq
-from typing import Protocol
+from itertools import count
+from types import MethodType
+from typing import Any, Protocol
+
+import simpy
+from simpy.events import NORMAL, URGENT
 
 __all__ = ["NORMAL", "URGENT", "Clock", "Process"]
-
-URGENT, NORMAL = 0, 1
 
 
 class Process(Protocol):
@@ -30,29 +31,40 @@ class Process(Protocol):
     def resume(self, now: float) -> float | None: ...
 
 
-class Clock:
-    """Simulated hours (a float) and the steps due in them."""
+class _Stage(simpy.Event):
+    """A process's next stage, due at its scheduled time: already succeeded, so simpy calls
+    :func:`_resume` when it comes up."""
 
-    def __init__(self) -> None:
-        self.now = 0.0
-        self._queue: list[tuple[float, int, int, Process]] = []
-        self._scheduled = 0  # steps ever scheduled: the tie-break between equal times
+    def __init__(self, env: Clock, process: Process) -> None:
+        super().__init__(env)
+        self._ok, self._value = True, None
+        self.process = process
+        self.callbacks.append(_resume)
+
+
+def _resume(stage: _Stage) -> None:
+    env = stage.env
+    delay = stage.process.resume(env.now)
+    if delay is not None:
+        env.schedule(_Stage(env, stage.process), NORMAL, delay)  # type: ignore[arg-type]
+
+
+class Clock(simpy.Environment):
+    """Simulated hours (a float) and the stages due in them."""
 
     def start(self, process: Process) -> None:
-        """Run ``process``'s first stage now, before anything else due now."""
-        self._push(self.now, URGENT, process)
+        """Run ``process``'s first stage now, before anything else due now (as
+        ``simpy.Environment.process`` starts a generator)."""
+        self.schedule(_Stage(self, process), URGENT)
 
-    def run(self, until: float) -> None:
-        """Take every step due before ``until`` in order; the clock then reads ``until``."""
-        queue = self._queue
-        while queue and queue[0][0] < until:
-            time, _, _, process = heapq.heappop(queue)
-            self.now = time
-            delay = process.resume(time)
-            if delay is not None:
-                self._push(time + delay, NORMAL, process)
-        self.now = until
+    # Pickling: simpy numbers events with an itertools counter (whose pickling Python 3.14
+    # drops), so the counter is saved as its next number; an environment may also hold its
+    # event classes bound to itself (methods pickle cannot name), which class lookup restores.
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if not isinstance(v, MethodType)}
+        state["_eid"] = next(self._eid)
+        self._eid = count(state["_eid"])
+        return state
 
-    def _push(self, time: float, priority: int, process: Process) -> None:
-        self._scheduled += 1
-        heapq.heappush(self._queue, (time, priority, self._scheduled, process))
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _eid=count(state["_eid"]))
