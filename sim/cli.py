@@ -332,9 +332,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # A scenario's platform settings make a load test comparable to an in-process run of it.
     config = schema.load(args.scenario).platform_config() if args.scenario else None
     data = None if args.memory else args.data
-    return serve(
-        host=args.host, port=args.port, recommender=args.recommender, config=config, data=data
-    )
+    return serve(args.host, args.port, args.recommender, config, data, access_log=args.access_log)
 
 
 def cmd_loadtest(args: argparse.Namespace) -> int:
@@ -493,6 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     keep.add_argument(
         "--memory", action="store_true", help="keep the platform in memory only (lost on exit)"
     )
+    serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)
 
     load = sub.add_parser(

@@ -14,6 +14,7 @@ from ..durable import DurableStore
 from . import errors
 from .auth import Service, TokenStore
 from .durability import Durability, GroupCommit
+from .fast import FastRoutes
 from .methods import AllowedMethods
 from .routes import TAGS, router
 
@@ -71,6 +72,7 @@ def create_app(
     app.include_router(router)
     errors.install(app)
     app.add_middleware(AllowedMethods, routes=app.routes)
+    app.add_middleware(FastRoutes, service=service)
     app.add_middleware(_BodyLimit, max_bytes=max_body_bytes)
     if store is not None:
         app.state.commits = commits = GroupCommit(service, store)
