@@ -291,6 +291,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         sim_days=args.sim_days,
         json_path=Path(args.json) if args.json else None,
         viz=viz,
+        seconds=args.seconds,
     )
 
 
@@ -398,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
         "which",
         nargs="?",
         default="all",
-        choices=("all", "platform", "sim", "viz", "loadtest", "durable"),
+        choices=("all", "platform", "sim", "viz", "loadtest", "durable", "service"),
     )
     bench.add_argument("--users", type=int, default=100_000, help="platform bench: users")
     bench.add_argument("--notes", type=int, default=1_000_000, help="platform bench: notes")
@@ -410,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="sim bench: population sizes",
     )
     bench.add_argument("--sim-days", type=int, default=30, help="sim bench: simulated days")
+    bench.add_argument("--seconds", type=float, default=5.0, help="service bench: per run")
     bench.add_argument("--json", help="also write the figures to this JSON file")
     bench.set_defaults(func=cmd_bench)
 
