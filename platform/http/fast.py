@@ -57,9 +57,10 @@ def _id(text: str) -> int | None:
 class FastRoutes:
     """ASGI middleware: the hot routes' well-formed requests, answered directly."""
 
-    def __init__(self, app: App, service: Service) -> None:
+    def __init__(self, app: App, service: Service, *, max_body_bytes: int) -> None:
         self.app = app
         self.service = service
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
@@ -91,6 +92,8 @@ class FastRoutes:
         if name is not None:
             return await self._answer(send, 200, lambda svc: toggle_note(svc, name, actor, note))
         if switch == "reads" and method == "POST":
+            if not self._small_body(scope):
+                return receive
             body, replay = await _read_body(receive)
             channel = _channel(scope, body) if body is not None else None
             if channel is None:
@@ -107,6 +110,13 @@ class FastRoutes:
             return False
         k = _id(query[2:].decode("latin-1"))
         return k if k is not None and 1 <= k <= 100 else False
+
+    def _small_body(self, scope: MutableMapping[str, Any]) -> bool:
+        """A declared Content-Length within the limit (anything else: FastAPI's 413 or 400)."""
+        lengths = [v for k, v in scope["headers"] if k in (b"content-length", b"transfer-encoding")]
+        if len(lengths) != 1 or not lengths[0].isdigit():
+            return False
+        return int(lengths[0]) <= self.max_body_bytes
 
     def _actor(self, scope: MutableMapping[str, Any]) -> int | None:
         """The user of a plain ``Authorization: Bearer <token>`` header, else None."""

@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from redloop.platform.http import create_app
-from redloop.platform.http.fast import FastRoutes
 from redloop.platform.http.schemas import DiscoveryPageOut, EngagementOut
 
 from ..people import ANN, BO, CY, small_platform
@@ -38,7 +37,7 @@ def _app(fast: bool) -> tuple[Any, dict[int, str]]:
     ticks = iter(range(1, 10_000))
     app = create_app(platform, clock=lambda: 1.0 + next(ticks) / 100)
     if not fast:
-        app.user_middleware = [m for m in app.user_middleware if m.cls is not FastRoutes]
+        app.entry = None  # FastAPI alone
     return app, {uid: app.state.tokens.issue(uid) for uid in (ANN, BO, CY)}
 
 
@@ -71,6 +70,7 @@ def _requests() -> list[tuple[str, str, dict[str, str], bytes | None]]:
         ("POST", "/notes/1/reads", {**bearer, **J}, b"[" * 5000 + b"]" * 5000),
         ("POST", "/notes/1/reads", {**bearer, "content-type": "text/plain"}, b"{}"),
         ("POST", "/notes/1/reads", bearer, b'{"channel":"following"}'),
+        ("POST", "/notes/1/reads", {**bearer, **J}, b'{"channel":"search"}' + b" " * 70_000),
         ("POST", "/notes/99/reads", bearer, None),
         ("POST", "/notes/2147483648/reads", bearer, None),
         ("POST", "/notes/-1/reads", bearer, None),
