@@ -20,7 +20,7 @@ needs_locust = pytest.mark.skipif(
 @needs_locust
 def test_bench_service_measures_every_server_and_both_generators(capsys) -> None:
     service = bench_service.service_figures(
-        seconds=0.5, users=8, notes=12, connections=4, processes=1
+        seconds=0.5, users=8, notes=12, connections=4, processes=2
     )
     for name in ("reference", "memory", "durable"):
         run = service[name]
