@@ -208,15 +208,17 @@ def generator_figures(
         rng = np.random.default_rng(scenario.seed)
         crowd = target.build(scenario, rng)
         plan = Plan.draw(make_shape("constant", seconds), rate, crowd.compose_share, rng)
-        cpu = time.process_time()
+        cpu, server_cpu = time.process_time(), url.cpu_seconds()
         result = target.run(crowd, plan, grace=1.0)
-        cpu = time.process_time() - cpu
+        cpu, server_cpu = time.process_time() - cpu, url.cpu_seconds() - server_cpu
         total = result.stats.total
     ours = {
         "rps": total.requests / result.elapsed,
         "requests": total.requests,
         "errors": total.errors,
         "generator_cpu_us_per_request": cpu / max(1, total.requests) * 1e6,
+        "server_cpu_us_per_request": server_cpu / max(1, total.requests) * 1e6,
+        "server_busy": server_cpu / result.elapsed,
     }
     with spawned_server() as url:
         theirs = run_locust(
@@ -262,11 +264,14 @@ def print_service(service: dict[str, Any], generator: dict[str, Any]) -> None:
     print(f"generator, baseline crowd of {g['users']} (real sessions), {g['seconds']:g} s each:")
     print(
         f"  redloop loadtest (lean client)  {ours['rps']:7.0f} req/s ({ours['errors']} errors); "
-        f"generator CPU {ours['generator_cpu_us_per_request']:.0f} us/req"
+        f"generator CPU {ours['generator_cpu_us_per_request']:.0f} us/req; server CPU "
+        f"{ours['server_cpu_us_per_request']:.0f} us/req, busy {ours['server_busy']:.0%} of a core"
     )
     print(
         f"  locust FastHttpUser ({theirs['locust_users']} users)  {theirs['throughput_rps']:7.0f} "
-        f"req/s ({theirs['failures']} failures); loadtest/locust = {g['ours_to_locust']:.2f}"
+        f"req/s ({theirs['failures']} failures); its CPU <= "
+        f"{theirs['generator_cpu_us_per_request']:.0f} us/req (crowd build included); "
+        f"loadtest/locust = {g['ours_to_locust']:.2f}"
     )
 
 
