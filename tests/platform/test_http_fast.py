@@ -9,12 +9,16 @@ response model it documents.
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
-from redloop.platform.http import create_app
+from redloop.platform.durable import open_store
+from redloop.platform.http import TokenStore, create_app
 from redloop.platform.http.schemas import DiscoveryPageOut, EngagementOut
 
 from ..people import ANN, BO, CY, small_platform
@@ -138,3 +142,33 @@ async def test_fast_answers_read_back_as_their_response_models() -> None:
         assert like.changed and like.note.likes == 1
         note = app.state.platform.note(1)
         assert like.note == like.note.__class__.of(note)
+
+
+def test_a_durable_fast_answer_waits_for_its_commit_and_a_failed_one_is_503(
+    tmp_path: Path, monkeypatch
+) -> None:
+    store, platform, digests = open_store(tmp_path)
+    app = create_app(platform, store=store, tokens=TokenStore(digests, journal=True))
+    with TestClient(app) as client:
+        cy = client.post("/users", json={"name": "cy", "kind": "creator"}).json()
+        ann = client.post("/users", json={"name": "ann", "interests": ["food"]}).json()
+        as_cy = {"Authorization": f"Bearer {cy['token']}"}
+        as_ann = {"Authorization": f"Bearer {ann['token']}"}
+        assert client.post("/notes", json={"topics": ["food"]}, headers=as_cy).status_code == 201
+        liked = client.put("/notes/0/like", headers=as_ann)
+        assert liked.status_code == 200 and liked.json()["note"]["likes"] == 1
+        assert store.rows == len(app.state.service.platform.log)  # committed before answered
+
+        def full_disk(*args: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(store, "commit", full_disk)
+        failed = client.post("/notes/0/reads", headers=as_ann)
+        assert failed.status_code == 503 and failed.json()["error"] == "Unavailable"
+        monkeypatch.undo()
+        read = client.post("/notes/0/reads", headers=as_ann)
+        assert read.status_code == 201 and read.json()["note"]["reads"] == 1  # one, not two
+    store.close()
+    store, platform, _ = open_store(tmp_path)
+    assert platform.note(0).likes == 1 and platform.note(0).reads == 1
+    store.close()
