@@ -4,9 +4,10 @@
 rate and peak memory, each size in a fresh process, with its event-log digest), ``loadtest``
 (the service: the most requests per second this load generator sustains against ``redloop
 serve``, next to Locust) and ``durable`` (the same against ``redloop serve --data``, next to
-in memory: what group commit costs). The visualiser's figures come from
-``redloop.viz.bench``, which the command line passes in (the engine never imports the
-visualiser). Run ``redloop bench`` (or ``make bench``); ``--json PATH`` also writes the
+in memory: what group commit costs) and ``service`` (:mod:`.load.bench_service`: the
+service next to a bare ASGI app, the load generator next to Locust). The visualiser's figures
+come from ``redloop.viz.bench``, which the command line passes in (the engine never imports
+the visualiser). Run ``redloop bench`` (or ``make bench``); ``--json PATH`` also writes the
 figures. Timing uses ``time.perf_counter`` over many operations; nothing here is asserted by
 the test suite.
 """
@@ -30,6 +31,7 @@ import psutil
 from redloop.platform.api import TOPICS, Platform, PlatformConfig
 from redloop.scenarios.schema import load as load_scenario
 
+from .load import bench_service
 from .load.crowd import Crowd
 from .load.locust_runner import LOCUST_CLASSES, run_locust
 from .load.server import ServerUrl, spawned_server
@@ -447,6 +449,7 @@ def main(
     sim_days: int,
     json_path: Path | None,
     viz: Callable[..., dict[str, float]] | None = None,
+    seconds: float = 5.0,
 ) -> int:
     """Print (and optionally save) the figures of ``which``; ``viz`` computes the
     visualiser's (given by the command line for ``all`` and ``viz``)."""
@@ -490,6 +493,11 @@ def main(
         cost = {k: fig[k] for k in ("max_sustained_rps_cost", "max_achieved_rps_cost")}
         print_table("service: in memory vs durable (--data), requests/s", {**summary, **cost})
         report["durable"] = fig
+    if which == "service":
+        service = bench_service.service_figures(seconds=seconds)
+        generator = bench_service.generator_figures(seconds=2 * seconds)
+        bench_service.print_service(service, generator)
+        report["service"] = {"service": service, "generator": generator}
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, default=str))
     return 0

@@ -300,6 +300,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         sim_days=args.sim_days,
         json_path=Path(args.json) if args.json else None,
         viz=viz,
+        seconds=args.seconds,
     )
 
 
@@ -341,9 +342,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # A scenario's platform settings make a load test comparable to an in-process run of it.
     config = schema.load(args.scenario).platform_config() if args.scenario else None
     data = None if args.memory else args.data
-    return serve(
-        host=args.host, port=args.port, recommender=args.recommender, config=config, data=data
-    )
+    return serve(args.host, args.port, args.recommender, config, data, access_log=args.access_log)
 
 
 def cmd_loadtest(args: argparse.Namespace) -> int:
@@ -410,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
         "which",
         nargs="?",
         default="all",
-        choices=("all", "platform", "sim", "viz", "loadtest", "durable"),
+        choices=("all", "platform", "sim", "viz", "loadtest", "durable", "service"),
     )
     bench.add_argument("--users", type=int, default=100_000, help="platform bench: users")
     bench.add_argument("--notes", type=int, default=1_000_000, help="platform bench: notes")
@@ -424,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--sim-days", type=_count, default=30, help="sim bench: simulated days (0: build only)"
     )
+    bench.add_argument("--seconds", type=float, default=5.0, help="service bench: per run")
     bench.add_argument("--json", help="also write the figures to this JSON file")
     bench.set_defaults(func=cmd_bench)
 
@@ -506,6 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     keep.add_argument(
         "--memory", action="store_true", help="keep the platform in memory only (lost on exit)"
     )
+    serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)
 
     load = sub.add_parser(

@@ -7,7 +7,7 @@ One module a job: ``errors`` (platform error -> status, the error body), ``auth`
 token -> actor), ``schemas`` (input and output models), ``routes/`` (one module per domain,
 gathered into one ``router``), ``app`` (the factory and the body-limit middleware),
 ``methods`` (``OPTIONS`` and ``Allow``), ``durability`` (group commit to a durable store),
-``server`` (uvicorn).
+``fast`` (the hot routes' well-formed requests, answered before FastAPI), ``server`` (uvicorn).
 
 Design
 ------

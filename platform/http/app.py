@@ -1,4 +1,5 @@
-"""The app factory, and the one middleware: a bound on request bodies."""
+"""The app factory, its entry (group commit, the hot routes, then FastAPI), and the bound
+on request bodies."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..durable import DurableStore
 from . import errors
 from .auth import Service, TokenStore
 from .durability import Durability, GroupCommit
+from .fast import FastRoutes
 from .methods import AllowedMethods
 from .routes import TAGS, router
 
@@ -55,7 +57,7 @@ def create_app(
         def clock() -> float:
             return start + (time.monotonic() - t0) / 3600.0
 
-    app = FastAPI(
+    app = _PlatformApp(
         title="redloop platform",
         summary="A lifestyle community with a shop: notes, engagement, feeds, search, orders.",
         version="1",
@@ -72,10 +74,29 @@ def create_app(
     errors.install(app)
     app.add_middleware(AllowedMethods, routes=app.routes)
     app.add_middleware(_BodyLimit, max_bytes=max_body_bytes)
+    app.entry = FastRoutes(app.handle, service, max_body_bytes=max_body_bytes)
     if store is not None:
         app.state.commits = commits = GroupCommit(service, store)
-        app.add_middleware(Durability, commits=commits)
+        app.entry = Durability(app.entry, commits=commits)
     return app
+
+
+class _PlatformApp(FastAPI):
+    """FastAPI whose HTTP requests enter through :attr:`entry`: the group commit's wait
+    (durable apps) around the hot routes' fast path (:mod:`.fast`) around FastAPI itself, so
+    a hot request skips FastAPI's own middleware as well as its routing."""
+
+    entry: Callable[[Scope, Receive, Send], Awaitable[None]] | None = None
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """FastAPI's own handling of a request (the whole middleware stack and router)."""
+        await super().__call__(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.entry is not None and scope["type"] == "http":
+            await self.entry(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 class _BodyLimit:

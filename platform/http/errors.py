@@ -22,7 +22,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound, PlatformError, Unauthorized
 
-__all__ = ["ACT", "BODY", "ErrorOut", "error_response", "error_responses", "install", "status_of"]
+__all__ = [
+    "ACT",
+    "BODY",
+    "ErrorOut",
+    "error_response",
+    "error_responses",
+    "install",
+    "platform_error_response",
+    "status_of",
+]
 
 #: Most specific first; the first class the error is an instance of decides its status.
 _STATUS: tuple[tuple[type[PlatformError], int], ...] = (
@@ -89,11 +98,16 @@ def error_response(
     return Response(content, status, headers, media_type="application/json")
 
 
-async def _on_platform_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, PlatformError)
+def platform_error_response(exc: PlatformError) -> Response:
+    """The response for a platform error (the handler's, and the hot routes' in ``fast``)."""
     status = status_of(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return error_response(status, type(exc).__name__, exc.message, exc.field, headers=headers)
+
+
+async def _on_platform_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PlatformError)
+    return platform_error_response(exc)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 
-__all__ = ["ServerUrl", "free_port", "spawned_server", "stop"]
+__all__ = ["ServerUrl", "free_port", "spawned", "spawned_server", "stop"]
 
 #: How long a server may take to stop after each signal, in turn.
 _STOP_SIGNALS = ((signal.SIGINT, 10.0), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0))
@@ -82,9 +82,17 @@ def spawned_server(*options: str, startup: float = 30.0) -> Iterator[ServerUrl]:
     ``/health`` answers and stops it afterwards, also when the caller is interrupted. The
     server runs in its own session, so a Ctrl-C in the terminal reaches only the caller, which
     then stops the server exactly once."""
-    port = free_port()
     keep = () if "--data" in options else ("--memory",)
-    cmd = [sys.executable, "-m", "redloop.sim.cli", "serve", "--port", str(port), *keep, *options]
+    with spawned(["redloop.sim.cli", "serve", *keep, *options], startup=startup) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def spawned(module_args: list[str], *, startup: float = 30.0) -> Iterator[ServerUrl]:
+    """``python -m MODULE ARGS... --port PORT`` (a server that answers ``/health``) on a free
+    loopback port, run and stopped as :func:`spawned_server` does."""
+    port = free_port()
+    cmd = [sys.executable, "-m", *module_args, "--port", str(port)]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
     )

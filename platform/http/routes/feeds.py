@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from ..auth import Actor, Svc
+from ..auth import Actor, Service, Svc
 from ..errors import error_responses
 from ..schemas import (
     MAX_ID,
@@ -16,7 +16,7 @@ from ..schemas import (
     Text,
 )
 
-__all__ = ["router"]
+__all__ = ["discovery_page", "router"]
 
 router = APIRouter()
 
@@ -33,6 +33,11 @@ async def discovery_feed(
     k: Annotated[int | None, Query(ge=1, le=100, description="cards (default page_size)")] = None,
 ) -> Any:
     """A two-column discovery page from the active recommender; serving records impressions."""
+    return discovery_page(svc, actor, k)
+
+
+def discovery_page(svc: Service, actor: int, k: int | None) -> DiscoveryPageOut:
+    """The route's work once its input is valid (also run by :mod:`..fast`)."""
     page = svc.platform.discovery_feed(actor, now=svc.now(), k=k)
     return DiscoveryPageOut(
         notes=list(page.notes), ad_slots=list(page.ad_slots), boost_slots=list(page.boost_slots)

@@ -21,9 +21,12 @@ from ..schemas import (
     ReadIn,
 )
 
-__all__ = ["router"]
+__all__ = ["TOGGLES", "read_note", "router", "toggle_note"]
 
 router = APIRouter()
+
+#: ``(method, switch) -> Platform method`` of the four toggles: ``("PUT", "like") -> "like"``.
+TOGGLES: dict[tuple[str, str], str] = {}
 
 
 @router.post(
@@ -90,9 +93,20 @@ async def read(
     svc: Svc, actor: Actor, note_id: PathId, body: Annotated[ReadIn | None, Body()] = None
 ) -> Any:
     """Open a note's card; ``channel`` says where the card was (attribution)."""
-    channel = (body or ReadIn()).channel
-    svc.platform.read(actor, note_id, now=svc.now(), channel=channel)
-    return _engaged(svc, note_id, True)
+    return read_note(svc, actor, note_id, (body or ReadIn()).channel)
+
+
+def read_note(svc: Service, actor: int, note: int, channel: str) -> EngagementOut:
+    """The route's work once its input is valid (also run by :mod:`..fast`)."""
+    svc.platform.read(actor, note, now=svc.now(), channel=channel)
+    return _engaged(svc, note, True)
+
+
+def toggle_note(svc: Service, name: str, actor: int, note: int) -> EngagementOut:
+    """``Platform.<name>(actor, note)`` for like/unlike/collect/uncollect (also run by
+    :mod:`..fast`)."""
+    changed = getattr(svc.platform, name)(actor, note, now=svc.now())
+    return _engaged(svc, note, changed)
 
 
 def _toggle(name: str, method: str, switch: str, doc: str | None) -> None:
@@ -100,11 +114,11 @@ def _toggle(name: str, method: str, switch: str, doc: str | None) -> None:
     one builder for like/unlike/collect/uncollect, so the four stay alike."""
 
     async def toggle(svc: Svc, actor: Actor, note_id: PathId) -> Any:
-        changed = getattr(svc.platform, name)(actor, note_id, now=svc.now())
-        return _engaged(svc, note_id, changed)
+        return toggle_note(svc, name, actor, note_id)
 
     toggle.__name__ = name
     toggle.__doc__ = doc
+    TOGGLES[method, switch] = name
     router.add_api_route(
         f"/notes/{{note_id}}/{switch}",
         toggle,

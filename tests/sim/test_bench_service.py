@@ -1,0 +1,54 @@
+"""``redloop bench service`` end to end on tiny durations: real servers on loopback (the bare
+reference app, ``serve --memory``, ``serve --data``), the read-heavy mix, and Locust next to
+the load generator. It asserts what is measured and printed, never a speed."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import pytest
+
+from redloop.sim.load import bench_service
+
+# Not imported here: importing locust monkey-patches the test process with gevent.
+needs_locust = pytest.mark.skipif(
+    importlib.util.find_spec("locust") is None, reason="needs the load extra (locust)"
+)
+
+
+@needs_locust
+def test_bench_service_measures_every_server_and_both_generators(capsys) -> None:
+    service = bench_service.service_figures(
+        seconds=0.5, users=8, notes=12, connections=4, processes=2
+    )
+    for name in ("reference", "memory", "durable"):
+        run = service[name]
+        assert run["requests"] > 0 and run["errors"] == 0, name
+        assert run["rps"] > 0 and run["server_cpu_us_per_request"] > 0
+        assert run["generator_cpu_us_per_request"] > 0
+    for name in ("memory", "durable"):
+        expected = service[name]["rps"] / service["reference"]["rps"]
+        assert service[f"{name}_to_reference"] == pytest.approx(expected)
+    generator = bench_service.generator_figures(seconds=2.0, users=30, rate=40, locust_users=4)
+    assert generator["ours"]["requests"] > 0
+    assert generator["locust_fast"]["requests"] > 0
+    assert math.isfinite(generator["ours_to_locust"]) and generator["ours_to_locust"] > 0
+    bench_service.print_service(service, generator)
+    out = capsys.readouterr().out
+    assert "bare ASGI app, constant JSON" in out
+    assert out.count("x the bare app") == 2  # memory and durable
+    assert "loadtest/locust = " in out
+
+
+def test_the_read_heavy_mix_is_pages_reads_and_likes_of_known_notes() -> None:
+    mix = bench_service.read_heavy_mix(["a", "b"], notes=5, visits=50, seed=3)
+    assert len(mix) == 200
+    kinds = [(method, path.rsplit("/", 1)[-1]) for method, path, _, _ in mix]
+    assert kinds.count(("GET", "discovery")) == 50
+    assert kinds.count(("POST", "reads")) == 100
+    assert kinds.count(("PUT", "like")) == 50
+    ids = {int(path.split("/")[2]) for _, path, _, _ in mix if path.startswith("/notes/")}
+    assert ids <= set(range(5))
+    assert {h["Authorization"] for _, _, _, h in mix} == {"Bearer a", "Bearer b"}
+    assert mix == bench_service.read_heavy_mix(["a", "b"], notes=5, visits=50, seed=3)
