@@ -191,6 +191,11 @@ class PlatformConfig:
     popular_pool_size: int = 500
     #: The interest recommender samples among each topic's newest notes.
     interest_recent_per_topic: int = 2_000
+    #: Half-life of the learnt interest profile (hours; ``inf``: it never forgets): what a
+    #: user read or engaged with a week ago counts half as much as today's, and so do the
+    #: interests declared at sign-up. A modelling assumption: feeds follow a new interest
+    #: within days.
+    interest_half_life_hours: float = 24.0 * 7
     #: Slot (0-based) where a feed ad is inserted in a discovery page, when one is due.
     ad_slot: int = 3
     #: Lowest price per 1,000 ad impressions (yuan): a lone bidder in an auction pays this.
@@ -239,6 +244,7 @@ class PlatformConfig:
             "attribution_window_hours",
             "popular_refresh_hours",
             "popular_lookback_hours",
+            "interest_half_life_hours",
         ):
             _check_range(name, getattr(self, name), 1e-9)
         for name in ("ad_reserve_cpm", "boost_cpm"):
@@ -408,6 +414,9 @@ class DiscoveryPage(NamedTuple):
     ad_slots: tuple[int, ...] = ()
     #: Slots holding a paid boost: discovery cards, labelled as promoted.
     boost_slots: tuple[int, ...] = ()
+    #: The like count each card shows, in card order: social proof a reader sees before
+    #: choosing what to open.
+    likes: tuple[int, ...] = ()
 
     def channel_of(self, slot: int) -> Channel:
         return Channel.AD if slot in self.ad_slots else Channel.DISCOVERY

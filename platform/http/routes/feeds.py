@@ -35,7 +35,10 @@ async def discovery_feed(
     """A two-column discovery page from the active recommender; serving records impressions."""
     page = svc.platform.discovery_feed(actor, now=svc.now(), k=k)
     return DiscoveryPageOut(
-        notes=list(page.notes), ad_slots=list(page.ad_slots), boost_slots=list(page.boost_slots)
+        notes=list(page.notes),
+        ad_slots=list(page.ad_slots),
+        boost_slots=list(page.boost_slots),
+        likes=list(page.likes),
     )
 
 
