@@ -72,6 +72,8 @@ class Behaviour(Protocol):
     said otherwise)."""
 
     open_rate: float
+    scroll_on: float  # probability to look at the next row of cards
+    social_proof: float  # elasticity of opening a card in the like count it shows
     off_interest: float  # appeal multiplier of a note outside the reader's interests
     share_open_rate: float
     like_rate: float

@@ -101,10 +101,12 @@ class FeedCommands(PlatformState):
         self._apply_feed_served(
             user, -1, now, _DISCOVERY, rec.code, ad_slot, campaign, boost_slot, boost, cards
         )
+        likes = self._notes.likes
         return DiscoveryPage(
             tuple(cards),
             (ad_slot,) if ad_slot >= 0 else (),
             (boost_slot,) if boost_slot >= 0 else (),
+            tuple(map(likes.__getitem__, cards)),
         )
 
     def _boost_reaches(self, boost: int, user: int) -> bool:

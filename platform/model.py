@@ -166,6 +166,7 @@ LIMITS: dict[str, tuple[float, float, bool]] = {
     "attribution_window_hours": (1e-9, math.inf, False),
     "popular_refresh_hours": (1e-9, math.inf, False),
     "popular_lookback_hours": (1e-9, math.inf, False),
+    "interest_half_life_hours": (1e-9, math.inf, False),
     "ad_reserve_cpm": (0.01, 1e5, False),
     "boost_cpm": (0.01, 1e5, False),
     "seen_window": (0, 100_000, True),
@@ -226,6 +227,11 @@ class PlatformConfig:
     popular_pool_size: int = 500
     #: The interest recommender samples among each topic's newest notes.
     interest_recent_per_topic: int = 2_000
+    #: Half-life of the learnt interest profile (hours; ``inf``: it never forgets): what a
+    #: user read or engaged with a week ago counts half as much as today's, and so do the
+    #: interests declared at sign-up. A modelling assumption: feeds follow a new interest
+    #: within days.
+    interest_half_life_hours: float = 24.0 * 7
     #: Slot (0-based) where a feed ad is inserted in a discovery page, when one is due.
     ad_slot: int = 3
     #: Lowest price per 1,000 ad impressions (yuan): a lone bidder in an auction pays this.
@@ -422,6 +428,9 @@ class DiscoveryPage(NamedTuple):
     ad_slots: tuple[int, ...] = ()
     #: Slots holding a paid boost: discovery cards, labelled as promoted.
     boost_slots: tuple[int, ...] = ()
+    #: The like count each card shows, in card order: social proof a reader sees before
+    #: choosing what to open.
+    likes: tuple[int, ...] = ()
 
     def channel_of(self, slot: int) -> Channel:
         return Channel.AD if slot in self.ad_slots else Channel.DISCOVERY

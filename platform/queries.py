@@ -65,7 +65,8 @@ class Queries(PlatformState):
         return self._accounts.is_following(user, target)
 
     def interest_profile(self, user: int) -> dict[str, float]:
-        """The user's learnt topic affinity (declared interests start at 1)."""
+        """The user's learnt topic affinity as of their last read or engagement (declared
+        interests start at 1; everything fades with ``interest_half_life_hours``)."""
         self._accounts.check(user)
         base = user * len(TOPICS)
         return dict(zip(TOPICS, self._accounts.affinity[base : base + len(TOPICS)], strict=True))

@@ -151,8 +151,10 @@ class Accounts:
         self.n_followers = array("i")
         self.n_following = array("i")
         self.n_notes = array("i")
-        #: Topic affinity learnt from the user's own engagement, N_TOPICS floats per user.
+        #: Topic affinity learnt from the user's own engagement, N_TOPICS floats per user,
+        #: as of ``learned_at`` (the declared interests start at 1 when the account opens).
         self.affinity = array("f")
+        self.learned_at = array("d")
         self.names: list[str] = []
         self.id_by_name: dict[str, int] = {}
         self.edges = EdgeKeys()
@@ -210,6 +212,7 @@ class Accounts:
         self.n_following.append(0)
         self.n_notes.append(0)
         self.affinity.extend([1.0 if interests >> t & 1 else 0.0 for t in range(N_TOPICS)])
+        self.learned_at.append(now)
         self.names.append(name)
         self.id_by_name[name] = uid
         return uid
@@ -225,6 +228,7 @@ class Accounts:
             column.frombytes(zeros)
         declared = masks.astype(np.int64)[:, None] >> np.arange(N_TOPICS) & 1
         self.affinity.frombytes(declared.astype(np.float32).tobytes())
+        self.learned_at.frombytes(np.full(n, now, dtype=np.float64).tobytes())
         self.names.extend(names)
         self.id_by_name.update(zip(names, range(first, first + n), strict=True))
 
@@ -256,10 +260,20 @@ class Accounts:
         self.n_following[follower] -= 1
         self.n_followers[followee] -= 1
 
-    def learn(self, user: int, topics: int, weight: float) -> None:
-        """Move the user's topic affinity towards the topics they just engaged with."""
+    def learn(self, user: int, topics: int, weight: float, now: float, half_life: float) -> None:
+        """Move the user's topic affinity towards the topics they just engaged with, after
+        fading what it held with ``half_life`` (hours; ``inf``: never): a time-decayed
+        topic profile (Tang, Xu & Geva 2013), so recent engagement outweighs the interests
+        declared at sign-up and the profile follows what the user reads."""
         base = user * N_TOPICS
         aff = self.affinity
+        since = now - self.learned_at[user]
+        if since > 0:
+            self.learned_at[user] = now
+            fade = 0.5 ** (since / half_life)
+            if fade < 1.0:
+                for i in range(base, base + N_TOPICS):
+                    aff[i] *= fade
         for t in TOPICS_OF_MASK[topics]:
             aff[base + t] += weight
 

@@ -134,7 +134,7 @@ class PlatformState:
     def _engaged(self, user: int, note: int, weight: float, now: float) -> None:
         notes = self._notes
         mask = notes.topics[note]
-        self._accounts.learn(user, mask, LEARN_ENGAGE)
+        self._accounts.learn(user, mask, LEARN_ENGAGE, now, self.config.interest_half_life_hours)
         self._trending.record(now, mask, notes.products.get(note, ()), weight)
 
     def _add_share(
@@ -232,7 +232,9 @@ class PlatformState:
     def _apply_note_read(self, user: int, note: int, now: float, channel: int) -> None:
         notes = self._notes
         notes.reads[note] += 1
-        self._accounts.learn(user, notes.topics[note], LEARN_READ)
+        self._accounts.learn(
+            user, notes.topics[note], LEARN_READ, now, self.config.interest_half_life_hours
+        )
         products = notes.products.get(note)
         if products:
             self._shop.touched(user, products, note, channel, now)

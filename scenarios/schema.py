@@ -103,6 +103,20 @@ class Behaviour:
     channel_following: float = spec(0.2, "weight of the following feed", 0, 1)
     channel_search: float = spec(0.1, "weight of search (raised by purchase intent)", 0, 1)
     open_rate: float = spec(0.06, "base probability to open a card of average appeal", 0, 1)
+    scroll_on: float = spec(
+        0.8,
+        "probability to scroll on to the next row of cards (two per row in the two-column "
+        "feed and search, one in the following feed): lower cards are seen less",
+        0,
+        1,
+    )
+    social_proof: float = spec(
+        0.25,
+        "elasticity of a discovery card's pull in the like count it shows: the chance to "
+        "open it scales with (1 + likes)^this over the page's mean (Salganik et al. 2006)",
+        0,
+        2,
+    )
     off_interest: float = spec(
         0.35, "relative chance to open or engage with a note outside one's interests", 0, 1
     )

@@ -129,7 +129,8 @@ def _view(cls: type) -> Callable[[Any], Any]:
 
 def _discovery_page(body: Any) -> DiscoveryPage:
     boosts = tuple(body.get("boost_slots", ()))  # absent from servers without boosts
-    return DiscoveryPage(tuple(body["notes"]), tuple(body["ad_slots"]), boosts)
+    likes = tuple(body.get("likes", ()))  # ... or without like counts on cards
+    return DiscoveryPage(tuple(body["notes"]), tuple(body["ad_slots"]), boosts, likes)
 
 
 def _product_page(body: Any) -> ProductPage:

@@ -269,6 +269,9 @@ class DiscoveryPageOut(Out):
     notes: list[int]
     ad_slots: list[int] = Field(description="positions in notes that are paid ads")
     boost_slots: list[int] = Field(description="positions in notes that are promoted (boosts)")
+    likes: list[int] = Field(
+        default_factory=list, description="the like count each card shows, in card order"
+    )
 
 
 class FollowingPageOut(Out):

@@ -35,6 +35,8 @@ class FakeBehaviour:
     """Every rate 1 unless a test says otherwise: what can happen, happens."""
 
     open_rate: float = 1.0
+    scroll_on: float = 1.0
+    social_proof: float = 0.0
     off_interest: float = 1.0
     share_open_rate: float = 1.0
     like_rate: float = 1.0

@@ -14,7 +14,7 @@ from redloop.agents.consumer import Consumer, Creator
 from redloop.agents.settings import BrandSettings
 from redloop.agents.staff import Editor, ShopOperator
 from redloop.agents.steps import run_inline
-from redloop.platform.api import TOPICS
+from redloop.platform.api import TOPICS, Channel
 
 from ..people import ANN, CY, EDITOR, GLOWCO, MUG, SERUM, small_platform
 from .fake_world import FakeWorld, as_world, world_members
@@ -171,3 +171,41 @@ def test_agents_import_nothing_of_the_simulation() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def looked_through(world: FakeWorld, channel: int, likes: tuple[int, ...] = ()) -> list[int]:
+    """How often each of six skincare cards was opened over 400 looks at the same page."""
+    ann = person(world, Consumer, ANN)
+    cy = person(world, Creator, CY)
+    organic = world.notes.ORGANIC
+    cards = [run_inline(world.publish(cy, ["skincare"], now=0.0, kind=organic)) for _ in range(6)]
+    for _ in range(400):
+        run_inline(ann.browse(cards, channel, -1, likes, 1.0))
+    return [world.platform.note(n).reads for n in cards]
+
+
+def test_a_lower_card_is_opened_less_often_than_a_top_card(world: FakeWorld) -> None:
+    """Every card looked at is opened (open rate 1); half the time the reader stops before
+    the next row: the top row of the two-column feed is always seen, the third rarely."""
+    world.behaviour.scroll_on = 0.5
+    opens = looked_through(world, int(Channel.DISCOVERY))
+    assert opens[0] == opens[1] == 400  # the first row: two cards side by side
+    assert opens[2] == opens[3] and 150 < opens[2] < 250  # the second row, half the time
+    assert opens[4] == opens[5] and 60 < opens[4] < 140  # the third, a quarter
+
+
+def test_the_following_feed_is_one_card_a_row(world: FakeWorld) -> None:
+    world.behaviour.scroll_on = 0.5
+    opens = looked_through(world, int(Channel.FOLLOWING))
+    assert opens[0] == 400 and 150 < opens[1] < 250 and opens[2] < opens[1]
+
+
+def test_a_card_showing_more_likes_draws_opens_from_the_others(world: FakeWorld) -> None:
+    """Social proof: a card's pull is (1 + likes)^social_proof over the page's mean; here
+    (1, 10, 1, 1, 1, 1) over 2.5, so the liked card gets ten times the others' opens and the
+    page about as many in all as without the counts (6 × 10% of 400 = 240)."""
+    world.behaviour.open_rate, world.behaviour.social_proof = 0.1, 0.5
+    opens = looked_through(world, int(Channel.DISCOVERY), likes=(0, 99, 0, 0, 0, 0))
+    assert 140 < opens[1] < 180  # 0.1 × 10 / 2.5 = 40% of 400
+    assert all(4 < n < 30 for n in opens[:1] + opens[2:])  # 0.1 / 2.5 = 4%: 16 expected
+    assert 180 < sum(opens) < 300

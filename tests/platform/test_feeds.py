@@ -135,6 +135,17 @@ def test_discovery_page_records_impressions_not_reads(platform: Platform, commun
         assert note.reads == 0
 
 
+def test_discovery_cards_show_their_like_counts(platform: Platform, community) -> None:
+    """Each card carries the like count the app shows on it (social proof), in card order."""
+    for nid in community[:6]:
+        platform.like(BO, nid, now=1)
+    platform.like(CY, community[0], now=1)
+    platform.set_recommender("popular", now=1)  # the liked notes come first
+    page = platform.discovery_feed(ANN, now=2)
+    assert page.likes == tuple(platform.note(n).likes for n in page.notes)
+    assert page.notes[0] == community[0] and page.likes[:2] == (2, 1)
+
+
 def test_discovery_pages_never_repeat_a_card(platform: Platform, community) -> None:
     """Over many pages for many users, no page holds the same note twice, and k is respected."""
     for t in range(30):

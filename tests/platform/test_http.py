@@ -217,11 +217,13 @@ async def test_engagement_counts(client, tokens, platform) -> None:
 
 async def test_discovery_feed_serves_impressions(client, tokens, platform) -> None:
     notes = [platform.publish(CY, ["skincare"], now=1) for _ in range(3)]
+    platform.like(BO, notes[0], now=1)
     r = await client.get("/feed/discovery", params={"k": 2}, headers=auth(tokens[ANN]))
     assert r.status_code == 200
     page = r.json()
     assert len(page["notes"]) == 2 and set(page["notes"]) <= set(notes)
     assert page["ad_slots"] == []
+    assert page["likes"] == [int(n == notes[0]) for n in page["notes"]]  # shown on each card
     assert sum(platform.note(n).impressions for n in notes) == 2
 
 

@@ -11,6 +11,7 @@ import pytest
 from redloop.platform.api import (
     RECOMMENDERS,
     TOPICS,
+    InvalidInput,
     Platform,
     PlatformConfig,
     Recommender,
@@ -187,6 +188,35 @@ def test_interest_follows_what_the_user_engages_with() -> None:
         p.read(user, n, now=5)
         p.like(user, n, now=5)
     assert food_share(range(5, 10)) > 0.6
+
+
+def test_the_learnt_profile_forgets_with_its_half_life() -> None:
+    """Declared interests fade with ``interest_half_life_hours`` and engagement is learnt on
+    top, so two weeks of reading food leaves a profile led by food, not by the sign-up form;
+    with an infinite half-life the declared interests never fade."""
+
+    def profile(half_life: float) -> dict[str, float]:
+        p = Platform(PlatformConfig(interest_half_life_hours=half_life), rng=5)
+        author = p.create_user("author", "creator", [], now=0)
+        user = p.create_user("traveller", "consumer", ["travel", "beauty"], now=0)
+        for day in range(14):
+            note = p.publish(author, ["food"], now=24.0 * day)
+            p.read(user, note, now=24.0 * day + 1)
+        return p.interest_profile(user)
+
+    week = profile(24.0 * 7)
+    # both declared topics: 1 halved by each week of the ~2 weeks since sign-up
+    assert week["travel"] == pytest.approx(week["beauty"])
+    assert week["travel"] == pytest.approx(0.5 ** ((24 * 13 + 1) / (24 * 7)), rel=1e-5)
+    assert week["food"] > week["travel"] and week["tech"] == 0
+    never = profile(float("inf"))
+    assert never["travel"] == never["beauty"] == 1.0
+    assert never["food"] == pytest.approx(14 * 0.1, rel=1e-5)  # fourteen reads, unfaded
+
+
+def test_the_half_life_is_a_validated_key() -> None:
+    with pytest.raises(InvalidInput, match="interest_half_life_hours"):
+        PlatformConfig(interest_half_life_hours=0)
 
 
 def test_interest_with_no_affinity_still_serves_every_topic() -> None:

@@ -37,18 +37,25 @@ def test_machine_distribution_beats_editors_picks() -> None:
     Since the discovery feed is infinite (editors' picks are topped up with the newest notes
     of the user's topics), read rate is higher on average rather than on every seed: measured
     on 2026-12-01 at 1,500 users, seeds 1-6: engagement rate higher on 6 of 6 (+12%), read
-    rate on 5 of 6 (+8%, seed 1 −0.4%), paired 95% CI of the read-rate gain above 0."""
+    rate on 5 of 6 (+8%, seed 1 −0.4%), paired 95% CI of the read-rate gain above 0.
+
+    The within-run part changed (2026-12-02): since readers scroll row by row and cards show
+    their like counts, a switched run's read rate from day 16 beats its own first 15 days on
+    5 of 6 seeds (seed 2: 5.31% vs 5.32%); it beats the editors' run of the same seed over
+    the same days on 6 of 6 (e.g. 9.1% vs 7.2% on seed 1), which is what is checked."""
     seeds = (1, 2, 3, 4, 5, 6)
     editors, switched = outcomes("editors_only", seeds), outcomes("switch_2016", seeds)
     assert (column(switched, "engagement_rate") > column(editors, "engagement_rate")).all()
     gain, half = paired_diff_ci(column(editors, "read_rate"), column(switched, "read_rate"))
     assert gain - half > 0, (gain, half)
-    for seed in SEEDS:
-        m = pd.DataFrame(next(r for r in switched if r["seed"] == seed)["_metrics"])
-        before, after = m[m["day"] < 15], m[m["day"] >= 16]
-        assert after["reads"].sum() / after["impressions"].sum() > (
-            before["reads"].sum() / before["impressions"].sum()
-        )
+
+    def late_read_rate(arm: list[dict], seed: int) -> float:
+        m = pd.DataFrame(next(r for r in arm if r["seed"] == seed)["_metrics"])
+        after = m[m["day"] >= 16]
+        return after["reads"].sum() / after["impressions"].sum()
+
+    for seed in seeds:
+        assert late_read_rate(switched, seed) > late_read_rate(editors, seed), seed
 
 
 def test_community_seeding_is_spent_through_the_marketplace() -> None:
@@ -119,8 +126,13 @@ def test_cold_start_community_picks_up(seed: int) -> None:
 
 
 def test_classroom_tipping_point_more_sharing_tips_word_of_mouth() -> None:
+    """The story changed (2026-12-02). Since readers scroll row by row (a lower card is
+    opened less) and cards show their like counts, fewer review notes are read and word of
+    mouth carries less: a review rate of 0.9 against 0.1 sold 625 vs 376, 760 vs 645 and 373
+    vs 273 orders on seeds 1-3 (+36% on average), no longer more than 1.4 times as much.
+    What holds: more sharing sells more on every seed, with a higher R_loop."""
     seeds = (1, 2, 3)
     low = outcomes("classroom_tipping", seeds, (("behaviour.review_post_rate", 0.1),))
     high = outcomes("classroom_tipping", seeds, (("behaviour.review_post_rate", 0.9),))
-    assert column(high, "orders").mean() > 1.4 * column(low, "orders").mean()
+    assert (column(high, "orders") > column(low, "orders")).all()
     assert np.nanmean(column(high, "r_loop")) > np.nanmean(column(low, "r_loop"))

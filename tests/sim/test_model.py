@@ -61,7 +61,12 @@ def test_the_day_loop_produces_all_note_kinds_orders_and_reviews(small) -> None:
 
 
 def test_post_purchase_sharing_drives_sales(small) -> None:
-    """The loop matters: switch off sharing after purchase and the same scenario sells less."""
+    """The loop matters: switch off sharing after purchase and the same scenario sells less.
+
+    The story changed (2026-12-02): since readers scroll row by row and cards show their
+    like counts, fewer review notes are read, and the loop's lift at 1,500 users fell below
+    the 1.2x once asserted (seed 1: 844 orders with reviews vs 719 without, +17%). The
+    battery's `loop` fact measures the lift with a paired CI over 5 seeds."""
     for seed in (1, 2):
         with_loop = run(small(seed=seed, days=30, **{"population.users": 1500}))
         without = run(
@@ -73,7 +78,7 @@ def test_post_purchase_sharing_drives_sales(small) -> None:
         )
         sold, sold_without = with_loop.metrics()["orders"].sum(), without.metrics()["orders"].sum()
         assert without.metrics()["notes_review"].sum() == 0
-        assert sold > 1.2 * sold_without, (seed, sold, sold_without)
+        assert sold > sold_without, (seed, sold, sold_without)
 
 
 def test_outcomes_are_heavy_tailed_like_a_real_platform(small) -> None:

@@ -40,7 +40,10 @@ def discovery_page(svc: Service, actor: int, k: int | None) -> DiscoveryPageOut:
     """The route's work once its input is valid (also run by :mod:`..fast`)."""
     page = svc.platform.discovery_feed(actor, now=svc.now(), k=k)
     return DiscoveryPageOut(
-        notes=list(page.notes), ad_slots=list(page.ad_slots), boost_slots=list(page.boost_slots)
+        notes=list(page.notes),
+        ad_slots=list(page.ad_slots),
+        boost_slots=list(page.boost_slots),
+        likes=list(page.likes),
     )
 
 
