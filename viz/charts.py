@@ -63,7 +63,9 @@ def curve_shape(cumulative: list[float]) -> str:
         return "early"
     new = _smooth([b - a for a, b in zip([0.0, *cumulative], cumulative, strict=False)], 5)
     peak = max(range(len(new)), key=new.__getitem__)
-    start = max(new[: max(2, len(new) // 5)])
+    # the start: the first fifth of the run, at most its first week (a longer window would
+    # take in the take-off itself on a long run)
+    start = max(new[: max(2, min(7, len(new) // 5))])
     rose = new[peak] >= 2 * max(start, 1e-9)
     if rose and new[-1] <= 0.6 * new[peak] and peak < len(new) - 2:
         return "s-curve"
