@@ -32,7 +32,17 @@ if TYPE_CHECKING:
 
     from .model import RedloopModel
 
-__all__ = ["FORMAT", "CheckpointError", "Header", "find", "read", "scenario_hash", "write"]
+__all__ = [
+    "FORMAT",
+    "NEVER",
+    "CheckpointError",
+    "Header",
+    "Schedule",
+    "find",
+    "read",
+    "scenario_hash",
+    "write",
+]
 
 #: The layout of a checkpoint; bump it when what the model pickles changes meaning.
 FORMAT = 1
@@ -45,6 +55,23 @@ class CheckpointError(Exception):
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """When a run checkpoints: every ``every`` days (0: never), keeping the latest ``keep``
+    files (0: all of them — a fork may start from any day; a resume needs only the latest)."""
+
+    every: int = 0
+    keep: int = 0
+
+    def due(self, day: int, last_day: int) -> bool:
+        """Whether the boundary after ``day`` gets a checkpoint (never the run's last)."""
+        return bool(self.every) and day % self.every == 0 and day < last_day
+
+
+#: The default schedule: no checkpoints.
+NEVER = Schedule()
+
+
+@dataclass(frozen=True)
 class Header:
     format: int
     version: str
@@ -54,6 +81,7 @@ class Header:
     log_rows: int
     log_head: str | None  # chain hash of the last streamed row (None: log kept in memory)
     every: int  # days between checkpoints in the run that wrote it
+    keep: int = 0  # how many it keeps (0: all); absent from files written before it existed
 
 
 def scenario_hash(scenario: Scenario | dict[str, Any]) -> str:
@@ -68,8 +96,9 @@ def folder(results: Path) -> Path:
     return results / "checkpoints"
 
 
-def write(model: RedloopModel, results: Path, every: int) -> Path:
-    """Commit the streamed log, then write the model's checkpoint at its current day."""
+def write(model: RedloopModel, results: Path, schedule: Schedule) -> Path:
+    """Commit the streamed log, write the model's checkpoint at its current day, then delete
+    the oldest beyond ``schedule.keep`` (only once the new one is safely in place)."""
     if model.hour % 24:
         raise ValueError(f"a checkpoint is taken at a day boundary, not at hour {model.hour}")
     head = model.platform.log.commit()
@@ -82,7 +111,8 @@ def write(model: RedloopModel, results: Path, every: int) -> Path:
         model.day,
         len(model.platform.log),
         head,
-        every,
+        schedule.every,
+        schedule.keep,
     )
     payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -90,16 +120,24 @@ def write(model: RedloopModel, results: Path, every: int) -> Path:
         f.write(_MAGIC + json.dumps(asdict(header)).encode() + b"\n")
         f.write(payload)
 
-    return atomic_write(folder(results) / f"day-{model.day:03d}.ckpt", put, binary=True)
+    path = atomic_write(folder(results) / f"day-{model.day:03d}.ckpt", put, binary=True)
+    if schedule.keep:
+        for _, old in sorted(_by_day(results).items())[: -schedule.keep]:
+            old.unlink(missing_ok=True)
+    return path
 
 
-def find(results: Path, day: int | None = None) -> Path:
-    """The checkpoint of ``day`` in a results folder (``None``: the latest)."""
-    days = {
+def _by_day(results: Path) -> dict[int, Path]:
+    return {
         int(m.group(1)): p
         for p in folder(results).glob("day-*.ckpt")
         if (m := _NAME.fullmatch(p.name))
     }
+
+
+def find(results: Path, day: int | None = None) -> Path:
+    """The checkpoint of ``day`` in a results folder (``None``: the latest)."""
+    days = _by_day(results)
     if not days:
         raise CheckpointError(
             f"{results}: holds no checkpoints (run it with --checkpoint-every DAYS)"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from redloop import __version__
+from redloop.sim.cli_checkpoints import add_checkpoint_options, add_commands
 from redloop.sim.usage import UsageError
 
 if TYPE_CHECKING:  # the schema pulls in the platform: imported where a command needs it
@@ -117,13 +118,14 @@ def _fresh(out: Path, *, force: bool) -> Path:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from redloop.sim import formatting as fmt
+    from redloop.sim.cli_checkpoints import schedule_of
     from redloop.sim.runner import run_scenario
 
+    schedule = schedule_of(args)
     scenario = _scenario_from(args)
     out = _results_folder(args.out, scenario.name, f"seed{scenario.seed}")
     _fresh(out, force=args.force)
-    every = args.checkpoint_every or 0
-    result = run_scenario(scenario, out, progress=not args.quiet, checkpoint_every=every)
+    result = run_scenario(scenario, out, progress=not args.quiet, schedule=schedule)
     totals = result.summary["totals"]
     print(
         f"{scenario.name}: {fmt.count(totals['sessions'])} sessions, "
@@ -401,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="if --out holds an earlier run, move it aside to OUT.previous-N and run",
     )
-    run.add_argument("--checkpoint-every", type=_positive, metavar="DAYS", help="for resume/fork")
+    add_checkpoint_options(run, _positive)
     run.set_defaults(func=cmd_run)
 
     bench = sub.add_parser("bench", help="print throughput and memory figures")
@@ -563,8 +565,6 @@ def build_parser() -> argparse.ArgumentParser:
     viz.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     viz.add_argument("--port", type=_port, default=8765, help="port 1-65535 (default 8765)")
     viz.set_defaults(func=cmd_viz)
-    from redloop.sim.cli_checkpoints import add_commands
-
     add_commands(sub, _positive)
     return parser
 

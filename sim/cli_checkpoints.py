@@ -12,6 +12,27 @@ from pathlib import Path
 from typing import Any
 
 
+def add_checkpoint_options(run: Any, positive: Callable[[str], int]) -> None:
+    """``run``'s checkpoint flags."""
+    run.add_argument("--checkpoint-every", type=positive, metavar="DAYS", help="for resume/fork")
+    run.add_argument(
+        "--keep-checkpoints",
+        type=positive,
+        metavar="N",
+        help="delete all but the latest N (default: keep all; resume needs 1)",
+    )
+
+
+def schedule_of(args: argparse.Namespace) -> Any:
+    """The run's :class:`~redloop.sim.checkpoints.Schedule` from its flags."""
+    from .checkpoints import Schedule
+    from .usage import UsageError
+
+    if args.keep_checkpoints and not args.checkpoint_every:
+        raise UsageError("--keep-checkpoints: give --checkpoint-every DAYS too")
+    return Schedule(args.checkpoint_every or 0, args.keep_checkpoints or 0)
+
+
 def add_commands(sub: Any, positive: Callable[[str], int]) -> None:
     """Add ``resume`` and ``fork`` to the ``redloop`` subcommands."""
     res = sub.add_parser("resume", help="continue an interrupted run from its latest checkpoint")
@@ -126,5 +147,5 @@ def cmd_compare_forks(args: argparse.Namespace, size: dict[str, int]) -> int:
     with _pandas_display():
         print(fmt.frame_text(table, by_row="outcome"))
     print(f"arms forked from one history per seed at day {args.fork_day}; difference CI paired")
-    print(f"table: {out / 'comparison.csv'}")
+    print(f"report: {out / 'comparison.html'}  table: {out / 'comparison.csv'}")
     return 0

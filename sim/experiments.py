@@ -304,26 +304,30 @@ def compare(
     progress: bool = True,
 ) -> pd.DataFrame:
     """Run scenarios A and B over the same seeds; write table (CSV) and report (HTML)."""
-    from .report_compare import render_comparison_report
-
     items = tuple(sorted((overrides or {}).items()))
     base_seed = load(a).seed
     tasks = validate(Task(name, items, base_seed + i) for name in (a, b) for i in range(seeds))
     results = execute(tasks, backend=backend, jobs=jobs, progress=progress)
     res_a, res_b = results[:seeds], results[seeds:]
     table = comparison_table(a, b, res_a, res_b)
-    runs = {
-        a: [pd.DataFrame(r["_metrics"]) for r in res_a],
-        b: [pd.DataFrame(r["_metrics"]) for r in res_b],
-    }
+    runs = {a: [r["_metrics"] for r in res_a], b: [r["_metrics"] for r in res_b]}
+    write_comparison(out, table, runs, title=f"redloop — {a} vs {b} ({seeds} seeds)")
+    return table
+
+
+def write_comparison(
+    out: Path, table: pd.DataFrame, runs: dict[str, list[dict[str, list]]], *, title: str
+) -> None:
+    """``comparison.csv`` (the table) and ``comparison.html`` (it, then each metric's daily
+    mean per arm with a 95% band) from the arms' daily metrics (one dict of columns per run)."""
+    from .report_compare import render_comparison_report
+
+    frames = {label: [pd.DataFrame(m) for m in metrics] for label, metrics in runs.items()}
     write_csv(out / "comparison.csv", table)
     write_text(
         out / "comparison.html",
-        render_comparison_report(
-            runs, table.set_index("outcome"), title=f"redloop — {a} vs {b} ({seeds} seeds)"
-        ),
+        render_comparison_report(frames, table.set_index("outcome"), title=title),
     )
-    return table
 
 
 # ------------------------------------------------------------------ sweep

@@ -23,8 +23,7 @@ from redloop.scenarios.schema import Scenario, build, load, set_key
 
 from . import checkpoints
 from .checkpoints import CheckpointError
-from .experiments import comparison_table, execute, mean_ci, outcomes
-from .results import write_csv
+from .experiments import comparison_table, execute, mean_ci, outcomes, write_comparison
 
 if TYPE_CHECKING:
     from .model import RedloopModel
@@ -123,7 +122,7 @@ def fork_run(
         )  # a log kept in memory (no head) has no file to fork from: refused as missing
     except PlatformError as exc:
         raise CheckpointError(f"{source}: {exc}") from None
-    return finish(model, out, start, progress=progress, checkpoint_every=0)
+    return finish(model, out, start, progress=progress)
 
 
 # ------------------------------------------------------------------ comparing forks
@@ -164,7 +163,9 @@ def run_fork_pair(pair: ForkPair) -> dict[str, Any]:
         if name == "b":
             retarget(arm, scenario)
         arm.run_days(arm.scenario_config.days - arm.day)
-        arms[name] = outcomes(arm.metrics(), arm.brand_metrics())
+        metrics = arm.metrics()
+        arms[name] = outcomes(metrics, arm.brand_metrics())
+        arms[f"_metrics_{name}"] = metrics.to_dict(orient="list")
     return {"run_id": pair.run_id, **arms}
 
 
@@ -179,8 +180,9 @@ def compare_forks(
     jobs: int | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """A vs B as forks of one history per seed: the comparison table of ``compare`` with
-    the difference's 95% CI paired by seed (t on the per-seed differences)."""
+    """A vs B as forks of one history per seed: the comparison table and report of
+    ``compare``, with the difference's 95% CI paired by seed (t on the per-seed
+    differences); both arms' curves coincide up to ``day``."""
     base = load(a, **(size or {}))
     if not 0 < day < base.days:
         raise CheckpointError(f"--fork-day {day}: must be between 1 and {base.days - 1}")
@@ -199,5 +201,7 @@ def compare_forks(
     table["difference (B−A)"] = [m for m, _ in paired]
     table["significant"] = [bool(ci == ci and abs(m) > ci) for m, ci in paired]
     table = table.drop(columns=["seeds to detect"])
-    write_csv(out / "comparison.csv", table)
+    runs = {a: [r["_metrics_a"] for r in results], b: [r["_metrics_b"] for r in results]}
+    title = f"redloop — {a} vs {b}, forked at day {day} ({seeds} seeds, paired)"
+    write_comparison(out, table, runs, title=title)
     return table

@@ -69,10 +69,14 @@ def summarise(
 
 
 def run_scenario(
-    scenario: Scenario, out: Path, *, progress: bool = True, checkpoint_every: int = 0
+    scenario: Scenario,
+    out: Path,
+    *,
+    progress: bool = True,
+    schedule: checkpoints.Schedule = checkpoints.NEVER,
 ) -> RunResult:
-    """Run ``scenario`` for its days and write the results folder ``out`` (a checkpoint
-    every ``checkpoint_every`` days if that is not 0).
+    """Run ``scenario`` for its days and write the results folder ``out``, checkpointing
+    on ``schedule`` (default: never).
 
     ``summary.json`` is written last and removed first: its presence marks a complete run.
     """
@@ -80,7 +84,7 @@ def run_scenario(
     (out / "summary.json").unlink(missing_ok=True)
     start = time.perf_counter()
     model = RedloopModel(scenario, log_path=str(out / "events.sqlite"))
-    return finish(model, out, start, progress=progress, checkpoint_every=checkpoint_every)
+    return finish(model, out, start, progress=progress, schedule=schedule)
 
 
 def resume_run(out: Path, *, progress: bool = True) -> RunResult:
@@ -102,11 +106,17 @@ def resume_run(out: Path, *, progress: bool = True) -> RunResult:
         model.platform.log.resume_stream(events, header.log_head or "")
     except PlatformError as exc:
         raise CheckpointError(f"{path}: {exc}") from None
-    return finish(model, out, start, progress=progress, checkpoint_every=header.every)
+    schedule = checkpoints.Schedule(header.every, header.keep)
+    return finish(model, out, start, progress=progress, schedule=schedule)
 
 
 def finish(
-    model: RedloopModel, out: Path, start: float, *, progress: bool, checkpoint_every: int
+    model: RedloopModel,
+    out: Path,
+    start: float,
+    *,
+    progress: bool,
+    schedule: checkpoints.Schedule = checkpoints.NEVER,
 ) -> RunResult:
     """Run ``model`` from its current day to its scenario's last, then write the results."""
     from .report import render_run_report
@@ -122,9 +132,8 @@ def finish(
         while model.day < scenario.days:
             model.run_days(1)
             bar.update(1)
-            due = checkpoint_every and model.day % checkpoint_every == 0
-            if due and model.day < scenario.days:
-                checkpoints.write(model, out, checkpoint_every)
+            if schedule.due(model.day, scenario.days):
+                checkpoints.write(model, out, schedule)
     model.close()
     (out / "events.sqlite").chmod(MODE)  # SQLite made it under the umask: one mode for all
     wall = time.perf_counter() - start

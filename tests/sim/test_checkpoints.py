@@ -16,6 +16,7 @@ import pytest
 
 from redloop.scenarios.schema import load
 from redloop.sim import checkpoints
+from redloop.sim.checkpoints import Schedule
 from redloop.sim.cli import main
 from redloop.sim.experiments import Task, run_task
 from redloop.sim.forks import compare_forks
@@ -70,7 +71,7 @@ def test_a_run_restored_from_a_checkpoint_ends_as_the_uninterrupted_run(
 
     first = RedloopModel(scenario)
     first.run_days(7)
-    path = checkpoints.write(first, tmp_path, 7)
+    path = checkpoints.write(first, tmp_path, Schedule(every=7))
     header, restored = checkpoints.read(path)
     assert (header.day, header.log_rows, header.log_head) == (7, len(first.platform.log), None)
     restored.run_days(scenario.days - restored.day)
@@ -107,9 +108,35 @@ def test_resume_after_sigkill_between_checkpoints_gives_the_uninterrupted_result
     assert (killed / "summary.json").exists()
 
 
+def test_keep_checkpoints_leaves_the_latest_and_resume_goes_on_pruning(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    flags = ["baseline", "--users", "300", "--days", "7", "--quiet", "--out", str(out)]
+    assert main(["run", *flags, "--checkpoint-every", "1", "--keep-checkpoints", "2"]) == 0
+    folder = out / "checkpoints"
+    assert sorted(p.name for p in folder.iterdir()) == ["day-005.ckpt", "day-006.ckpt"]
+    assert checkpoints.read_header(folder / "day-006.ckpt")[0].keep == 2
+
+    # Make it an interrupted run again, with a stray older checkpoint left in the folder.
+    (out / "summary.json").unlink()
+    (folder / "day-006.ckpt").unlink()
+    (folder / "day-001.ckpt").write_bytes((folder / "day-005.ckpt").read_bytes())
+    assert main(["resume", str(out), "--quiet"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["day-005.ckpt", "day-006.ckpt"]
+
+
+def test_keep_checkpoints_without_an_interval_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "r"
+    assert main(["run", "baseline", "--keep-checkpoints", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--keep-checkpoints" in err and "--checkpoint-every" in err
+    assert not out.exists()
+
+
 def test_resume_refuses_a_complete_run_and_a_foreign_event_log(tmp_path: Path, capsys) -> None:
     small = load("baseline", **{"population.users": 300, "days": 4})
-    run_scenario(small, tmp_path / "a", progress=False, checkpoint_every=2)
+    run_scenario(small, tmp_path / "a", progress=False, schedule=Schedule(every=2))
     run_scenario(
         load("baseline", **{"population.users": 300, "days": 4, "seed": 9}),
         tmp_path / "b",
@@ -133,7 +160,7 @@ def test_resume_refuses_a_complete_run_and_a_foreign_event_log(tmp_path: Path, c
 def test_a_fork_shares_the_history_and_changes_only_what_follows(tmp_path: Path) -> None:
     source = tmp_path / "run"
     scenario = load("baseline", **{"population.users": 600, "days": 14})
-    run_scenario(scenario, source, progress=False, checkpoint_every=4)
+    run_scenario(scenario, source, progress=False, schedule=Schedule(every=4))
     same, changed = tmp_path / "same", tmp_path / "changed"
     assert main(["fork", str(source), "--day", "4", "--out", str(same), "--quiet"]) == 0
     args = ["--set", "behaviour.review_post_rate=0.02", "--out", str(changed), "--quiet"]
@@ -170,7 +197,7 @@ def test_fork_refuses_what_cannot_change_mid_run(
         load("baseline", **{"population.users": 300, "days": 6}),
         source,
         progress=False,
-        checkpoint_every=4,
+        schedule=Schedule(every=4),
     )
     out = tmp_path / "fork"
     assert main(["fork", str(source), *args, "--out", str(out)]) == 2
@@ -198,6 +225,8 @@ def test_compare_of_forks_continues_arm_a_as_a_plain_run_and_pairs_the_differenc
         progress=False,
     ).set_index("outcome")
     assert (tmp_path / "comparison.csv").exists()
+    report = (tmp_path / "comparison.html").read_text("utf-8")
+    assert "forked at day 5" in report and report.count('<img src="data:image/png') >= 3
     plain = [
         run_task(Task("classroom_tipping", (), seed, tuple(size.items())))["orders"]
         for seed in (1, 2, 3)
