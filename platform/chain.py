@@ -13,7 +13,7 @@ import hashlib
 import struct
 from collections.abc import Iterable
 
-__all__ = ["HEAD_KEY", "Row", "genesis", "head_value", "link", "row_content"]
+__all__ = ["HEAD_KEY", "Row", "genesis", "head_value", "link", "row_content", "text_bytes"]
 
 #: The meta key holding ``{"rows": n, "hash": hex}``; not part of the genesis hash.
 HEAD_KEY = "chain_head"
@@ -30,14 +30,19 @@ def genesis(meta: Iterable[tuple[str, str]]) -> bytes:
     h = hashlib.sha256(_TAG)
     for key, value in sorted(meta):
         if key != HEAD_KEY:
-            h.update(_text(key) + _text(value))
+            h.update(text_bytes(key) + text_bytes(value))
     return h.digest()
 
 
 def row_content(row: Row) -> bytes:
     """The bytes a row's hash covers: every column, unambiguously (None is not "")."""
     seq, kind, time, actor, obj, value, ints, text = row
-    return _NUMBERS.pack(seq, time, actor, obj, value) + _text(kind) + _text(ints) + _text(text)
+    return (
+        _NUMBERS.pack(seq, time, actor, obj, value)
+        + text_bytes(kind)
+        + text_bytes(ints)
+        + text_bytes(text)
+    )
 
 
 def link(previous: bytes, row: Row) -> bytes:
@@ -50,7 +55,8 @@ def head_value(rows: int, last: bytes) -> dict[str, int | str]:
     return {"rows": rows, "hash": last.hex()}
 
 
-def _text(value: str | None) -> bytes:
+def text_bytes(value: str | None) -> bytes:
+    """A text field's bytes in a hash: length-prefixed UTF-8, or a marker for None."""
     if value is None:
         return _NONE
     data = value.encode("utf-8", "surrogatepass")

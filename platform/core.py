@@ -87,8 +87,16 @@ class Platform(
         """Replay a log written with ``log.stream_to(path, meta=...)`` (config read from meta)."""
         return replay.from_sqlite(cls, path, rng=rng)
 
+    @classmethod
+    def from_parquet(
+        cls, path: str | os.PathLike[str], *, rng: np.random.Generator | int | None = None
+    ) -> Platform:
+        """Replay a Parquet log folder written by :meth:`stream_log` to ``*.parquet``."""
+        return replay.from_parquet(cls, path, rng=rng)
+
     def stream_log(self, path: str | os.PathLike[str], **meta: Any) -> None:
-        """Stream this platform's event log to a SQLite file (closed by :meth:`close_log`)."""
+        """Stream this platform's event log to a SQLite file, or to a Parquet folder if
+        ``path`` ends in ``.parquet`` (closed by :meth:`close_log`)."""
         replay.stream_log(self, path, **meta)
 
     def close_log(self) -> None:

@@ -21,7 +21,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -38,10 +38,12 @@ from .errors import CorruptLog, InvalidInput
 
 __all__ = [
     "KIND_BY_LABEL",
+    "Columns",
     "Event",
     "EventKind",
     "EventLog",
     "SQLiteSink",
+    "Sink",
     "stored_row",
     "unpack_boost",
     "unpack_note",
@@ -55,6 +57,45 @@ _DTYPE = {
     code: np.dtype(f"{kind}{array(code).itemsize}")
     for code, kind in (("B", "u"), ("i", "i"), ("q", "i"), ("d", "f"))
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Consecutive rows of a log as numpy arrays, starting at ``first`` (a bulk writer's view:
+    no per-row objects). Row ``r``'s ids are ``ints[offsets[r]:offsets[r + 1]]`` when
+    ``has_ints[r]``; ``texts`` maps the seq of each row that has one to its text."""
+
+    first: int
+    kind: np.ndarray  # uint8 codes
+    time: np.ndarray  # float64
+    actor: np.ndarray  # int32
+    object: np.ndarray  # int32
+    value: np.ndarray  # int64
+    has_ints: np.ndarray  # bool
+    offsets: np.ndarray  # int64, one more than rows
+    ints: np.ndarray  # int32
+    texts: dict[int, str]
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def events(self) -> Iterator[Event]:
+        """The rows as :class:`Event` objects, in order."""
+        kinds = {k.value: k for k in EventKind}
+        off, ints, texts = self.offsets.tolist(), self.ints.tolist(), self.texts
+        rows = zip(
+            self.kind.tolist(),
+            self.time.tolist(),
+            self.actor.tolist(),
+            self.object.tolist(),
+            self.value.tolist(),
+            self.has_ints.tolist(),
+            strict=True,
+        )
+        for r, (kind, time, actor, obj, value, has) in enumerate(rows):
+            seq = self.first + r
+            ids = tuple(ints[off[r] : off[r + 1]]) if has else None
+            yield Event(seq, kinds[kind], time, actor, obj, value, ids, texts.get(seq))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +141,7 @@ class EventLog:
     def __init__(self, *, retain: bool = True) -> None:
         self.retain = retain
         self._base = 0  # seq of the first row still in memory
-        self._sink: SQLiteSink | None = None
+        self._sink: Sink | None = None
         self._reset_buffers()
 
     def _reset_buffers(self) -> None:
@@ -194,6 +235,38 @@ class EventLog:
             self._texts.get(seq),
         )
 
+    def columns(self, start: int = 0, stop: int | None = None) -> Columns:
+        """The in-memory rows ``start`` to ``stop`` (default: the last) as numpy copies (see
+        :class:`Columns`)."""
+
+        def col(buffer: array) -> np.ndarray:
+            return np.frombuffer(buffer, dtype=_DTYPE[buffer.typecode])
+
+        rows = slice(start, len(self._kind) if stop is None else stop)
+        refs = col(self._int_ref)[rows]
+        has = refs >= 0
+        runs = col(self._ints)
+        lengths = np.zeros(len(refs), dtype=np.int64)
+        lengths[has] = runs[refs[has]]
+        offsets = np.zeros(len(refs) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        # ids of row r sit at runs[refs[r] + 1 :] (after the run's length); gather them all
+        gather = np.repeat(refs[has] + 1 - offsets[:-1][has], lengths[has])
+        gather += np.arange(len(gather), dtype=np.int64)
+        first = self._base + start
+        return Columns(
+            first,
+            col(self._kind)[rows].copy(),
+            col(self._time)[rows].copy(),
+            col(self._actor)[rows].copy(),
+            col(self._obj)[rows].copy(),
+            col(self._value)[rows].copy(),
+            has,
+            offsets,
+            runs[gather].astype(np.int32),
+            {seq: text for seq, text in self._texts.items() if first <= seq < first + len(refs)},
+        )
+
     def __iter__(self) -> Iterator[Event]:
         """Events still in memory, oldest first."""
         for i in range(len(self._kind)):
@@ -242,15 +315,17 @@ class EventLog:
         *,
         meta: dict[str, Any] | None = None,
         batch: int = 50_000,
-    ) -> SQLiteSink:
-        """Write every event (past and future) to a SQLite file, atomically on :meth:`close`."""
+    ) -> Sink:
+        """Write every event (past and future) to a file, atomically on :meth:`close`: a
+        SQLite file, or a Parquet folder if ``path`` ends in ``.parquet``
+        (:mod:`.parquetlog`)."""
         if self._sink is not None:
             raise InvalidInput("this event log already streams to a file", field="path")
         if self._base:
             raise InvalidInput(
                 "cannot stream a log whose early rows were already dropped", field="path"
             )
-        self._sink = SQLiteSink(Path(path), meta or {}, batch)
+        self._sink = sink_class(path)(Path(path), meta or {}, batch)
         self.flush()
         return self._sink
 
@@ -258,9 +333,7 @@ class EventLog:
         sink = self._sink
         if sink is None:
             return
-        start = sink.written - self._base
-        rows = (self._row(i) for i in range(start, len(self._kind)))
-        sink.write(rows)
+        sink.write_log(self, sink.written - self._base)
         if not self.retain:
             self._base += len(self._kind)
             self._reset_buffers()
@@ -279,7 +352,7 @@ class EventLog:
         check that its row ``len(self) - 1`` carries hash ``head``, drop any rows after it."""
         if self._sink is not None:
             raise InvalidInput("this event log already streams to a file", field="path")
-        self._sink = SQLiteSink.reopen(Path(path), len(self), bytes.fromhex(head))
+        self._sink = sink_class(path).reopen(Path(path), len(self), bytes.fromhex(head))
 
     def fork_stream(
         self,
@@ -293,9 +366,12 @@ class EventLog:
         the new meta): a fork's history. CorruptLog if ``earlier`` does not hold them."""
         if self._sink is not None:
             raise InvalidInput("this event log already streams to a file", field="path")
-        sink = SQLiteSink(Path(path), meta, 50_000)
+        cls = sink_class(path)
+        if sink_class(earlier) is not cls:
+            raise InvalidInput(f"{earlier} and {path} are not the same format", field="path")
+        sink = cls(Path(path), meta, 50_000)
         try:
-            sink.write_rows(stored_rows(Path(earlier), len(self), bytes.fromhex(head)))
+            sink.copy_history(Path(earlier), len(self), bytes.fromhex(head))
         except BaseException:
             sink.discard()
             raise
@@ -410,8 +486,13 @@ class SQLiteSink:
         sink._db, sink.written, sink._last = db, rows, head
         return sink
 
-    def write(self, rows: Iterator[Event]) -> None:
-        self.write_rows(stored_row(e) for e in rows)
+    def write_log(self, log: EventLog, start: int) -> None:
+        """Write ``log``'s in-memory rows from index ``start`` on."""
+        self.write_rows(stored_row(log._row(i)) for i in range(start, len(log._kind)))
+
+    def copy_history(self, earlier: Path, rows: int, head: bytes) -> None:
+        """Write the first ``rows`` rows of the stored log ``earlier`` (re-chained)."""
+        self.write_rows(stored_rows(earlier, rows, head))
 
     def write_rows(self, rows: Iterable[chain.Row]) -> None:
         batch = []
@@ -434,6 +515,7 @@ class SQLiteSink:
         return self._last.hex()
 
     def close(self) -> Path:
+        """Record the chain head, index the kinds, and rename the file into place."""
         head = json.dumps(chain.head_value(self.written, self._last))
         self._db.execute("INSERT INTO meta VALUES (?, ?)", (chain.HEAD_KEY, head))
         self._db.execute("CREATE INDEX events_kind ON events(kind)")
@@ -441,3 +523,25 @@ class SQLiteSink:
         self._db.close()
         os.replace(self.partial, self.path)
         return self.path
+
+
+class Sink(Protocol):
+    """Where a streamed log goes: :class:`SQLiteSink` or :class:`~.parquetlog.ParquetSink`."""
+
+    batch: int
+    written: int
+
+    def write_log(self, log: EventLog, start: int) -> None: ...
+    def copy_history(self, earlier: Path, rows: int, head: bytes) -> None: ...
+    def discard(self) -> None: ...
+    def commit(self) -> str: ...
+    def close(self) -> Path: ...
+
+
+def sink_class(path: str | os.PathLike[str]) -> Any:
+    """The sink for a log file's name: a Parquet folder for ``*.parquet``, else SQLite."""
+    if Path(path).suffix == ".parquet":
+        from .parquetlog import ParquetSink  # pyarrow is imported only when it is used
+
+        return ParquetSink
+    return SQLiteSink

@@ -19,7 +19,7 @@ from . import chain
 from .errors import CorruptLog, InvalidInput
 from .eventlog import KIND_BY_LABEL, Event
 
-__all__ = ["read_meta", "read_sqlite", "verified_events"]
+__all__ = ["check_end", "meta_values", "read_meta", "read_sqlite", "verified_events"]
 
 _COLUMNS = "seq, kind, time, actor, object, value, ints, text, hash"
 _INTS = ("seq", "actor", "object", "value")
@@ -56,6 +56,14 @@ def read_meta(db: sqlite3.Connection, where: str) -> tuple[dict[str, Any], dict[
         stored = db.execute("SELECT key, value FROM meta").fetchall()
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         raise CorruptLog(f"not a redloop event log ({exc})", path=where) from exc
+    return meta_values(stored, where)
+
+
+def meta_values(
+    stored: list[tuple[Any, Any]], where: str
+) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+    """Stored (key, JSON text) meta rows checked and decoded: the values (without the
+    head), the chain head, and the genesis hash."""
     meta: dict[str, Any] = {}
     for key, value in stored:
         if type(key) is not str or type(value) is not str:
@@ -108,6 +116,11 @@ def verified_events(
             seq += 1
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         raise CorruptLog(f"the file is damaged ({exc})", seq=seq, path=where) from exc
+    check_end(seq, last, head, where)
+
+
+def check_end(seq: int, last: bytes, head: dict[str, Any], where: str) -> None:
+    """The log read ``seq`` rows ending in hash ``last``: what its head records?"""
     if seq != head["rows"] or last.hex() != head["hash"]:
         raise CorruptLog(
             f"the log ends after {seq} rows but its head records {head['rows']} (rows were "

@@ -1,4 +1,4 @@
-"""Replay and persistence: rebuild a platform from its events, stream its log to SQLite.
+"""Replay and persistence: rebuild a platform from its events, stream its log to a file.
 
 Each logged event is unpacked through the codec table and handed to its kind's apply method
 (``state.APPLY``, a list indexed by kind code), the same method the live command called.
@@ -19,7 +19,7 @@ from .logread import read_sqlite
 from .model import PlatformConfig
 from .state import APPLY, PlatformState
 
-__all__ = ["apply", "from_sqlite", "replay", "replay_stored", "stream_log"]
+__all__ = ["apply", "from_parquet", "from_sqlite", "replay", "replay_stored", "stream_log"]
 
 
 def apply(state: PlatformState, event: Event) -> None:
@@ -62,6 +62,17 @@ def from_sqlite[S: PlatformState](
     return replay_stored(cls, meta, rows, str(path), rng=rng)
 
 
+def from_parquet[S: PlatformState](
+    cls: type[S], path: str | os.PathLike[str], *, rng: np.random.Generator | int | None = None
+) -> S:
+    """Replay a Parquet log folder (:mod:`.parquetlog`), verifying it as :func:`from_sqlite`
+    does."""
+    from .parquetlog import read_parquet  # pyarrow is imported only when it is used
+
+    meta, rows = read_parquet(path)
+    return replay_stored(cls, meta, rows, str(path), rng=rng)
+
+
 def replay_stored[S: PlatformState](
     cls: type[S],
     meta: dict[str, Any],
@@ -92,5 +103,6 @@ def replay_stored[S: PlatformState](
 
 
 def stream_log(state: PlatformState, path: str | os.PathLike[str], **meta: Any) -> None:
-    """Stream ``state``'s event log to a SQLite file, with its config in the meta table."""
+    """Stream ``state``'s event log to a SQLite file (or a Parquet folder for
+    ``*.parquet``), with its config in the meta rows."""
     state.log.stream_to(path, meta={"platform_config": state.config.to_dict(), **meta})

@@ -493,6 +493,12 @@ def main(
         cost = {k: fig[k] for k in ("max_sustained_rps_cost", "max_achieved_rps_cost")}
         print_table("service: in memory vs durable (--data), requests/s", {**summary, **cost})
         report["durable"] = fig
+    if which == "log":
+        from .bench_log import log_figures
+
+        fig = log_figures()
+        print_table("event log: baseline, 10,000 users x 10 days, written and read back", fig)
+        report["log"] = fig
     if which == "service":
         service = bench_service.service_figures(seconds=seconds)
         generator = bench_service.generator_figures(seconds=2 * seconds)

@@ -188,6 +188,11 @@ def stored_scenario(events: Path) -> dict[str, Any] | None:
     """The scenario recorded in a results folder's event log (finished or not)."""
     import sqlite3
 
+    if events.suffix == ".parquet":
+        from redloop.platform.parquetlog import stored_meta
+
+        return (stored_meta(events) or {}).get("scenario")
+
     partial = events.with_name(events.name + ".partial")
     path = partial if partial.exists() else events
     if not path.exists():

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from redloop import __version__
-from redloop.sim.cli_checkpoints import add_checkpoint_options, add_commands
+from redloop.sim.cli_checkpoints import add_commands, add_run_options
 from redloop.sim.usage import UsageError
 
 if TYPE_CHECKING:  # the schema pulls in the platform: imported where a command needs it
@@ -82,7 +82,7 @@ def _flag_of(args: argparse.Namespace, key: str) -> str:
 
 RESULTS = Path("results")
 #: What a results folder of a run holds; any of them there means an earlier run.
-RUN_FILES = ("summary.json", "events.sqlite", "metrics.csv", "report.html")
+RUN_FILES = ("summary.json", "events.sqlite", "events.parquet", "metrics.csv", "report.html")
 
 
 def _results_folder(out: str | None, *default: str) -> Path:
@@ -118,21 +118,21 @@ def _fresh(out: Path, *, force: bool) -> Path:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from redloop.sim import formatting as fmt
-    from redloop.sim.cli_checkpoints import schedule_of
+    from redloop.sim.cli_checkpoints import run_options
     from redloop.sim.runner import run_scenario
 
-    schedule = schedule_of(args)
+    options = run_options(args)  # checked before anything is written
     scenario = _scenario_from(args)
     out = _results_folder(args.out, scenario.name, f"seed{scenario.seed}")
     _fresh(out, force=args.force)
-    result = run_scenario(scenario, out, progress=not args.quiet, schedule=schedule)
+    result = run_scenario(scenario, out, progress=not args.quiet, **options)
     totals = result.summary["totals"]
     print(
         f"{scenario.name}: {fmt.count(totals['sessions'])} sessions, "
         f"{fmt.count(totals['orders'])} orders, GMV {fmt.money(totals['gmv'])}, "
         f"R_loop {fmt.r_loop(totals['r_loop_final'], totals['r_loop_interval'])}"
     )
-    files = "metrics.csv, brands.csv, brand_weeks.csv, events.sqlite, summary.json"
+    files = f"metrics.csv, brands.csv, brand_weeks.csv, {result.events.name}, summary.json"
     print(f"results: {out}/ ({files})")
     print(f"report:  {result.report}")
     return 0
@@ -403,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="if --out holds an earlier run, move it aside to OUT.previous-N and run",
     )
-    add_checkpoint_options(run, _positive)
+    add_run_options(run, _positive)
     run.set_defaults(func=cmd_run)
 
     bench = sub.add_parser("bench", help="print throughput and memory figures")
@@ -411,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
         "which",
         nargs="?",
         default="all",
-        choices=("all", "platform", "sim", "viz", "loadtest", "durable", "service"),
+        choices=("all", "platform", "sim", "viz", "loadtest", "durable", "service", "log"),
     )
     bench.add_argument("--users", type=int, default=100_000, help="platform bench: users")
     bench.add_argument("--notes", type=int, default=1_000_000, help="platform bench: notes")

@@ -1,4 +1,5 @@
-"""The command line of checkpoints: ``resume``, ``fork`` and ``compare --fork-day``.
+"""The command line of long runs: ``run``'s log and checkpoint flags, ``resume``, ``fork``
+and ``compare --fork-day``.
 
 Kept apart from :mod:`redloop.sim.cli` (which wires these in); like it, nothing heavy is
 imported until a command runs.
@@ -12,8 +13,14 @@ from pathlib import Path
 from typing import Any
 
 
-def add_checkpoint_options(run: Any, positive: Callable[[str], int]) -> None:
-    """``run``'s checkpoint flags."""
+def add_run_options(run: Any, positive: Callable[[str], int]) -> None:
+    """``run``'s flags for long runs: the event log's format and checkpoints."""
+    run.add_argument(
+        "--log-format",
+        choices=("sqlite", "parquet"),
+        default="sqlite",
+        help="the event log as events.sqlite (default) or an events.parquet folder",
+    )
     run.add_argument("--checkpoint-every", type=positive, metavar="DAYS", help="for resume/fork")
     run.add_argument(
         "--keep-checkpoints",
@@ -23,14 +30,16 @@ def add_checkpoint_options(run: Any, positive: Callable[[str], int]) -> None:
     )
 
 
-def schedule_of(args: argparse.Namespace) -> Any:
-    """The run's :class:`~redloop.sim.checkpoints.Schedule` from its flags."""
+def run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`~redloop.sim.runner.run_scenario` from ``run``'s
+    flags (a usage error for flags that do not go together)."""
     from .checkpoints import Schedule
     from .usage import UsageError
 
     if args.keep_checkpoints and not args.checkpoint_every:
         raise UsageError("--keep-checkpoints: give --checkpoint-every DAYS too")
-    return Schedule(args.checkpoint_every or 0, args.keep_checkpoints or 0)
+    schedule = Schedule(args.checkpoint_every or 0, args.keep_checkpoints or 0)
+    return {"schedule": schedule, "log_format": args.log_format}
 
 
 def add_commands(sub: Any, positive: Callable[[str], int]) -> None:

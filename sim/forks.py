@@ -24,6 +24,7 @@ from redloop.scenarios.schema import Scenario, build, load, set_key
 from . import checkpoints
 from .checkpoints import CheckpointError
 from .experiments import comparison_table, execute, mean_ci, outcomes, write_comparison
+from .results import event_log
 
 if TYPE_CHECKING:
     from .model import RedloopModel
@@ -108,7 +109,7 @@ def fork_run(
 
     header, model = checkpoints.read(checkpoints.find(source, day))
     new = forked_scenario(model.scenario_config, scenario, overrides or [])
-    retarget(model, new)
+    check_fork(model.scenario_config, new, model.hour)  # before anything is written
     out.mkdir(parents=True, exist_ok=True)
     meta = {
         "platform_config": model.platform.config.to_dict(),
@@ -117,11 +118,13 @@ def fork_run(
     }
     start = time.perf_counter()
     try:
+        earlier = event_log(source)  # the fork's log has the original's format
         model.platform.log.fork_stream(
-            out / "events.sqlite", source / "events.sqlite", header.log_head or "", meta
+            out / earlier.name, earlier, header.log_head or "", meta
         )  # a log kept in memory (no head) has no file to fork from: refused as missing
     except PlatformError as exc:
         raise CheckpointError(f"{source}: {exc}") from None
+    retarget(model, new)  # after the history is copied: a switch of recommender is an event
     return finish(model, out, start, progress=progress)
 
 

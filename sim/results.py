@@ -1,9 +1,10 @@
 """Results folders: every file written atomically (temp file + rename).
 
-A run writes ``metrics.csv``, ``brands.csv``, ``brand_weeks.csv``, ``events.sqlite``,
-``report.html`` and, last, ``summary.json``: a folder with ``summary.json`` is complete; one
-without it was interrupted. Every file gets :data:`MODE` (the temp file's 0600 would
-otherwise differ from the 0644 of ``events.sqlite``, which SQLite creates).
+A run writes ``metrics.csv``, ``brands.csv``, ``brand_weeks.csv``, its event log
+(``events.sqlite``, or the ``events.parquet`` folder), ``report.html`` and, last,
+``summary.json``: a folder with ``summary.json`` is complete; one without it was interrupted.
+Every file gets :data:`MODE` (the temp file's 0600 would otherwise differ from the 0644 of
+``events.sqlite``, which SQLite creates).
 """
 
 from __future__ import annotations
@@ -20,6 +21,23 @@ import pandas as pd
 
 #: One permission mode for every results file: the owner writes, anyone may read.
 MODE = 0o644
+#: A run's event log, by ``--log-format``: a SQLite file or a Parquet folder.
+EVENT_LOGS = {"sqlite": "events.sqlite", "parquet": "events.parquet"}
+
+
+def event_log(out: Path) -> Path:
+    """The event log a results folder holds, finished or not (default: the SQLite one)."""
+    for name in EVENT_LOGS.values():
+        if (out / name).exists() or (out / f"{name}.partial").exists():
+            return out / name
+    return out / EVENT_LOGS["sqlite"]
+
+
+def set_mode(path: Path) -> None:
+    """Give a file, or every file in a folder, :data:`MODE` (SQLite and Arrow create files
+    under the umask)."""
+    for file in path.iterdir() if path.is_dir() else (path,):
+        file.chmod(MODE)
 
 
 def atomic_write(path: Path, write: Callable[[IO[Any]], None], *, binary: bool = False) -> Path:

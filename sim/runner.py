@@ -17,7 +17,7 @@ from redloop.scenarios.schema import Scenario
 from . import checkpoints
 from .checkpoints import CheckpointError
 from .model import RedloopModel
-from .results import MODE, write_csv, write_json, write_text
+from .results import EVENT_LOGS, event_log, set_mode, write_csv, write_json, write_text
 
 
 @dataclass
@@ -30,6 +30,11 @@ class RunResult:
     @property
     def report(self) -> Path:
         return self.out / "report.html"
+
+    @property
+    def events(self) -> Path:
+        """The run's event log (a SQLite file or a Parquet folder)."""
+        return event_log(self.out)
 
 
 def summarise(
@@ -74,16 +79,18 @@ def run_scenario(
     *,
     progress: bool = True,
     schedule: checkpoints.Schedule = checkpoints.NEVER,
+    log_format: str = "sqlite",
 ) -> RunResult:
-    """Run ``scenario`` for its days and write the results folder ``out``, checkpointing
-    on ``schedule`` (default: never).
+    """Run ``scenario`` for its days and write the results folder ``out`` with its event log
+    in ``log_format`` (:data:`~.results.EVENT_LOGS`), checkpointing on ``schedule``
+    (default: never).
 
     ``summary.json`` is written last and removed first: its presence marks a complete run.
     """
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").unlink(missing_ok=True)
     start = time.perf_counter()
-    model = RedloopModel(scenario, log_path=str(out / "events.sqlite"))
+    model = RedloopModel(scenario, log_path=str(out / EVENT_LOGS[log_format]))
     return finish(model, out, start, progress=progress, schedule=schedule)
 
 
@@ -94,7 +101,7 @@ def resume_run(out: Path, *, progress: bool = True) -> RunResult:
         raise CheckpointError(f"{out}: the run there is complete (it has summary.json)")
     path = checkpoints.find(out)
     header, model = checkpoints.read(path)
-    events = out / "events.sqlite"
+    events = event_log(out)
     stored = checkpoints.stored_scenario(events)
     if stored is None or checkpoints.scenario_hash(stored) != header.scenario:
         raise CheckpointError(
@@ -135,7 +142,7 @@ def finish(
             if schedule.due(model.day, scenario.days):
                 checkpoints.write(model, out, schedule)
     model.close()
-    (out / "events.sqlite").chmod(MODE)  # SQLite made it under the umask: one mode for all
+    set_mode(event_log(out))
     wall = time.perf_counter() - start
     metrics, brands = model.metrics(), model.brand_metrics()
     summary = summarise(model, metrics, brands, wall)

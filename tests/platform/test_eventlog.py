@@ -329,14 +329,14 @@ def test_from_sqlite_with_small_batches(platform: Platform, tmp_path: Path) -> N
 def test_streaming_writes_in_batches(platform: Platform, tmp_path: Path, monkeypatch) -> None:
     """With retain=True, rows are still written batch by batch, not one write per event."""
     writes: list[int] = []
-    original = eventlog_module.SQLiteSink.write
+    original = eventlog_module.SQLiteSink.write_log
 
-    def counting_write(self, rows):
+    def counting_write(self, log, start):
         before = self.written
-        original(self, rows)
+        original(self, log, start)
         writes.append(self.written - before)
 
-    monkeypatch.setattr(eventlog_module.SQLiteSink, "write", counting_write)
+    monkeypatch.setattr(eventlog_module.SQLiteSink, "write_log", counting_write)
     platform.log.stream_to(tmp_path / "e.sqlite", batch=10)
     for t in range(95):
         platform.share(ANN, 0 if t else platform.publish(CY, ["food"], now=1), now=1)

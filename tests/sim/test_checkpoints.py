@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from redloop.platform.api import Platform
 from redloop.scenarios.schema import load
 from redloop.sim import checkpoints
 from redloop.sim.checkpoints import Schedule
@@ -21,6 +22,7 @@ from redloop.sim.cli import main
 from redloop.sim.experiments import Task, run_task
 from redloop.sim.forks import compare_forks
 from redloop.sim.model import RedloopModel
+from redloop.sim.results import event_log
 from redloop.sim.runner import run_scenario
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,8 +48,20 @@ def rows(folder: Path) -> list[tuple]:
         db.close()
 
 
+def replayed(folder: Path) -> Platform:
+    events = event_log(folder)
+    if events.suffix == ".parquet":
+        return Platform.from_parquet(events)
+    return Platform.from_sqlite(events)
+
+
 def assert_same_run(a: Path, b: Path) -> None:
-    assert chain_head(a) == chain_head(b)
+    """The same events (by the chain head if both logs are SQLite, else replayed) and the
+    same tables, byte for byte."""
+    if event_log(a).suffix == event_log(b).suffix == ".sqlite":
+        assert chain_head(a) == chain_head(b)
+    else:
+        assert replayed(a).log.digest() == replayed(b).log.digest()
     for name in TABLES:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
@@ -81,8 +95,9 @@ def test_a_run_restored_from_a_checkpoint_ends_as_the_uninterrupted_run(
     pd.testing.assert_frame_equal(restored.brand_metrics(), whole.brand_metrics())
 
 
+@pytest.mark.parametrize("log_format", ["sqlite", "parquet"])
 def test_resume_after_sigkill_between_checkpoints_gives_the_uninterrupted_results(
-    tmp_path: Path,
+    tmp_path: Path, log_format: str
 ) -> None:
     flags = ["baseline", "--users", "500", "--days", "12", "--seed", "2", "--quiet"]
     whole, killed = tmp_path / "whole", tmp_path / "killed"
@@ -91,7 +106,7 @@ def test_resume_after_sigkill_between_checkpoints_gives_the_uninterrupted_result
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     command = [sys.executable, "-m", "redloop.sim.cli", "run", *flags, "--out", str(killed)]
     process = subprocess.Popen(
-        [*command, "--checkpoint-every", "3"],
+        [*command, "--checkpoint-every", "3", "--log-format", log_format],
         cwd=REPO,
         env=env,
     )
@@ -175,6 +190,24 @@ def test_a_fork_shares_the_history_and_changes_only_what_follows(tmp_path: Path)
     before, after = (pd.read_csv(f / "metrics.csv") for f in (source, changed))
     pd.testing.assert_frame_equal(before.iloc[:4], after.iloc[:4])
     assert after["notes_review"].iloc[4:].sum() < before["notes_review"].iloc[4:].sum()
+
+
+@pytest.mark.parametrize("log_format", ["sqlite", "parquet"])
+def test_a_fork_switching_recommender_keeps_the_history_in_the_run_s_log_format(
+    tmp_path: Path, log_format: str
+) -> None:
+    source, fork = tmp_path / "run", tmp_path / "fork"
+    scenario = load("baseline", **{"population.users": 400, "days": 8})
+    schedule = Schedule(every=4)
+    run_scenario(scenario, source, progress=False, schedule=schedule, log_format=log_format)
+    args = ["--set", "platform.recommender=recent", "--out", str(fork), "--quiet"]
+    assert main(["fork", str(source), "--day", "4", *args]) == 0
+
+    assert event_log(fork).name == event_log(source).name == f"events.{log_format}"
+    history = checkpoints.read_header(source / "checkpoints" / "day-004.ckpt")[0].log_rows
+    before, after = list(replayed(source).log), list(replayed(fork).log)
+    assert after[:history] == before[:history]
+    assert after != before
 
 
 @pytest.mark.parametrize(
