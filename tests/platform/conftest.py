@@ -7,12 +7,17 @@ travel), cy=2 (creator: skincare), glowco=3 (brand), editor=4 (staff); products 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from redloop.platform.api import Platform, PlatformError
+from redloop.platform.http import create_app
+
+from ..people import ANN, BO, CY, EDITOR, GLOWCO
+from .http_support import FakeClock
 
 Reject = Callable[..., PlatformError]
 
@@ -63,3 +68,33 @@ def sponsored_note() -> SponsoredNote:
         return p.publish(creator, topics, now=now, products=products, collaboration=cid, **kw)
 
     return make
+
+
+# ---------------------------------------------------------------- the HTTP service in-process
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(platform: Platform, clock: FakeClock) -> Any:
+    return create_app(platform, clock=clock)
+
+
+@pytest.fixture
+def tokens(app: Any) -> dict[int, str]:
+    return {uid: app.state.tokens.issue(uid) for uid in (ANN, BO, CY, GLOWCO, EDITOR)}
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://redloop.test") as c:
+        yield c
