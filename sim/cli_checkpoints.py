@@ -134,10 +134,6 @@ def cmd_compare_forks(args: argparse.Namespace, size: dict[str, int]) -> int:
     from . import formatting as fmt
     from .cli import _pandas_display, _results_folder
     from .forks import compare_forks
-    from .usage import UsageError
-
-    if args.backend != "local":
-        raise UsageError("--fork-day: forks run on local processes; drop --backend")
 
     name = f"{Path(args.a).stem}-vs-{Path(args.b).stem}-fork-day{args.fork_day}"
     out = _results_folder(args.out, "compare", name)
@@ -150,6 +146,7 @@ def cmd_compare_forks(args: argparse.Namespace, size: dict[str, int]) -> int:
             out=out,
             size=size,
             jobs=args.jobs,
+            backend=args.backend,
             progress=not args.quiet,
         )
     )

@@ -128,12 +128,12 @@ def execute(
     fn: Callable[[Any], dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Run tasks in parallel on local processes or Ray; results in task order. ``fn`` runs
-    one task (default :func:`run_task`; local processes only)."""
+    one task (default :func:`run_task`)."""
     if not tasks:
         return []
     results: dict[str, dict[str, Any]] = {}
     if backend == "ray":
-        found = _run_ray(tasks, jobs, address)
+        found = _run_ray(tasks, jobs, address, fn or run_task)
     else:
         found = _run_local(tasks, jobs, fn or run_task)
     with tqdm(total=len(tasks), unit="run", disable=not progress) as bar:
@@ -190,7 +190,9 @@ def _die_with_parent(parent: int, every: float = 0.5) -> None:
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
-def _run_ray(tasks: list[Task], jobs: int | None, address: str | None) -> Iterator[dict[str, Any]]:
+def _run_ray(
+    tasks: list[Any], jobs: int | None, address: str | None, fn: Callable[[Any], dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
     """Ray is the distributed engine: a local instance by default, ``address`` for a cluster."""
     require("ray", extra="cluster")
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -205,7 +207,7 @@ def _run_ray(tasks: list[Task], jobs: int | None, address: str | None) -> Iterat
             kwargs["num_cpus"] = jobs
         ray.init(**kwargs)
     try:
-        remote = ray.remote(run_task)
+        remote = ray.remote(fn)
         pending = [remote.remote(t) for t in tasks]
         while pending:
             done, pending = ray.wait(pending, num_returns=1)

@@ -181,6 +181,8 @@ def compare_forks(
     out: Path,
     size: dict[str, Any] | None = None,
     jobs: int | None = None,
+    backend: str = "local",
+    address: str | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """A vs B as forks of one history per seed: the comparison table and report of
@@ -194,7 +196,9 @@ def compare_forks(
         for i in range(seeds)
     ]
     check_fork(*pairs[0].scenarios(), day * 24)  # before any run
-    results = execute(pairs, jobs=jobs, progress=progress, fn=run_fork_pair)
+    results = execute(
+        pairs, backend=backend, jobs=jobs, address=address, progress=progress, fn=run_fork_pair
+    )
     table = comparison_table(a, b, [r["a"] for r in results], [r["b"] for r in results])
     paired = []
     for key in table["outcome"]:

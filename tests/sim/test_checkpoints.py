@@ -271,6 +271,22 @@ def test_compare_of_forks_continues_arm_a_as_a_plain_run_and_pairs_the_differenc
     assert table.loc["orders", "diff ±95%"] >= 0
 
 
+def test_compare_of_forks_on_ray_gives_the_local_table(tmp_path: Path) -> None:
+    off = tmp_path / "off.toml"
+    off.write_text('extends = "baseline"\n[platform]\nrecommender = "recent"\n', "utf-8")
+    common = {
+        "day": 3,
+        "seeds": 2,
+        "size": {"population.users": 300, "days": 6},
+        "jobs": 2,
+        "progress": False,
+    }
+    local = compare_forks("baseline", str(off), out=tmp_path / "local", **common)
+    ray = compare_forks("baseline", str(off), out=tmp_path / "ray", backend="ray", **common)
+    pd.testing.assert_frame_equal(local, ray)
+    assert (tmp_path / "ray" / "comparison.html").exists()
+
+
 def test_the_command_refuses_a_missing_folder_in_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run(
