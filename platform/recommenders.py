@@ -10,13 +10,14 @@ Register a new one with :func:`register`; ``PlatformConfig.recommender`` names t
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from .social import Accounts
 
 ALL_TOPICS_MASK = (1 << N_TOPICS) - 1
 _NO_STAGES = array("b")  # the top-up of recommenders without traffic pools retires nothing
+_NOTHING = np.empty(0, dtype=np.int64)
 
 
 class SeenFilter:
@@ -72,12 +74,53 @@ class SeenFilter:
         row = self.rows.get(user)
         if row is None:
             row = self.rows[user] = len(self.rows)
-            if row == len(self.tables):  # full: double the capacity
-                grow = max(64, row)
-                new_rows = np.zeros((grow, 2, self.bits >> 3), dtype=np.uint8)
-                self.tables = np.concatenate([self.tables, new_rows])
-                self.state = np.concatenate([self.state, np.zeros((grow, 2), dtype=np.int64)])
+            self._reserve(row + 1)
         kernels.mark_seen(self.tables, self.state, row, array("q", notes), self._per_gen)
+
+    def _reserve(self, rows: int) -> None:
+        """Room for ``rows`` users, the capacity doubling as rows are added one by one."""
+        capacity = have = len(self.tables)
+        while capacity < rows:
+            capacity += max(64, capacity)
+        if capacity > have:
+            grow = capacity - have
+            new_rows = np.zeros((grow, 2, self.bits >> 3), dtype=np.uint8)
+            self.tables = np.concatenate([self.tables, new_rows])
+            self.state = np.concatenate([self.state, np.zeros((grow, 2), dtype=np.int64)])
+
+    def batch(self, users: np.ndarray) -> SeenBatch:
+        """The rows of ``users`` for serving them pages in one compiled call, with room made
+        for a row each for those who have none yet; :meth:`adopt` takes in what it assigned."""
+        distinct, slot_of = np.unique(users, return_inverse=True)
+        rows = np.fromiter(
+            map(self.rows.get, distinct.tolist(), itertools.repeat(-1)),
+            dtype=np.int64,
+            count=len(distinct),
+        )
+        first = len(self.rows)
+        if self.window:
+            self._reserve(first + int(np.count_nonzero(rows < 0)))
+        per_gen = self._per_gen if self.window else 0
+        return SeenBatch(slot_of.astype(np.int64), distinct, rows, np.array([first]), per_gen)
+
+    def adopt(self, batch: SeenBatch) -> None:
+        """Register the rows a compiled call assigned, in the order it assigned them."""
+        rows = batch.rows
+        new = np.flatnonzero(rows >= len(self.rows))  # rows from len(self.rows) on are new
+        new = new[np.argsort(rows[new])]
+        self.rows.update(zip(batch.users[new].tolist(), rows[new].tolist(), strict=True))
+
+
+class SeenBatch(NamedTuple):
+    """A batch's view of the seen filter (:meth:`SeenFilter.batch`): user ``i`` of the batch
+    is ``users[slot_of[i]]`` with row ``rows[slot_of[i]]`` (-1: none yet); the next new row is
+    ``next_row[0]``; ``per_gen`` 0 means the filter is off."""
+
+    slot_of: np.ndarray
+    users: np.ndarray
+    rows: np.ndarray
+    next_row: np.ndarray
+    per_gen: int
 
 
 class Recommender:
@@ -107,6 +150,38 @@ class Recommender:
 
     def on_reseed(self) -> None:
         """Called after the platform's random stream was restarted (see ``reseed``)."""
+
+    def ranking(self, now: float, k: int) -> np.ndarray | None:
+        """The one list every user's page is read from at ``now``, best first (int64 ids),
+        for recommenders whose page is :meth:`ranked_page` of it; else None."""
+        return None
+
+    def serve_many(
+        self,
+        users: np.ndarray,
+        now: float,
+        k: int,
+        seen: SeenFilter,
+        impressions: array,
+        cards: np.ndarray,
+        counts: np.ndarray,
+    ) -> bool:
+        """Draw and serve a page for each of ``users`` in order in compiled code — what
+        :meth:`page`, one impression per card, ``seen.add`` and :meth:`on_served` per user
+        do — into rows of ``cards`` (``counts``: cards per page), for pages with no paid
+        cards. False (nothing done) if this recommender has no compiled batch."""
+        ranked = self.ranking(now, k)
+        if ranked is None:
+            return False
+        batch, notes = seen.batch(users), self.notes
+        kernels.serve_ranked_pages(
+            ranked, users, batch.slot_of, batch.rows, batch.next_row, self.accounts.interests,
+            ALL_TOPICS_MASK, notes.recent, notes.recent_len, notes.created_at, _NO_STAGES,
+            impressions, seen.tables, seen.state, batch.per_gen, now,
+            float(self.config.pool_max_age_hours), k, cards, counts,
+        )  # fmt: skip
+        seen.adopt(batch)
+        return True
 
     # ------------------------------------------------------------ shared helpers
 
@@ -157,9 +232,11 @@ class EditorsPicks(Recommender):
     code = 0
 
     def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
+        return self.ranked_page(self.ranking(now, k), user, now, k, seen)
+
+    def ranking(self, now: float, k: int) -> np.ndarray:
         picks = self.notes.editors_picks
-        newest_first = np.array(picks[max(0, len(picks) - 50 * k) :][::-1], dtype=np.int64)
-        return self.ranked_page(newest_first, user, now, k, seen)
+        return np.array(picks[max(0, len(picks) - 50 * k) :][::-1], dtype=np.int64)
 
 
 class Popular(Recommender):
@@ -195,11 +272,15 @@ class Popular(Recommender):
         self._ranked_at, self._ranked_n = now, n
 
     def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
+        return self.ranked_page(self.ranking(now, k), user, now, k, seen)
+
+    def ranking(self, now: float, k: int) -> np.ndarray:
+        """The ranking, re-ranked when stale (so it stays the same for a batch at one time)."""
         if now - self._ranked_at >= self.config.popular_refresh_hours or (
             not len(self._ranked) and self._ranked_n != len(self.notes)
         ):
             self._rerank(now)
-        return self.ranked_page(self._ranked, user, now, k, seen)
+        return self._ranked
 
 
 class InterestMatch(Recommender):
@@ -275,6 +356,7 @@ class CESPools(Recommender):
         self.pool_len = np.zeros(n_pools, dtype=np.int64)
         self._weights = np.array(cfg.pool_slot_weights, dtype=np.float64)
         self._stream = kernels.new_stream(self.rand.getrandbits(64))
+        self._spent = np.empty(100, dtype=np.int64)  # notes whose quota a page spent
 
     def on_reseed(self) -> None:
         self._stream[:] = kernels.new_stream(self.rand.getrandbits(64))
@@ -301,14 +383,37 @@ class CESPools(Recommender):
         self._enter(note, 0)
 
     def on_served(self, notes: Sequence[int], now: float) -> None:
-        stage, quota = self.stage, self.quota
-        for n in notes:
-            if stage[n] < 0:
-                continue
-            left = quota[n] - 1
-            quota[n] = left
-            if left <= 0:
+        spent = kernels.spend_quota(self.stage, self.quota, array("q", notes), self._spent)
+        for n in self._spent[:spent].tolist():
+            self._judge(n, now)
+
+    def serve_many(
+        self,
+        users: np.ndarray,
+        now: float,
+        k: int,
+        seen: SeenFilter,
+        impressions: array,
+        cards: np.ndarray,
+        counts: np.ndarray,
+    ) -> bool:
+        """See :meth:`Recommender.serve_many`: the compiled call stops after each page that
+        spends a note's quota, so the note is judged before the next page is drawn."""
+        batch, notes = seen.batch(users), self.notes
+        max_age = float(self.config.pool_max_age_hours)
+        start = 0
+        while start < len(users):
+            start, spent = kernels.serve_pool_pages(
+                users, batch.slot_of, batch.rows, batch.next_row, self.accounts.interests,
+                ALL_TOPICS_MASK, self.pool_notes, self.pool_len, self._weights, self.targeted,
+                N_TOPICS, self.stage, self.quota, notes.created_at, notes.recent,
+                notes.recent_len, impressions, seen.tables, seen.state, batch.per_gen, now,
+                max_age, k, self._stream, start, cards, counts, self._spent,
+            )  # fmt: skip
+            for n in self._spent[:spent].tolist():
                 self._judge(n, now)
+        seen.adopt(batch)
+        return True
 
     def _judge(self, note: int, now: float) -> None:
         s = self.stage[note]
@@ -361,6 +466,10 @@ class Recent(Recommender):
 
     def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
         return self.fill_newest([], user, k, seen, now)
+
+    def ranking(self, now: float, k: int) -> np.ndarray:
+        """Nothing ranked: every page is the fallback tiers' (:meth:`fill_newest`)."""
+        return _NOTHING
 
 
 REGISTRY: dict[str, type[Recommender]] = {
