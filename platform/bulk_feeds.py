@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -86,15 +87,18 @@ class BulkFeedCommands(FeedCommands):
         if n and (self._paid_due(now) or not self._active.serve_many(
             us, now, k, self._seen, self._notes.impressions, cards, counts
         )):  # fmt: skip
+            pages = []
             for i, user in enumerate(us.tolist()):
                 page, ad, campaign, slot, boost = self._draw_discovery(user, now, k)
+                pages.append(page)
                 if page:
                     self._apply_feed_served(
                         user, -1, now, _DISCOVERY, code, ad, campaign, slot, boost, page
                     )
-                    cards[i, : len(page)] = page
-                    counts[i], ad_slot[i], boost_slot[i] = len(page), ad, slot
-                    values[i] = pack_served(_DISCOVERY, code, ad, campaign, slot, boost)
+                    if campaign >= 0 or boost >= 0:
+                        ad_slot[i], boost_slot[i] = ad, slot
+                        values[i] = pack_served(_DISCOVERY, code, ad, campaign, slot, boost)
+            self._fill(cards, counts, pages)
         self._log_served(now, us, values, cards, counts)
         return PageBatch(cards, counts, ad_slot, boost_slot, self._likes_of(cards))
 
@@ -113,12 +117,13 @@ class BulkFeedCommands(FeedCommands):
         n = us.size
         cards = np.full((n, limit), -1, dtype=np.int64)
         counts = np.zeros(n, dtype=np.int64)
-        for i, user in enumerate(us.tolist()):
+        pages = []
+        for user in us.tolist():
             page = self._following_page(user, before, limit)
+            pages.append(page)
             if page:
                 self._apply_feed_served(user, -1, now, _FOLLOWING, 0, -1, -1, -1, -1, page)
-                cards[i, : len(page)] = page
-                counts[i] = len(page)
+        self._fill(cards, counts, pages)
         values = np.full(n, pack_served(_FOLLOWING, 0), dtype=np.int64)
         self._log_served(now, us, values, cards, counts)
         none = np.full(n, -1, dtype=np.int64)
@@ -148,6 +153,13 @@ class BulkFeedCommands(FeedCommands):
                 E.FEED_SERVED, now, users[rows], np.full(int(served.sum()), -1), values[rows],
                 ints=(cards[rows], counts[rows]),
             )  # fmt: skip
+
+    @staticmethod
+    def _fill(cards: np.ndarray, counts: np.ndarray, pages: list[list[int]]) -> None:
+        """Row ``i`` of ``cards`` starts with ``pages[i]``; ``counts[i]`` is its length."""
+        counts[:] = np.fromiter(map(len, pages), dtype=np.int64, count=len(pages))
+        flat = np.fromiter(chain.from_iterable(pages), dtype=np.int64, count=int(counts.sum()))
+        cards[np.arange(cards.shape[1]) < counts[:, None]] = flat
 
     def _likes_of(self, cards: np.ndarray) -> np.ndarray:
         """The like count each card shows (-1 padding). The view of the column is dropped on

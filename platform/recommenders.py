@@ -10,13 +10,12 @@ Register a new one with :func:`register`; ``PlatformConfig.recommender`` names t
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import ClassVar, NamedTuple
 
 import numpy as np
@@ -93,7 +92,7 @@ class SeenFilter:
         for a row each for those who have none yet; :meth:`adopt` takes in what it assigned."""
         distinct, slot_of = np.unique(users, return_inverse=True)
         rows = np.fromiter(
-            map(self.rows.get, distinct.tolist(), itertools.repeat(-1)),
+            map(self.rows.get, distinct.tolist(), repeat(-1)),
             dtype=np.int64,
             count=len(distinct),
         )

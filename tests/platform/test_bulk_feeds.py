@@ -5,6 +5,10 @@ and a rejected batch names the item and changes nothing."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -203,3 +207,40 @@ def test_a_streamed_log_of_bulk_pages_replays_from_sqlite(tmp_path) -> None:
     p.following_feed_many(range(USERS), now=3)
     p.close_log()
     assert Platform.from_sqlite(path).fingerprint() == p.fingerprint()
+
+
+BULK_WORKLOAD = """
+import numpy as np
+from redloop.platform import kernels
+from redloop.platform.api import Platform, PlatformConfig, TOPICS
+p = Platform(PlatformConfig(pool_quotas=(5, 20, 80), pool_thresholds=(0.1, 0.1),
+                            pool_slot_weights=(0.5, 0.3, 0.2), seen_window=20), rng=3)
+kinds = (kernels.serve_pool_pages, kernels.serve_ranked_pages, kernels.spend_quota)
+before = [len(getattr(k, "signatures", "x")) for k in kinds]
+p.create_users([f"u{i}" for i in range(60)], "consumer",
+               [[TOPICS[i % 4], TOPICS[i % 7]] for i in range(60)], now=0)
+for hour in range(1, 30):
+    for i in range(8):
+        p.publish((hour * 8 + i) % 60, [TOPICS[(hour + i) % 7]], now=hour)
+    if hour == 15:
+        p.set_recommender("recent", now=hour)
+    users = np.arange(60)[hour % 3 :: 2]
+    pages = p.discovery_feed_many(np.concatenate([users, users[:5]]), now=hour + 0.5)
+    p.like_many(users, pages.cards[: len(users), 0], now=hour + 0.5)
+print(p.log.digest(), p.fingerprint(), before, [len(getattr(k, "signatures", "x")) for k in kinds])
+"""
+
+
+def test_bulk_kernels_do_what_their_python_says_and_compile_once() -> None:
+    """The bulk workload interpreted (NUMBA_DISABLE_JIT=1) and compiled logs the same events,
+    and compiled it uses only the kernel variants ``Platform()`` prepared."""
+    runs = []
+    for jit_off in ("1", "0"):
+        env = {**os.environ, "NUMBA_DISABLE_JIT": jit_off}
+        done = subprocess.run(
+            [sys.executable, "-W", "ignore", "-c", BULK_WORKLOAD],
+            env=env, capture_output=True, text=True, check=True, timeout=300,
+        )  # fmt: skip
+        runs.append(done.stdout.split(" ", 2))
+    assert runs[0][:2] == runs[1][:2]
+    assert runs[1][2].strip() == "[1, 1, 1] [1, 1, 1]"
