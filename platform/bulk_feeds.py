@@ -28,6 +28,7 @@ from .bulk import id_column
 from .codec import EventKind, pack_served
 from .discovery import FeedCommands
 from .model import AdPlacement, Channel, DiscoveryPage
+from .recommenders import ServeBatch
 
 __all__ = ["BulkFeedCommands", "PageBatch"]
 
@@ -82,23 +83,13 @@ class BulkFeedCommands(FeedCommands):
         cards = np.full((n, k), -1, dtype=np.int64)
         counts = np.zeros(n, dtype=np.int64)
         ad_slot, boost_slot = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-        code = self._active.code
-        values = np.full(n, pack_served(_DISCOVERY, code), dtype=np.int64)
-        if n and (self._paid_due(now) or not self._active.serve_many(
-            us, now, k, self._seen, self._notes.impressions, cards, counts
-        )):  # fmt: skip
-            pages = []
-            for i, user in enumerate(us.tolist()):
-                page, ad, campaign, slot, boost = self._draw_discovery(user, now, k)
-                pages.append(page)
-                if page:
-                    self._apply_feed_served(
-                        user, -1, now, _DISCOVERY, code, ad, campaign, slot, boost, page
-                    )
-                    if campaign >= 0 or boost >= 0:
-                        ad_slot[i], boost_slot[i] = ad, slot
-                        values[i] = pack_served(_DISCOVERY, code, ad, campaign, slot, boost)
-            self._fill(cards, counts, pages)
+        values = np.full(n, pack_served(_DISCOVERY, self._active.code), dtype=np.int64)
+        paged = PageBatch(cards, counts, ad_slot, boost_slot, cards)  # likes: filled last
+        if n and self._active.compiled_batch:
+            self._serve_compiled(us, now, k, paged, values)
+        else:
+            for i in range(n):
+                self._serve_one(us, i, now, k, paged, values)
         self._log_served(now, us, values, cards, counts)
         return PageBatch(cards, counts, ad_slot, boost_slot, self._likes_of(cards))
 
@@ -131,9 +122,59 @@ class BulkFeedCommands(FeedCommands):
 
     # ------------------------------------------------------------ shared
 
-    def _paid_due(self, now: float) -> bool:
-        """Whether a page served now may hold a paid card: a feed campaign or a boost runs."""
-        return self._ads.any_running(AdPlacement.FEED, now) or self._boosts.any_running(now)
+    def _serve_compiled(
+        self, users: np.ndarray, now: float, k: int, paged: PageBatch, values: np.ndarray
+    ) -> None:
+        """The recommender's compiled batch serves every user whose page cannot hold a paid
+        card; the others are served one by one in between, in order."""
+        rec, seen = self._active, self._seen
+        serve = ServeBatch(
+            now, k, self._paid_possible(users, now), seen, seen.batch(users),
+            self._notes.impressions, paged.cards, paged.counts,
+        )  # fmt: skip
+        i, n = 0, len(users)
+        while True:
+            i = rec.serve_many(users, i, serve)
+            seen.adopt(serve.seen)
+            if i == n:
+                return
+            self._serve_one(users, i, now, k, paged, values)
+            seen.resync(serve.seen, int(serve.seen.slot_of[i]))
+            i += 1
+
+    def _serve_one(
+        self, users: np.ndarray, i: int, now: float, k: int, paged: PageBatch, values: np.ndarray
+    ) -> None:
+        """Row ``i``: what :meth:`discovery_feed` draws and applies (without the log row)."""
+        user = int(users[i])
+        page, ad, campaign, slot, boost = self._draw_discovery(user, now, k)
+        if not page:
+            return
+        code = self._active.code
+        self._apply_feed_served(user, -1, now, _DISCOVERY, code, ad, campaign, slot, boost, page)
+        paged.cards[i, : len(page)] = page
+        paged.counts[i] = len(page)
+        if campaign >= 0 or boost >= 0:
+            paged.ad_slot[i], paged.boost_slot[i] = ad, slot
+            values[i] = pack_served(_DISCOVERY, code, ad, campaign, slot, boost)
+
+    def _paid_possible(self, users: np.ndarray, now: float) -> np.ndarray:
+        """Which users' pages may hold a paid card: while a boost runs, all; else those for
+        whom a feed campaign can win the auction now. Serving only spends budgets and stops
+        campaigns, so one that cannot win a user's slot at the start cannot later in the
+        batch."""
+        if self._boosts.any_running(now):
+            return np.ones(len(users), dtype=np.bool_)
+        if not self._ads.any_running(AdPlacement.FEED, now):
+            return np.zeros(len(users), dtype=np.bool_)
+        interests = np.frombuffer(self._accounts.interests, dtype=np.uint16)[users]
+        _, first, inverse = np.unique(interests, return_index=True, return_inverse=True)
+        ads, reserve = self._ads, self._reserve_mc
+        wins = [
+            ads.auction(AdPlacement.FEED, self._feed_targeting(user), now, reserve)[0] >= 0
+            for user in users[first].tolist()
+        ]
+        return np.array(wins, dtype=np.bool_)[inverse]
 
     def _log_served(
         self,

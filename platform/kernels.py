@@ -341,30 +341,36 @@ def _served(
     page: np.ndarray,
     slot: int,
     slot_rows: np.ndarray,
-    next_row: np.ndarray,
+    cursor: np.ndarray,
+    assigned: np.ndarray,
     seen: np.ndarray,
     seen_state: np.ndarray,
     per_gen: int,
     impressions: np.ndarray,
 ) -> None:
     """A non-empty organic page's bookkeeping, as ``_apply_feed_served`` does it: one
-    impression per card and the cards marked seen (``per_gen`` 0: the filter is off), the
-    user getting the next row of the filter on their first page."""
+    impression per card and the cards marked seen (``per_gen`` 0: the filter is off). A user
+    with no row yet gets row ``cursor[0]`` (``assigned`` records whose it is, from row
+    ``cursor[1]`` on)."""
     for n in page:
         impressions[n] += 1
     if per_gen:
         if slot_rows[slot] < 0:
-            slot_rows[slot] = next_row[0]
-            next_row[0] += 1
+            row = cursor[0]
+            slot_rows[slot] = row
+            assigned[row - cursor[1]] = slot
+            cursor[0] = row + 1
         mark_seen(seen, seen_state, slot_rows[slot], page, per_gen)
 
 
 @njit(cache=True)
 def serve_pool_pages(
     users: np.ndarray,
+    skip: np.ndarray,
     slot_of: np.ndarray,
     slot_rows: np.ndarray,
-    next_row: np.ndarray,
+    cursor: np.ndarray,
+    assigned: np.ndarray,
     interests: np.ndarray,
     all_topics: int,
     pool_notes: np.ndarray,
@@ -391,10 +397,13 @@ def serve_pool_pages(
     spent: np.ndarray,
 ) -> tuple[int, int]:
     """Draw (:func:`draw_pool_page`) and serve the organic pages of ``users[start:]`` in order
-    into rows of ``cards``, until a page spends a note's pool quota: returns (the next user
-    to serve, how many notes are in ``spent``) so the caller judges them first. User ``i``'s
-    seen-filter row is ``slot_rows[slot_of[i]]`` (-1: none yet)."""
+    into rows of ``cards``. Returns (where it stopped, how many notes are in ``spent``): after
+    a page that spent notes' pool quotas (the caller judges them before going on), or at the
+    first user flagged in ``skip`` (the caller serves them), or at the end. User ``i``'s
+    seen-filter row is ``slot_rows[slot_of[i]]`` (-1: none yet; see :func:`_served`)."""
     for i in range(start, len(users)):
+        if skip[i]:
+            return i, 0
         row = slot_rows[slot_of[i]]
         count = draw_pool_page(
             pool_notes, pool_len, stage_weights, targeted, n_topics,
@@ -404,7 +413,8 @@ def serve_pool_pages(
         counts[i] = count
         if count:
             page = cards[i, :count]
-            _served(page, slot_of[i], slot_rows, next_row, seen, seen_state, per_gen, impressions)
+            _served(page, slot_of[i], slot_rows, cursor, assigned, seen, seen_state, per_gen,
+                    impressions)  # fmt: skip
             n_spent = spend_quota(stage, quota, page, spent)
             if n_spent:
                 return i + 1, n_spent
@@ -415,9 +425,11 @@ def serve_pool_pages(
 def serve_ranked_pages(
     ranked: np.ndarray,
     users: np.ndarray,
+    skip: np.ndarray,
     slot_of: np.ndarray,
     slot_rows: np.ndarray,
-    next_row: np.ndarray,
+    cursor: np.ndarray,
+    assigned: np.ndarray,
     interests: np.ndarray,
     all_topics: int,
     recent: np.ndarray,
@@ -431,13 +443,17 @@ def serve_ranked_pages(
     now: float,
     max_age: float,
     k: int,
+    start: int,
     cards: np.ndarray,
     counts: np.ndarray,
-) -> None:
-    """Serve each of ``users`` in order the first ``k`` unseen notes of ``ranked``
+) -> int:
+    """Serve each of ``users[start:]`` in order the first ``k`` unseen notes of ``ranked``
     (:func:`take_unseen`) topped up through the fallback tiers (:func:`top_up`), as
-    ``Recommender.ranked_page`` draws them, into rows of ``cards``."""
-    for i in range(len(users)):
+    ``Recommender.ranked_page`` draws them, into rows of ``cards``; returns where it stopped:
+    at the first user flagged in ``skip``, or at the end (as :func:`serve_pool_pages`)."""
+    for i in range(start, len(users)):
+        if skip[i]:
+            return i
         row = slot_rows[slot_of[i]]
         out = cards[i]
         count = take_unseen(ranked, seen, row, k, out)
@@ -448,8 +464,9 @@ def serve_ranked_pages(
             )  # fmt: skip
         counts[i] = count
         if count:
-            _served(out[:count], slot_of[i], slot_rows, next_row, seen, seen_state, per_gen,
-                    impressions)  # fmt: skip
+            _served(out[:count], slot_of[i], slot_rows, cursor, assigned, seen, seen_state,
+                    per_gen, impressions)  # fmt: skip
+    return len(users)
 
 
 @njit(cache=True)
@@ -502,12 +519,13 @@ def warm_up() -> None:
     mark_seen(seen, seen_state, 0, array("q"), 1)
     spend_quota(array("b"), array("i"), array("q"), out)
     cards, none = np.zeros((0, 1), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    skip, cursor = np.zeros(0, dtype=np.bool_), np.zeros(2, dtype=np.int64)
     serve_pool_pages(
-        none, none, none, np.zeros(1, dtype=np.int64), array("H"), 1, table, lengths,
-        np.zeros(1), 0, 1, array("b"), array("i"), array("d"), table, lengths, array("i"), seen,
-        seen_state, 1, 0.0, 0.0, 1, new_stream(0), 0, cards, none, out,
+        none, skip, none, none, cursor, none, array("H"), 1, table, lengths, np.zeros(1), 0, 1,
+        array("b"), array("i"), array("d"), table, lengths, array("i"), seen, seen_state, 1,
+        0.0, 0.0, 1, new_stream(0), 0, cards, none, out,
     )  # fmt: skip
     serve_ranked_pages(
-        none, none, none, none, np.zeros(1, dtype=np.int64), array("H"), 1, table, lengths,
-        array("d"), array("b"), array("i"), seen, seen_state, 1, 0.0, 0.0, 1, cards, none,
+        none, none, skip, none, none, cursor, none, array("H"), 1, table, lengths, array("d"),
+        array("b"), array("i"), seen, seen_state, 1, 0.0, 0.0, 1, 0, cards, none,
     )  # fmt: skip

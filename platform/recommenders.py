@@ -88,38 +88,60 @@ class SeenFilter:
             self.state = np.concatenate([self.state, np.zeros((grow, 2), dtype=np.int64)])
 
     def batch(self, users: np.ndarray) -> SeenBatch:
-        """The rows of ``users`` for serving them pages in one compiled call, with room made
-        for a row each for those who have none yet; :meth:`adopt` takes in what it assigned."""
+        """The rows of ``users`` for serving them pages in compiled calls, with room made for a
+        row each for those who have none yet; :meth:`adopt` takes in the rows those assign."""
         distinct, slot_of = np.unique(users, return_inverse=True)
         rows = np.fromiter(
-            map(self.rows.get, distinct.tolist(), repeat(-1)),
-            dtype=np.int64,
-            count=len(distinct),
+            map(self.rows.get, distinct.tolist(), repeat(-1)), dtype=np.int64, count=len(distinct)
         )
-        first = len(self.rows)
+        first, new = len(self.rows), int(np.count_nonzero(rows < 0))
         if self.window:
-            self._reserve(first + int(np.count_nonzero(rows < 0)))
+            self._reserve(first + new)
         per_gen = self._per_gen if self.window else 0
-        return SeenBatch(slot_of.astype(np.int64), distinct, rows, np.array([first]), per_gen)
+        cursor = np.array([first, first], dtype=np.int64)
+        return SeenBatch(
+            slot_of.astype(np.int64), distinct, rows, cursor, np.empty(new, np.int64), per_gen
+        )
 
     def adopt(self, batch: SeenBatch) -> None:
-        """Register the rows a compiled call assigned, in the order it assigned them."""
-        rows = batch.rows
-        new = np.flatnonzero(rows >= len(self.rows))  # rows from len(self.rows) on are new
-        new = new[np.argsort(rows[new])]
-        self.rows.update(zip(batch.users[new].tolist(), rows[new].tolist(), strict=True))
+        """Register the rows compiled calls assigned since the last adopt, in their order."""
+        new = np.arange(len(self.rows), batch.cursor[0])
+        users = batch.users[batch.assigned[new - batch.cursor[1]]]
+        self.rows.update(zip(users.tolist(), new.tolist(), strict=True))
+
+    def resync(self, batch: SeenBatch, slot: int) -> None:
+        """After ``batch.users[slot]`` was served by :meth:`add` (adopt first): their row."""
+        batch.rows[slot] = self.rows.get(int(batch.users[slot]), -1)
+        batch.cursor[0] = len(self.rows)
 
 
 class SeenBatch(NamedTuple):
     """A batch's view of the seen filter (:meth:`SeenFilter.batch`): user ``i`` of the batch
-    is ``users[slot_of[i]]`` with row ``rows[slot_of[i]]`` (-1: none yet); the next new row is
-    ``next_row[0]``; ``per_gen`` 0 means the filter is off."""
+    is ``users[slot_of[i]]`` with row ``rows[slot_of[i]]`` (-1: none yet); ``cursor`` holds
+    (the next new row, the first new row) and ``assigned[r - cursor[1]]`` the slot that got
+    new row ``r``; ``per_gen`` 0 means the filter is off."""
 
     slot_of: np.ndarray
     users: np.ndarray
     rows: np.ndarray
-    next_row: np.ndarray
+    cursor: np.ndarray
+    assigned: np.ndarray
     per_gen: int
+
+
+class ServeBatch(NamedTuple):
+    """What :meth:`Recommender.serve_many` serves into: ``cards`` (one row per user, -1
+    padded) and ``counts``, the impressions column, the seen filter with the batch's view of
+    it (``seen``), and ``skip``, the users it must leave to the caller."""
+
+    now: float
+    k: int
+    skip: np.ndarray
+    seen_filter: SeenFilter
+    seen: SeenBatch
+    impressions: array
+    cards: np.ndarray
+    counts: np.ndarray
 
 
 class Recommender:
@@ -127,6 +149,9 @@ class Recommender:
 
     name: ClassVar[str]
     code: ClassVar[int]
+    #: Whether :meth:`serve_many` serves pages in compiled code (else bulk serving goes user
+    #: by user through :meth:`page`): for recommenders with a :meth:`ranking` or their own.
+    compiled_batch: ClassVar[bool] = False
 
     def __init__(
         self, accounts: Accounts, notes: Notes, config: PlatformConfig, rand: random.Random
@@ -155,32 +180,22 @@ class Recommender:
         for recommenders whose page is :meth:`ranked_page` of it; else None."""
         return None
 
-    def serve_many(
-        self,
-        users: np.ndarray,
-        now: float,
-        k: int,
-        seen: SeenFilter,
-        impressions: array,
-        cards: np.ndarray,
-        counts: np.ndarray,
-    ) -> bool:
-        """Draw and serve a page for each of ``users`` in order in compiled code — what
-        :meth:`page`, one impression per card, ``seen.add`` and :meth:`on_served` per user
-        do — into rows of ``cards`` (``counts``: cards per page), for pages with no paid
-        cards. False (nothing done) if this recommender has no compiled batch."""
-        ranked = self.ranking(now, k)
-        if ranked is None:
-            return False
-        batch, notes = seen.batch(users), self.notes
-        kernels.serve_ranked_pages(
-            ranked, users, batch.slot_of, batch.rows, batch.next_row, self.accounts.interests,
-            ALL_TOPICS_MASK, notes.recent, notes.recent_len, notes.created_at, _NO_STAGES,
-            impressions, seen.tables, seen.state, batch.per_gen, now,
-            float(self.config.pool_max_age_hours), k, cards, counts,
+    def serve_many(self, users: np.ndarray, start: int, serve: ServeBatch) -> int:
+        """Draw and serve pages for ``users[start:]`` in order in compiled code — what
+        :meth:`page`, one impression per card, ``seen.add`` and :meth:`on_served` do per user
+        — up to the first user flagged in ``serve.skip`` (who may get a paid card: the caller
+        serves them one by one). Returns where it stopped (``len(users)``: all served). Only
+        for a recommender with ``compiled_batch``: this one reads pages from :meth:`ranking`."""
+        ranked = self.ranking(serve.now, serve.k)
+        assert ranked is not None, f"{self.name} has no ranking to serve in bulk"
+        b, notes = serve.seen, self.notes
+        return kernels.serve_ranked_pages(
+            ranked, users, serve.skip, b.slot_of, b.rows, b.cursor, b.assigned,
+            self.accounts.interests, ALL_TOPICS_MASK, notes.recent, notes.recent_len,
+            notes.created_at, _NO_STAGES, serve.impressions, serve.seen_filter.tables,
+            serve.seen_filter.state, b.per_gen, serve.now, float(self.config.pool_max_age_hours),
+            serve.k, start, serve.cards, serve.counts,
         )  # fmt: skip
-        seen.adopt(batch)
-        return True
 
     # ------------------------------------------------------------ shared helpers
 
@@ -229,6 +244,7 @@ class EditorsPicks(Recommender):
 
     name = "manual"
     code = 0
+    compiled_batch = True
 
     def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
         return self.ranked_page(self.ranking(now, k), user, now, k, seen)
@@ -244,6 +260,7 @@ class Popular(Recommender):
 
     name = "popular"
     code = 1
+    compiled_batch = True
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
@@ -340,6 +357,7 @@ class CESPools(Recommender):
 
     name = "ces_pools"
     code = 2
+    compiled_batch = True
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
@@ -386,33 +404,24 @@ class CESPools(Recommender):
         for n in self._spent[:spent].tolist():
             self._judge(n, now)
 
-    def serve_many(
-        self,
-        users: np.ndarray,
-        now: float,
-        k: int,
-        seen: SeenFilter,
-        impressions: array,
-        cards: np.ndarray,
-        counts: np.ndarray,
-    ) -> bool:
-        """See :meth:`Recommender.serve_many`: the compiled call stops after each page that
-        spends a note's quota, so the note is judged before the next page is drawn."""
-        batch, notes = seen.batch(users), self.notes
+    def serve_many(self, users: np.ndarray, start: int, serve: ServeBatch) -> int:
+        """See :meth:`Recommender.serve_many`: the compiled call also stops after each page
+        that spends a note's quota, so the note is judged before the next page is drawn."""
+        b, notes = serve.seen, self.notes
         max_age = float(self.config.pool_max_age_hours)
-        start = 0
-        while start < len(users):
+        while True:
             start, spent = kernels.serve_pool_pages(
-                users, batch.slot_of, batch.rows, batch.next_row, self.accounts.interests,
-                ALL_TOPICS_MASK, self.pool_notes, self.pool_len, self._weights, self.targeted,
-                N_TOPICS, self.stage, self.quota, notes.created_at, notes.recent,
-                notes.recent_len, impressions, seen.tables, seen.state, batch.per_gen, now,
-                max_age, k, self._stream, start, cards, counts, self._spent,
+                users, serve.skip, b.slot_of, b.rows, b.cursor, b.assigned,
+                self.accounts.interests, ALL_TOPICS_MASK, self.pool_notes, self.pool_len,
+                self._weights, self.targeted, N_TOPICS, self.stage, self.quota,
+                notes.created_at, notes.recent, notes.recent_len, serve.impressions,
+                serve.seen_filter.tables, serve.seen_filter.state, b.per_gen, serve.now, max_age,
+                serve.k, self._stream, start, serve.cards, serve.counts, self._spent,
             )  # fmt: skip
+            if not spent:
+                return start
             for n in self._spent[:spent].tolist():
-                self._judge(n, now)
-        seen.adopt(batch)
-        return True
+                self._judge(n, serve.now)
 
     def _judge(self, note: int, now: float) -> None:
         s = self.stage[note]
@@ -462,6 +471,7 @@ class Recent(Recommender):
 
     name = "recent"
     code = 4
+    compiled_batch = True
 
     def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
         return self.fill_newest([], user, k, seen, now)

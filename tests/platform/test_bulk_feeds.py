@@ -34,8 +34,9 @@ POOLS = {
 
 def community(recommender: str, *, paid: str = "none", seen_window: int = 30) -> Platform:
     """Sixteen users (four creators, a brand, an editor), ninety notes over four topics, some
-    likes and follows; ``paid``: "none", "running" (a feed campaign and a boost deliver) or
-    "ended" (they ran out before the pages are served)."""
+    likes and follows; ``paid``: "none", "running" (a feed campaign and a boost deliver),
+    "some" (only a campaign for one topic: the compiled batch serves the other users, the
+    per-user path those who may see the ad) or "ended" (they ran out before the pages)."""
     config = PlatformConfig(recommender=recommender, seen_window=seen_window, **POOLS)
     p = Platform(config, rng=11)
     rng = np.random.default_rng(11)
@@ -53,7 +54,9 @@ def community(recommender: str, *, paid: str = "none", seen_window: int = 30) ->
         p.like(u, int(rng.integers(0, NOTES)), now=2)
     if paid != "none":
         ad = p.publish(brand, TOPICS[:2], now=2)
-        p.create_campaign(brand, ad, 50.0, now=2, cpm=20.0, topics=TOPICS, hours=2)
+        targets = ["tech"] if paid == "some" else TOPICS
+        p.create_campaign(brand, ad, 50.0, now=2, cpm=20.0, topics=targets, hours=2)
+    if paid in ("running", "ended"):
         p.create_boost(0, 4, 75.0, now=2, hours=6 if paid == "ended" else 48)
     return p
 
@@ -75,7 +78,7 @@ batches = st.lists(
 )
 
 
-@pytest.mark.parametrize("paid", ["none", "running", "ended"])
+@pytest.mark.parametrize("paid", ["none", "running", "some", "ended"])
 @pytest.mark.parametrize("recommender", sorted(RECOMMENDERS))
 @settings(max_examples=15, deadline=None)
 @given(batches=batches)
@@ -83,7 +86,7 @@ def test_discovery_feed_many_is_the_single_pages_in_order(
     recommender: str, paid: str, batches: list[tuple[list[int], int | None, float]]
 ) -> None:
     one, bulk = community(recommender, paid=paid), community(recommender, paid=paid)
-    now = 3.0 if paid != "ended" else 9.0
+    now = 9.0 if paid == "ended" else 2.5
     for users, k, dt in batches:
         now += dt
         singles = [one.discovery_feed(u, now=now, k=k) for u in users]

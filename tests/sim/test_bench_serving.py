@@ -8,6 +8,6 @@ from redloop.sim.benchmark import serving_figures
 
 def test_the_serving_bench_compares_equal_logs() -> None:
     figures = serving_figures(300, notes_per_user=3, hours=2)
-    for feed in ("ces_pools", "popular", "interest", "following"):
+    for feed in ("ces_pools", "ces_pools_ads", "popular", "interest", "following"):
         assert figures[f"{feed}_pages_per_cpu_s_single"] > 0
         assert figures[f"{feed}_pages_per_cpu_s_bulk"] > 0
