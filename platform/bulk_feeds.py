@@ -9,11 +9,14 @@ single command's error prefixed ``item i:`` and nothing changes. A user may appe
 than once (two sessions at one time, which the single command allows): their later page
 skips what the earlier one served.
 
-Speed: one bulk log append; and while no page can hold a paid card (no feed campaign or
-boost running), the recommender's compiled batch (:meth:`Recommender.serve_many`: the traffic
-pools, and the ranked lists of ``popular``, ``manual`` and ``recent``) draws and serves every
-page in compiled calls. ``interest`` pages, and every page while paid cards may be due, go
-through the single command's own Python, user by user.
+Speed: one bulk log append; and under a recommender with a compiled batch
+(:meth:`Recommender.serve_many`: the traffic pools, and the ranked lists of ``popular``,
+``manual`` and ``recent``) every page that cannot hold a paid card is drawn and served in
+compiled calls. Who may get one is decided once, at the batch's start: everyone while a
+boost runs, else the users some feed campaign can win the auction for — serving only
+spends budgets and stops campaigns, so a campaign that cannot win a user's slot at the start
+cannot later in the batch. Those users, and every ``interest`` page, go through the single
+command's own code, user by user, in their place in the order.
 """
 
 from __future__ import annotations
@@ -127,12 +130,16 @@ class BulkFeedCommands(FeedCommands):
     ) -> None:
         """The recommender's compiled batch serves every user whose page cannot hold a paid
         card; the others are served one by one in between, in order."""
-        rec, seen = self._active, self._seen
+        rec, seen, i, n = self._active, self._seen, 0, len(users)
+        skip = self._paid_possible(users, now)
+        if skip.all():  # a boost runs: nothing for the compiled batch
+            for i in range(n):
+                self._serve_one(users, i, now, k, paged, values)
+            return
         serve = ServeBatch(
-            now, k, self._paid_possible(users, now), seen, seen.batch(users),
-            self._notes.impressions, paged.cards, paged.counts,
+            now, k, skip, seen, seen.batch(users), self._notes.impressions, paged.cards,
+            paged.counts,
         )  # fmt: skip
-        i, n = 0, len(users)
         while True:
             i = rec.serve_many(users, i, serve)
             seen.adopt(serve.seen)
