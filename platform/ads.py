@@ -91,6 +91,10 @@ class Ads:
     def running(self, campaign: int, now: float) -> bool:
         return bool(self.active[campaign]) and now < self.end[campaign]
 
+    def any_running(self, placement: int, now: float) -> bool:
+        """Whether a campaign of ``placement`` may still win a slot at ``now``."""
+        return any(now < self.end[c] for c in self._live[placement])
+
     def bid(self, campaign: int, now: float) -> int:
         """What the campaign may pay for one impression now (milli-cents): its CPM, capped by
         what is left of its budget and of its paced allowance."""

@@ -4,6 +4,7 @@
 ``__init__.py`` to re-export from.)
 """
 
+from .bulk_feeds import PageBatch
 from .collabs import Collaboration, CollabStatus
 from .core import Platform
 from .errors import (
@@ -75,6 +76,7 @@ __all__ = [
     "OrderStatus",
     "Origin",
     "OutOfStock",
+    "PageBatch",
     "Platform",
     "PlatformConfig",
     "PlatformError",

@@ -77,6 +77,10 @@ class Boosts:
                 return bid
         return -1
 
+    def any_running(self, now: float) -> bool:
+        """Whether a boost may deliver an impression at ``now`` (``due`` is -1 otherwise)."""
+        return any(self.start[b] <= now < self.end[b] for b in self._live)
+
     def deliver(self, boost: int) -> None:
         self.delivered[boost] += 1
         if self.delivered[boost] >= self.bought[boost]:

@@ -40,7 +40,7 @@ def _at(index: int, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
         raise type(err)(f"item {index}: {err.message}", field=err.field, value=err.value) from None
 
 
-def _ids(values: Iterable[int], count: int, field: str) -> np.ndarray:
+def id_column(values: Iterable[int], count: int, field: str) -> np.ndarray:
     """``values`` as an int64 column of ids below ``count``; the first bad one raises the
     error :func:`check_id` gives for it."""
     raw = values if isinstance(values, np.ndarray) else list(values)
@@ -127,8 +127,8 @@ class BulkCommands(PlatformState):
         """``users[i]`` follows ``targets[i]``, in order. Returns, per pair, whether it made a
         new edge (False: already following, or the same pair earlier in the batch)."""
         acc = self._accounts
-        us = _ids(users, len(acc), "user")
-        ts = _ids(targets, len(acc), "target")
+        us = id_column(users, len(acc), "user")
+        ts = id_column(targets, len(acc), "target")
         _pairs(us, ts, ("users", "targets"))
         same = np.flatnonzero(us == ts)
         if same.size:
@@ -152,8 +152,8 @@ class BulkCommands(PlatformState):
         channel: str | int = Channel.DISCOVERY,
     ) -> None:
         """``users[i]`` opens ``notes[i]``'s card, in order, all from ``channel``."""
-        us = _ids(users, len(self._accounts), "user")
-        ns = _ids(notes, len(self._notes), "note")
+        us = id_column(users, len(self._accounts), "user")
+        ns = id_column(notes, len(self._notes), "note")
         _pairs(us, ns, ("users", "notes"))
         ch = channel_code(channel)
         if not us.size:
@@ -207,8 +207,8 @@ class BulkCommands(PlatformState):
         done: set[int],
         apply: Callable[[int, int, float], None],
     ) -> np.ndarray:
-        us = _ids(users, len(self._accounts), "user")
-        ns = _ids(notes, len(self._notes), "note")
+        us = id_column(users, len(self._accounts), "user")
+        ns = id_column(notes, len(self._notes), "note")
         _pairs(us, ns, ("users", "notes"))
         now = self._check_now(now)
         new = self._first_time(us << 32 | ns, done)

@@ -14,6 +14,7 @@ hot paths stay as fast as a single class):
 - :mod:`.community` accounts, follows, notes, reads and engagement; :mod:`.bulk` many of
   them in one call;
 - :mod:`.discovery` the following and discovery feeds (with their paid cards) and search;
+  :mod:`.bulk_feeds` pages for many users in one call;
 - :mod:`.sharing` shares, their inboxes, visitors, sign-ups and trees;
 - :mod:`.commerce` products, orders and samples; :mod:`.marketing` ads, boosts, collaborations;
 - :mod:`.authz` who may act on or read what; :mod:`.queries` read-only views;
@@ -30,9 +31,9 @@ import numpy as np
 
 from . import export, replay
 from .bulk import BulkCommands
+from .bulk_feeds import BulkFeedCommands
 from .commerce import CommerceCommands
 from .community import CommunityCommands
-from .discovery import FeedCommands
 from .eventlog import Event
 from .marketing import MarketingCommands
 from .model import PlatformConfig
@@ -45,7 +46,7 @@ __all__ = ["Platform"]
 class Platform(
     CommunityCommands,
     BulkCommands,
-    FeedCommands,
+    BulkFeedCommands,
     SharingCommands,
     CommerceCommands,
     MarketingCommands,

@@ -54,29 +54,59 @@ class FeedCommands(PlatformState):
         impressions (one event per non-empty page).
         """
         self._accounts.check(user)
-        if before is not None:
-            self._notes.check(before, "before")
-        Shop.check_quantity(limit, "limit", 1, 100)
-        now = self._check_now(now)
-        cursor = len(self._notes) if before is None else before
-        page = self._notes.newest_by(self._accounts.following.get(user, ()), cursor, limit)
+        now = self._check_following(now, before, limit)
+        page = self._following_page(user, before, limit)
         if page:
             now = self._tick(now)
             self.log.append(E.FEED_SERVED, now, user, -1, _FOLLOWING_SERVED, page)
             self._apply_feed_served(user, -1, now, _FOLLOWING, 0, -1, -1, -1, -1, page)
         return page
 
+    def _check_following(self, now: float, before: int | None, limit: int) -> float:
+        if before is not None:
+            self._notes.check(before, "before")
+        Shop.check_quantity(limit, "limit", 1, 100)
+        return self._check_now(now)
+
+    def _following_page(self, user: int, before: int | None, limit: int) -> list[int]:
+        cursor = len(self._notes) if before is None else before
+        return self._notes.newest_by(self._accounts.following.get(user, ()), cursor, limit)
+
     def discovery_feed(self, user: int, *, now: float, k: int | None = None) -> DiscoveryPage:
         """One two-column discovery page from the active recommender, maybe with a feed ad.
 
         Serving records impressions; opening a card is a separate :meth:`read`.
         """
-        acc = self._accounts
-        acc.check(user)
-        k = self.config.page_size if k is None else Shop.check_quantity(k, "k", 1, 100)
+        self._accounts.check(user)
+        k = self._page_size(k)
         now = self._check_now(now)
-        rec = self._active
-        cards = rec.page(user, now, k, self._seen)
+        cards, ad_slot, campaign, boost_slot, boost = self._draw_discovery(user, now, k)
+        if not cards:
+            return DiscoveryPage(())
+        now = self._tick(now)
+        code = self._active.code
+        value = pack_served(_DISCOVERY, code, ad_slot, campaign, boost_slot, boost)
+        self.log.append(E.FEED_SERVED, now, user, -1, value, cards)
+        self._apply_feed_served(
+            user, -1, now, _DISCOVERY, code, ad_slot, campaign, boost_slot, boost, cards
+        )
+        likes = self._notes.likes
+        return DiscoveryPage(
+            tuple(cards),
+            (ad_slot,) if ad_slot >= 0 else (),
+            (boost_slot,) if boost_slot >= 0 else (),
+            tuple(map(likes.__getitem__, cards)),
+        )
+
+    def _page_size(self, k: int | None) -> int:
+        return self.config.page_size if k is None else Shop.check_quantity(k, "k", 1, 100)
+
+    def _draw_discovery(
+        self, user: int, now: float, k: int
+    ) -> tuple[list[int], int, int, int, int]:
+        """The page ``user`` gets now, not yet served: (cards, ad slot, campaign, boost slot,
+        boost), -1 for no ad or boost. Drawing moves only the recommender's own state."""
+        cards = self._active.page(user, now, k, self._seen)
         ad_slot = campaign = boost_slot = boost = -1
         if self._ads.placement:
             campaign = self._ads.auction(
@@ -93,21 +123,7 @@ class FeedCommands(PlatformState):
             cards, ad_slot, boost_slot = insert_paid(
                 cards, k, (cfg.ad_slot, ad_note), (cfg.boost_slot, boost_note)
             )
-        if not cards:
-            return DiscoveryPage(())
-        now = self._tick(now)
-        value = pack_served(_DISCOVERY, rec.code, ad_slot, campaign, boost_slot, boost)
-        self.log.append(E.FEED_SERVED, now, user, -1, value, cards)
-        self._apply_feed_served(
-            user, -1, now, _DISCOVERY, rec.code, ad_slot, campaign, boost_slot, boost, cards
-        )
-        likes = self._notes.likes
-        return DiscoveryPage(
-            tuple(cards),
-            (ad_slot,) if ad_slot >= 0 else (),
-            (boost_slot,) if boost_slot >= 0 else (),
-            tuple(map(likes.__getitem__, cards)),
-        )
+        return cards, ad_slot, campaign, boost_slot, boost
 
     def _boost_reaches(self, boost: int, user: int) -> bool:
         """Whether ``boost``'s note may be shown to ``user`` on this page, per its goal."""

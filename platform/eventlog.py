@@ -194,19 +194,22 @@ class EventLog:
         objs: np.ndarray,
         value: int | np.ndarray = 0,
         texts: list[str] | None = None,
+        ints: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         """One row of ``kind`` per (actor, object) pair, all at ``time``, with ``value`` (one
-        for all or one per row), no ids, and ``texts`` (one per row) if given: what as many
+        for all or one per row), ``texts`` (one per row) if given, and ids if given as
+        ``ints = (matrix, counts)``: row ``i`` gets ``matrix[i, :counts[i]]``. What as many
         :meth:`append` calls would store, in one bulk copy."""
         n = len(actors)
         first = self._base + len(self._kind)
+        refs = np.full(n, -1) if ints is None else self._extend_ints(*ints)
         for column, values in (
             (self._kind, np.full(n, kind)),
             (self._time, np.full(n, time)),
             (self._actor, actors),
             (self._obj, objs),
             (self._value, np.broadcast_to(value, n)),
-            (self._int_ref, np.full(n, -1)),
+            (self._int_ref, refs),
         ):
             column.frombytes(np.asarray(values, dtype=_DTYPE[column.typecode]).tobytes())
         if texts is not None:
@@ -214,6 +217,15 @@ class EventLog:
         sink = self._sink
         if sink is not None and self._base + len(self._kind) - sink.written >= sink.batch:
             self.flush()
+
+    def _extend_ints(self, matrix: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Append the id runs ``[counts[i], *matrix[i, :counts[i]]]``; returns their offsets."""
+        counts = np.asarray(counts, dtype=np.int64)
+        runs = np.column_stack([counts, matrix])
+        keep = np.arange(runs.shape[1]) <= counts[:, None]
+        refs = len(self._ints) + np.cumsum(counts + 1) - (counts + 1)
+        self._ints.frombytes(runs[keep].astype(_DTYPE["i"]).tobytes())
+        return refs
 
     # ----------------------------------------------------------------- reading
 

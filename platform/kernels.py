@@ -320,6 +320,156 @@ def mark_seen(
 
 
 @njit(cache=True)
+def spend_quota(stage: np.ndarray, quota: np.ndarray, notes: np.ndarray, spent: np.ndarray) -> int:
+    """One impression off the pool quota of each live note (``stage`` >= 0) of ``notes``; the
+    notes whose quota ran out go to ``spent``, in order (they are judged next). Returns how
+    many there are."""
+    n_spent = 0
+    for n in notes:
+        if stage[n] < 0:
+            continue
+        left = quota[n] - 1
+        quota[n] = left
+        if left <= 0:
+            spent[n_spent] = n
+            n_spent += 1
+    return n_spent
+
+
+@njit(cache=True)
+def _served(
+    page: np.ndarray,
+    slot: int,
+    slot_rows: np.ndarray,
+    cursor: np.ndarray,
+    assigned: np.ndarray,
+    seen: np.ndarray,
+    seen_state: np.ndarray,
+    per_gen: int,
+    impressions: np.ndarray,
+) -> None:
+    """A non-empty organic page's bookkeeping, as ``_apply_feed_served`` does it: one
+    impression per card and the cards marked seen (``per_gen`` 0: the filter is off). A user
+    with no row yet gets row ``cursor[0]`` (``assigned`` records whose it is, from row
+    ``cursor[1]`` on)."""
+    for n in page:
+        impressions[n] += 1
+    if per_gen:
+        if slot_rows[slot] < 0:
+            row = cursor[0]
+            slot_rows[slot] = row
+            assigned[row - cursor[1]] = slot
+            cursor[0] = row + 1
+        mark_seen(seen, seen_state, slot_rows[slot], page, per_gen)
+
+
+@njit(cache=True)
+def serve_pool_pages(
+    users: np.ndarray,
+    skip: np.ndarray,
+    slot_of: np.ndarray,
+    slot_rows: np.ndarray,
+    cursor: np.ndarray,
+    assigned: np.ndarray,
+    interests: np.ndarray,
+    all_topics: int,
+    pool_notes: np.ndarray,
+    pool_len: np.ndarray,
+    stage_weights: np.ndarray,
+    targeted: int,
+    n_topics: int,
+    stage: np.ndarray,
+    quota: np.ndarray,
+    created: np.ndarray,
+    recent: np.ndarray,
+    recent_len: np.ndarray,
+    impressions: np.ndarray,
+    seen: np.ndarray,
+    seen_state: np.ndarray,
+    per_gen: int,
+    now: float,
+    max_age: float,
+    k: int,
+    state: np.ndarray,
+    start: int,
+    cards: np.ndarray,
+    counts: np.ndarray,
+    spent: np.ndarray,
+) -> tuple[int, int]:
+    """Draw (:func:`draw_pool_page`) and serve the organic pages of ``users[start:]`` in order
+    into rows of ``cards``. Returns (where it stopped, how many notes are in ``spent``): after
+    a page that spent notes' pool quotas (the caller judges them before going on), or at the
+    first user flagged in ``skip`` (the caller serves them), or at the end. User ``i``'s
+    seen-filter row is ``slot_rows[slot_of[i]]`` (-1: none yet; see :func:`_served`)."""
+    for i in range(start, len(users)):
+        if skip[i]:
+            return i, 0
+        row = slot_rows[slot_of[i]]
+        count = draw_pool_page(
+            pool_notes, pool_len, stage_weights, targeted, n_topics,
+            interests[users[i]] or all_topics, stage, created, recent, recent_len, seen,
+            row, now, max_age, k, state, cards[i],
+        )  # fmt: skip
+        counts[i] = count
+        if count:
+            page = cards[i, :count]
+            _served(page, slot_of[i], slot_rows, cursor, assigned, seen, seen_state, per_gen,
+                    impressions)  # fmt: skip
+            n_spent = spend_quota(stage, quota, page, spent)
+            if n_spent:
+                return i + 1, n_spent
+    return len(users), 0
+
+
+@njit(cache=True)
+def serve_ranked_pages(
+    ranked: np.ndarray,
+    users: np.ndarray,
+    skip: np.ndarray,
+    slot_of: np.ndarray,
+    slot_rows: np.ndarray,
+    cursor: np.ndarray,
+    assigned: np.ndarray,
+    interests: np.ndarray,
+    all_topics: int,
+    recent: np.ndarray,
+    recent_len: np.ndarray,
+    created: np.ndarray,
+    no_stages: np.ndarray,
+    impressions: np.ndarray,
+    seen: np.ndarray,
+    seen_state: np.ndarray,
+    per_gen: int,
+    now: float,
+    max_age: float,
+    k: int,
+    start: int,
+    cards: np.ndarray,
+    counts: np.ndarray,
+) -> int:
+    """Serve each of ``users[start:]`` in order the first ``k`` unseen notes of ``ranked``
+    (:func:`take_unseen`) topped up through the fallback tiers (:func:`top_up`), as
+    ``Recommender.ranked_page`` draws them, into rows of ``cards``; returns where it stopped:
+    at the first user flagged in ``skip``, or at the end (as :func:`serve_pool_pages`)."""
+    for i in range(start, len(users)):
+        if skip[i]:
+            return i
+        row = slot_rows[slot_of[i]]
+        out = cards[i]
+        count = take_unseen(ranked, seen, row, k, out)
+        if count < k:
+            count = top_up(
+                recent, recent_len, interests[users[i]] or all_topics, created, no_stages,
+                False, seen, row, now, max_age, k, out, count,
+            )  # fmt: skip
+        counts[i] = count
+        if count:
+            _served(out[:count], slot_of[i], slot_rows, cursor, assigned, seen, seen_state,
+                    per_gen, impressions)  # fmt: skip
+    return len(users)
+
+
+@njit(cache=True)
 def rank_notes(
     candidates: np.ndarray,
     merge: bool,
@@ -367,3 +517,15 @@ def warm_up() -> None:
         rank_notes(np.zeros(1, dtype=np.int32), merge, array("d", [0.0]), array("d", [0.0]),
                    0.0, 1.0, 1, out)  # fmt: skip
     mark_seen(seen, seen_state, 0, array("q"), 1)
+    spend_quota(array("b"), array("i"), array("q"), out)
+    cards, none = np.zeros((0, 1), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    skip, cursor = np.zeros(0, dtype=np.bool_), np.zeros(2, dtype=np.int64)
+    serve_pool_pages(
+        none, skip, none, none, cursor, none, array("H"), 1, table, lengths, np.zeros(1), 0, 1,
+        array("b"), array("i"), array("d"), table, lengths, array("i"), seen, seen_state, 1,
+        0.0, 0.0, 1, new_stream(0), 0, cards, none, out,
+    )  # fmt: skip
+    serve_ranked_pages(
+        none, none, skip, none, none, cursor, none, array("H"), 1, table, lengths, array("d"),
+        array("b"), array("i"), seen, seen_state, 1, 0.0, 0.0, 1, 0, cards, none,
+    )  # fmt: skip

@@ -15,8 +15,8 @@ import random
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
-from typing import ClassVar
+from itertools import accumulate, repeat
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from .social import Accounts
 
 ALL_TOPICS_MASK = (1 << N_TOPICS) - 1
 _NO_STAGES = array("b")  # the top-up of recommenders without traffic pools retires nothing
+_NOTHING = np.empty(0, dtype=np.int64)
 
 
 class SeenFilter:
@@ -72,12 +73,75 @@ class SeenFilter:
         row = self.rows.get(user)
         if row is None:
             row = self.rows[user] = len(self.rows)
-            if row == len(self.tables):  # full: double the capacity
-                grow = max(64, row)
-                new_rows = np.zeros((grow, 2, self.bits >> 3), dtype=np.uint8)
-                self.tables = np.concatenate([self.tables, new_rows])
-                self.state = np.concatenate([self.state, np.zeros((grow, 2), dtype=np.int64)])
+            self._reserve(row + 1)
         kernels.mark_seen(self.tables, self.state, row, array("q", notes), self._per_gen)
+
+    def _reserve(self, rows: int) -> None:
+        """Room for ``rows`` users, the capacity doubling as rows are added one by one."""
+        capacity = have = len(self.tables)
+        while capacity < rows:
+            capacity += max(64, capacity)
+        if capacity > have:
+            grow = capacity - have
+            new_rows = np.zeros((grow, 2, self.bits >> 3), dtype=np.uint8)
+            self.tables = np.concatenate([self.tables, new_rows])
+            self.state = np.concatenate([self.state, np.zeros((grow, 2), dtype=np.int64)])
+
+    def batch(self, users: np.ndarray) -> SeenBatch:
+        """The rows of ``users`` for serving them pages in compiled calls, with room made for a
+        row each for those who have none yet; :meth:`adopt` takes in the rows those assign."""
+        distinct, slot_of = np.unique(users, return_inverse=True)
+        rows = np.fromiter(
+            map(self.rows.get, distinct.tolist(), repeat(-1)), dtype=np.int64, count=len(distinct)
+        )
+        first, new = len(self.rows), int(np.count_nonzero(rows < 0))
+        if self.window:
+            self._reserve(first + new)
+        per_gen = self._per_gen if self.window else 0
+        cursor = np.array([first, first], dtype=np.int64)
+        return SeenBatch(
+            slot_of.astype(np.int64), distinct, rows, cursor, np.empty(new, np.int64), per_gen
+        )
+
+    def adopt(self, batch: SeenBatch) -> None:
+        """Register the rows compiled calls assigned since the last adopt, in their order."""
+        new = np.arange(len(self.rows), batch.cursor[0])
+        users = batch.users[batch.assigned[new - batch.cursor[1]]]
+        self.rows.update(zip(users.tolist(), new.tolist(), strict=True))
+
+    def resync(self, batch: SeenBatch, slot: int) -> None:
+        """After ``batch.users[slot]`` was served by :meth:`add` (adopt first): their row."""
+        batch.rows[slot] = self.rows.get(int(batch.users[slot]), -1)
+        batch.cursor[0] = len(self.rows)
+
+
+class SeenBatch(NamedTuple):
+    """A batch's view of the seen filter (:meth:`SeenFilter.batch`): user ``i`` of the batch
+    is ``users[slot_of[i]]`` with row ``rows[slot_of[i]]`` (-1: none yet); ``cursor`` holds
+    (the next new row, the first new row) and ``assigned[r - cursor[1]]`` the slot that got
+    new row ``r``; ``per_gen`` 0 means the filter is off."""
+
+    slot_of: np.ndarray
+    users: np.ndarray
+    rows: np.ndarray
+    cursor: np.ndarray
+    assigned: np.ndarray
+    per_gen: int
+
+
+class ServeBatch(NamedTuple):
+    """What :meth:`Recommender.serve_many` serves into: ``cards`` (one row per user, -1
+    padded) and ``counts``, the impressions column, the seen filter with the batch's view of
+    it (``seen``), and ``skip``, the users it must leave to the caller."""
+
+    now: float
+    k: int
+    skip: np.ndarray
+    seen_filter: SeenFilter
+    seen: SeenBatch
+    impressions: array
+    cards: np.ndarray
+    counts: np.ndarray
 
 
 class Recommender:
@@ -85,6 +149,9 @@ class Recommender:
 
     name: ClassVar[str]
     code: ClassVar[int]
+    #: Whether :meth:`serve_many` serves pages in compiled code (else bulk serving goes user
+    #: by user through :meth:`page`): for recommenders with a :meth:`ranking` or their own.
+    compiled_batch: ClassVar[bool] = False
 
     def __init__(
         self, accounts: Accounts, notes: Notes, config: PlatformConfig, rand: random.Random
@@ -107,6 +174,28 @@ class Recommender:
 
     def on_reseed(self) -> None:
         """Called after the platform's random stream was restarted (see ``reseed``)."""
+
+    def ranking(self, now: float, k: int) -> np.ndarray | None:
+        """The one list every user's page is read from at ``now``, best first (int64 ids),
+        for recommenders whose page is :meth:`ranked_page` of it; else None."""
+        return None
+
+    def serve_many(self, users: np.ndarray, start: int, serve: ServeBatch) -> int:
+        """Draw and serve pages for ``users[start:]`` in order in compiled code — what
+        :meth:`page`, one impression per card, ``seen.add`` and :meth:`on_served` do per user
+        — up to the first user flagged in ``serve.skip`` (who may get a paid card: the caller
+        serves them one by one). Returns where it stopped (``len(users)``: all served). Only
+        for a recommender with ``compiled_batch``: this one reads pages from :meth:`ranking`."""
+        ranked = self.ranking(serve.now, serve.k)
+        assert ranked is not None, f"{self.name} has no ranking to serve in bulk"
+        b, notes = serve.seen, self.notes
+        return kernels.serve_ranked_pages(
+            ranked, users, serve.skip, b.slot_of, b.rows, b.cursor, b.assigned,
+            self.accounts.interests, ALL_TOPICS_MASK, notes.recent, notes.recent_len,
+            notes.created_at, _NO_STAGES, serve.impressions, serve.seen_filter.tables,
+            serve.seen_filter.state, b.per_gen, serve.now, float(self.config.pool_max_age_hours),
+            serve.k, start, serve.cards, serve.counts,
+        )  # fmt: skip
 
     # ------------------------------------------------------------ shared helpers
 
@@ -155,11 +244,14 @@ class EditorsPicks(Recommender):
 
     name = "manual"
     code = 0
+    compiled_batch = True
 
     def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
+        return self.ranked_page(self.ranking(now, k), user, now, k, seen)
+
+    def ranking(self, now: float, k: int) -> np.ndarray:
         picks = self.notes.editors_picks
-        newest_first = np.array(picks[max(0, len(picks) - 50 * k) :][::-1], dtype=np.int64)
-        return self.ranked_page(newest_first, user, now, k, seen)
+        return np.array(picks[max(0, len(picks) - 50 * k) :][::-1], dtype=np.int64)
 
 
 class Popular(Recommender):
@@ -168,6 +260,7 @@ class Popular(Recommender):
 
     name = "popular"
     code = 1
+    compiled_batch = True
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
@@ -195,11 +288,15 @@ class Popular(Recommender):
         self._ranked_at, self._ranked_n = now, n
 
     def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
+        return self.ranked_page(self.ranking(now, k), user, now, k, seen)
+
+    def ranking(self, now: float, k: int) -> np.ndarray:
+        """The ranking, re-ranked when stale (so it stays the same for a batch at one time)."""
         if now - self._ranked_at >= self.config.popular_refresh_hours or (
             not len(self._ranked) and self._ranked_n != len(self.notes)
         ):
             self._rerank(now)
-        return self.ranked_page(self._ranked, user, now, k, seen)
+        return self._ranked
 
 
 class InterestMatch(Recommender):
@@ -260,6 +357,7 @@ class CESPools(Recommender):
 
     name = "ces_pools"
     code = 2
+    compiled_batch = True
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
@@ -275,6 +373,7 @@ class CESPools(Recommender):
         self.pool_len = np.zeros(n_pools, dtype=np.int64)
         self._weights = np.array(cfg.pool_slot_weights, dtype=np.float64)
         self._stream = kernels.new_stream(self.rand.getrandbits(64))
+        self._spent = np.empty(100, dtype=np.int64)  # notes whose quota a page spent
 
     def on_reseed(self) -> None:
         self._stream[:] = kernels.new_stream(self.rand.getrandbits(64))
@@ -301,14 +400,28 @@ class CESPools(Recommender):
         self._enter(note, 0)
 
     def on_served(self, notes: Sequence[int], now: float) -> None:
-        stage, quota = self.stage, self.quota
-        for n in notes:
-            if stage[n] < 0:
-                continue
-            left = quota[n] - 1
-            quota[n] = left
-            if left <= 0:
-                self._judge(n, now)
+        spent = kernels.spend_quota(self.stage, self.quota, array("q", notes), self._spent)
+        for n in self._spent[:spent].tolist():
+            self._judge(n, now)
+
+    def serve_many(self, users: np.ndarray, start: int, serve: ServeBatch) -> int:
+        """See :meth:`Recommender.serve_many`: the compiled call also stops after each page
+        that spends a note's quota, so the note is judged before the next page is drawn."""
+        b, notes = serve.seen, self.notes
+        max_age = float(self.config.pool_max_age_hours)
+        while True:
+            start, spent = kernels.serve_pool_pages(
+                users, serve.skip, b.slot_of, b.rows, b.cursor, b.assigned,
+                self.accounts.interests, ALL_TOPICS_MASK, self.pool_notes, self.pool_len,
+                self._weights, self.targeted, N_TOPICS, self.stage, self.quota,
+                notes.created_at, notes.recent, notes.recent_len, serve.impressions,
+                serve.seen_filter.tables, serve.seen_filter.state, b.per_gen, serve.now, max_age,
+                serve.k, self._stream, start, serve.cards, serve.counts, self._spent,
+            )  # fmt: skip
+            if not spent:
+                return start
+            for n in self._spent[:spent].tolist():
+                self._judge(n, serve.now)
 
     def _judge(self, note: int, now: float) -> None:
         s = self.stage[note]
@@ -358,9 +471,14 @@ class Recent(Recommender):
 
     name = "recent"
     code = 4
+    compiled_batch = True
 
     def page(self, user: int, now: float, k: int, seen: SeenFilter) -> list[int]:
         return self.fill_newest([], user, k, seen, now)
+
+    def ranking(self, now: float, k: int) -> np.ndarray:
+        """Nothing ranked: every page is the fallback tiers' (:meth:`fill_newest`)."""
+        return _NOTHING
 
 
 REGISTRY: dict[str, type[Recommender]] = {

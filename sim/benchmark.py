@@ -18,6 +18,7 @@ import gc
 import json
 import math
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -168,6 +169,70 @@ def bulk_figures(users: int = 100_000, follows: int = 650_000, seed: int = 7) ->
         digests.append(platform.log.digest())
     if digests[0] != digests[1]:
         raise AssertionError("bulk and single commands logged different events")
+    return figures
+
+
+def _serve_hours(platform: Platform, following: bool, bulk: bool, users: int, hours: int) -> None:
+    """Every user one page an hour from 24 * 7 on, in one call an hour or one by one."""
+    everyone = np.arange(users)
+    for hour in range(hours):
+        now = 24 * 7 + hour
+        if bulk:
+            many = platform.following_feed_many if following else platform.discovery_feed_many
+            many(everyone, now=now)
+        else:
+            page = platform.following_feed if following else platform.discovery_feed
+            for u in range(users):
+                page(u, now=now)
+
+
+def serving_figures(
+    users: int, notes_per_user: int = 10, hours: int = 2, seed: int = 7
+) -> dict[str, float]:
+    """Every user served one discovery page an hour for ``hours`` hours, one by one and with
+    ``discovery_feed_many`` (one call an hour), under ``ces_pools`` (also with a feed
+    campaign for one topic, which about a quarter of the users may see, as in ``baseline``:
+    their pages go user by user), ``popular`` and ``interest``, then 20-card following
+    pages: pages per CPU second each way (the machine's other load does not count) and wall
+    seconds; both ways must log the same events."""
+    rng = np.random.default_rng(seed)
+    n_notes = users * notes_per_user
+    chosen = [[TOPICS[t] for t in set(row)] for row in rng.integers(0, len(TOPICS), (users, 3))]
+    authors = (rng.zipf(1.8, size=n_notes) % users).tolist()
+    topic_of = rng.integers(0, len(TOPICS), size=n_notes).tolist()
+    times = (np.sort(rng.random(n_notes)) * 24 * 7).tolist()
+    follows = rng.integers(0, users, size=(users * 20, 2))
+    follows = follows[follows[:, 0] != follows[:, 1]]
+    base = Platform(PlatformConfig(), rng=seed)
+    base.create_users([f"u{u}" for u in range(users)], "consumer", chosen, now=0.0)
+    brand = base.create_user("brand", "brand", now=0.0)
+    base.follow_many(follows[:, 0], follows[:, 1], now=0.0)
+    publish = base.publish
+    for a, t, when in zip(authors, topic_of, times, strict=True):
+        publish(a, [TOPICS[t]], now=when)
+    frozen = pickle.dumps(base)
+    del base
+    figures: dict[str, float] = {}
+    for feed in ("ces_pools", "ces_pools_ads", "popular", "interest", "following"):
+        digests = []
+        for how in ("single", "bulk"):
+            platform = pickle.loads(frozen)
+            if feed in ("popular", "interest"):
+                platform.set_recommender(feed, now=24 * 7)
+            if feed == "ces_pools_ads":
+                ad = platform.publish(brand, [TOPICS[0]], now=24 * 7)
+                platform.create_campaign(brand, ad, users * 1.0, now=24 * 7, cpm=20.0)
+            cpu, wall = time.process_time(), time.perf_counter()
+            _serve_hours(platform, feed == "following", how == "bulk", users, hours)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            figures[f"{feed}_pages_per_cpu_s_{how}"] = users * hours / cpu
+            figures[f"{feed}_wall_s_{how}"] = wall
+            digests.append(platform.log.digest())
+            del platform
+        if digests[0] != digests[1]:
+            raise AssertionError(f"bulk and single {feed} pages logged different events")
+        single, bulk = (figures[f"{feed}_pages_per_cpu_s_{h}"] for h in ("single", "bulk"))
+        figures[f"{feed}_speedup"] = bulk / single
     return figures
 
 
@@ -461,6 +526,10 @@ def main(
         bulk = bulk_figures()
         print_table("platform: 100,000 accounts and 650,000 follows, one by one vs bulk", bulk)
         report["platform_bulk"] = bulk
+        for n in (10_000, 100_000):
+            serving = serving_figures(n)
+            print_table(f"platform: pages for {n:,} users, one by one vs bulk", serving)
+            report[f"platform_serving_{n}"] = serving
     if which in ("all", "sim"):
         runs = []
         for n in sim_users:
