@@ -39,6 +39,10 @@ App = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
 
 _CHANNELS = frozenset(typing.get_args(ChannelName))
 _DEFAULT_CHANNEL = ReadIn().channel
+#: ``{"channel":"<name>"}`` as compact JSON -> the name: what clients send, known without parsing
+_CANONICAL_BODIES = {
+    json.dumps({"channel": c}, separators=(",", ":")).encode(): c for c in _CHANNELS
+}
 _MAX_DIGITS = len(str(MAX_ID))
 
 
@@ -195,6 +199,9 @@ def _channel(scope: MutableMapping[str, Any], body: bytes) -> str | None:
     types = [v for k, v in scope["headers"] if k == b"content-type"]
     if types != [b"application/json"]:
         return None
+    channel = _CANONICAL_BODIES.get(body)
+    if channel is not None:
+        return channel
     try:
         parsed = json.loads(body)
     except (ValueError, RecursionError):
