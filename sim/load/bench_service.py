@@ -17,7 +17,9 @@ was starved first (the bare app measured 3.0-3.4k req/s with one process, 4.7k w
 **Generator.** The baseline crowd's real sessions (:class:`~.targets.HttpTarget`, open model,
 offered more than the server can take) and Locust ``FastHttpUser`` (the shipped locustfile,
 no think time) each against a fresh ``redloop serve --memory`` with the same crowd: the
-requests/s each got through, and their ratio.
+requests/s each got through, their ratio, and the server's CPU per request during each (for
+Locust over the steady window its throughput is read from), which says whether the server or
+the generator was the bottleneck.
 """
 
 from __future__ import annotations
