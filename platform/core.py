@@ -36,7 +36,7 @@ from .commerce import CommerceCommands
 from .community import CommunityCommands
 from .eventlog import Event
 from .marketing import MarketingCommands
-from .model import PlatformConfig
+from .model import NoteCounts, PlatformConfig
 from .queries import Queries
 from .sharing import SharingCommands
 
@@ -57,6 +57,11 @@ class Platform(
     @property
     def recommender(self) -> str:
         return self._active.name
+
+    def note_counts(self, note: int) -> NoteCounts:
+        """What of :meth:`note` changes after publishing (its counters, CES and pool stage),
+        in :class:`Note`'s field order: a server can keep the rest of a note's answer."""
+        return self._note_counts(note)
 
     def tables(self) -> dict[str, dict[str, np.ndarray]]:
         """Copies of the state columns as numpy arrays, for vectorised metrics and exports."""

@@ -365,8 +365,17 @@ class Note:
     @property
     def interaction_rate(self) -> float:
         """(likes + collects + comments + shares) / reads, the practitioners' ~5%-is-good ratio."""
-        engaged = self.likes + self.collects + self.comments + self.shares
-        return engaged / self.reads if self.reads else 0.0
+        return interaction_rate(self.reads, self.likes, self.collects, self.comments, self.shares)
+
+
+#: A note's changing fields, in :class:`Note`'s order: impressions, reads, likes, collects,
+#: comments, shares, follows, ces, pool_stage.
+NoteCounts = tuple[int, int, int, int, int, int, int, float, int | None]
+
+
+def interaction_rate(reads: int, likes: int, collects: int, comments: int, shares: int) -> float:
+    """:attr:`Note.interaction_rate` from the counts."""
+    return (likes + collects + comments + shares) / reads if reads else 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from .model import (
     AdCampaign,
     Comment,
     Note,
+    NoteCounts,
     NoteFormat,
     Order,
     Product,
@@ -75,26 +76,34 @@ class Queries(PlatformState):
         notes = self._notes
         notes.check(note)
         sp = notes.sponsor[note]
+        return Note(
+            note,
+            notes.author[note],
+            notes.created_at[note],
+            NoteFormat(notes.format[note]).label,
+            topic_names(notes.topics[note]),
+            notes.products.get(note, ()),
+            sp if sp >= 0 else None,
+            notes.titles.get(note, ""),
+            *self._note_counts(note),
+        )
+
+    def _note_counts(self, note: int) -> NoteCounts:
+        """``Platform.note_counts``."""
+        notes = self._notes
+        notes.check(note)
         pools = self._recommenders["ces_pools"]
         stage = pools.stage[note] if isinstance(pools, CESPools) else -1
-        return Note(
-            id=note,
-            author=notes.author[note],
-            created_at=notes.created_at[note],
-            format=NoteFormat(notes.format[note]).label,
-            topics=topic_names(notes.topics[note]),
-            products=notes.products.get(note, ()),
-            sponsor=sp if sp >= 0 else None,
-            title=notes.titles.get(note, ""),
-            impressions=notes.impressions[note],
-            reads=notes.reads[note],
-            likes=notes.likes[note],
-            collects=notes.collects[note],
-            comments=notes.comments[note],
-            shares=notes.shares[note],
-            follows=notes.follows[note],
-            ces=notes.ces(note),
-            pool_stage=stage if stage >= 0 else None,
+        return (
+            notes.impressions[note],
+            notes.reads[note],
+            notes.likes[note],
+            notes.collects[note],
+            notes.comments[note],
+            notes.shares[note],
+            notes.follows[note],
+            notes.ces(note),
+            stage if stage >= 0 else None,
         )
 
     def has_liked(self, user: int, note: int) -> bool:

@@ -7,7 +7,7 @@ and query parameters) and response re-validation cost more server CPU than the p
 names a user, a canonical decimal id within range, no query string but a canonical ``k``, and
 no body or a JSON object the input model takes. It then runs the very function the FastAPI
 route runs (``routes.feeds.discovery_page``, ``routes.notes.read_note``/``toggle_note``)
-and serialises the same response model with pydantic, the way FastAPI does; a platform error
+and writes the bytes FastAPI's response model would (:mod:`.encode`); a platform error
 gets the error handler's own response. Anything else (a missing or unknown token, an odd id,
 a query parameter, a body it does not take as it is, any other method or path) goes on to
 the FastAPI app unchanged, so every refusal is FastAPI's: the fast path can only answer what
@@ -22,14 +22,13 @@ import typing
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
-
 from ..errors import PlatformError
 from .auth import Service
+from .encode import Encoder
 from .errors import platform_error_response
 from .routes.feeds import discovery_page
 from .routes.notes import TOGGLES, read_note, toggle_note
-from .schemas import MAX_ID, ChannelName, DiscoveryPageOut, EngagementOut, ReadIn
+from .schemas import MAX_ID, ChannelName, ReadIn
 
 __all__ = ["FastRoutes"]
 
@@ -40,7 +39,10 @@ App = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
 
 _CHANNELS = frozenset(typing.get_args(ChannelName))
 _DEFAULT_CHANNEL = ReadIn().channel
-_JSON = {t: TypeAdapter(t) for t in (DiscoveryPageOut, EngagementOut)}
+#: ``{"channel":"<name>"}`` as compact JSON -> the name: what clients send, known without parsing
+_CANONICAL_BODIES = {
+    json.dumps({"channel": c}, separators=(",", ":")).encode(): c for c in _CHANNELS
+}
 _MAX_DIGITS = len(str(MAX_ID))
 
 
@@ -61,6 +63,7 @@ class FastRoutes:
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
+        self.encoder = Encoder()
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
@@ -80,7 +83,8 @@ class FastRoutes:
             actor = self._actor(scope)
             if k is False or actor is None:
                 return receive
-            return await self._answer(send, 200, lambda svc: discovery_page(svc, actor, k))
+            page = self.encoder.discovery_page
+            return await self._answer(send, 200, lambda svc: page(discovery_page(svc, actor, k)))
         if not path.startswith("/notes/") or scope["query_string"]:
             return receive
         id_text, _, switch = path[7:].partition("/")
@@ -89,8 +93,13 @@ class FastRoutes:
         if actor is None:
             return receive
         name = TOGGLES.get((method, switch))
+        engaged = self.encoder.engagement
         if name is not None:
-            return await self._answer(send, 200, lambda svc: toggle_note(svc, name, actor, note))
+            return await self._answer(
+                send,
+                200,
+                lambda svc: engaged(svc.platform, toggle_note(svc, name, actor, note), note),
+            )
         if switch == "reads" and method == "POST":
             if not self._small_body(scope):
                 return receive
@@ -98,7 +107,11 @@ class FastRoutes:
             channel = _channel(scope, body) if body is not None else None
             if channel is None:
                 return replay
-            return await self._answer(send, 201, lambda svc: read_note(svc, actor, note, channel))
+            return await self._answer(
+                send,
+                201,
+                lambda svc: engaged(svc.platform, read_note(svc, actor, note, channel), note),
+            )
         return receive
 
     @staticmethod
@@ -128,16 +141,15 @@ class FastRoutes:
                 return self.service.tokens.user_of(token.decode("ascii"))
         return None
 
-    async def _answer(self, send: Send, status: int, work: Callable[[Service], BaseModel]) -> None:
+    async def _answer(self, send: Send, status: int, work: Callable[[Service], bytes]) -> None:
         try:
-            model = work(self.service)
+            body = work(self.service)
         except PlatformError as exc:
             response = platform_error_response(exc)
             start = {"type": "http.response.start", "status": response.status_code}
             await send({**start, "headers": response.raw_headers})
             await send({"type": "http.response.body", "body": response.body})
             return None
-        body = _JSON[type(model)].dump_json(model, by_alias=True)
         headers = [(b"content-length", str(len(body)).encode()), _CONTENT_TYPE]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -187,6 +199,9 @@ def _channel(scope: MutableMapping[str, Any], body: bytes) -> str | None:
     types = [v for k, v in scope["headers"] if k == b"content-type"]
     if types != [b"application/json"]:
         return None
+    channel = _CANONICAL_BODIES.get(body)
+    if channel is not None:
+        return channel
     try:
         parsed = json.loads(body)
     except (ValueError, RecursionError):

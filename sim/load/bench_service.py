@@ -17,16 +17,20 @@ was starved first (the bare app measured 3.0-3.4k req/s with one process, 4.7k w
 **Generator.** The baseline crowd's real sessions (:class:`~.targets.HttpTarget`, open model,
 offered more than the server can take) and Locust ``FastHttpUser`` (the shipped locustfile,
 no think time) each against a fresh ``redloop serve --memory`` with the same crowd: the
-requests/s each got through, and their ratio.
+requests/s each got through, their ratio, and the server's CPU per request during each (for
+Locust over the steady window its throughput is read from), which says whether the server or
+the generator was the bottleneck.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import math
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -220,7 +224,7 @@ def generator_figures(
         "server_cpu_us_per_request": server_cpu / max(1, total.requests) * 1e6,
         "server_busy": server_cpu / result.elapsed,
     }
-    with spawned_server() as url:
+    with spawned_server() as url, _CpuSampler(url) as server:
         theirs = run_locust(
             url,
             "RedloopShopperFast",
@@ -229,6 +233,7 @@ def generator_figures(
             crowd_users=users,
             think=0.0,
         )
+    theirs.update(server.per_request(theirs["steady_window"]))
     ratio = ours["rps"] / theirs["throughput_rps"] if theirs["throughput_rps"] else float("nan")
     return {
         "users": users,
@@ -237,6 +242,41 @@ def generator_figures(
         "locust_fast": theirs,
         "ours_to_locust": ratio,
     }
+
+
+class _CpuSampler:
+    """The server's CPU time sampled every 0.1 s by wall-clock time while Locust runs, so its
+    CPU over Locust's steady window (whole seconds, after the crowd was built) can be read."""
+
+    def __init__(self, url: ServerUrl) -> None:
+        self.url = url
+        self.samples: list[tuple[float, float]] = []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.1):
+            self.samples.append((time.time(), self.url.cpu_seconds()))
+
+    def __enter__(self) -> _CpuSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def per_request(self, window: tuple[int, int, int] | None) -> dict[str, float]:
+        """Server CPU per request and busy share over ``(start, end, requests)``."""
+        if window is None or len(self.samples) < 2:
+            return {"server_cpu_us_per_request": math.nan, "server_busy": math.nan}
+        start, end, requests = window
+        times, cpu = zip(*self.samples, strict=True)
+        used = float(np.interp(end, times, cpu) - np.interp(start, times, cpu))
+        return {
+            "server_cpu_us_per_request": used / max(1, requests) * 1e6,
+            "server_busy": used / (end - start),
+        }
 
 
 def print_service(service: dict[str, Any], generator: dict[str, Any]) -> None:
@@ -270,8 +310,9 @@ def print_service(service: dict[str, Any], generator: dict[str, Any]) -> None:
     print(
         f"  locust FastHttpUser ({theirs['locust_users']} users)  {theirs['throughput_rps']:7.0f} "
         f"req/s ({theirs['failures']} failures); its CPU <= "
-        f"{theirs['generator_cpu_us_per_request']:.0f} us/req (crowd build included); "
-        f"loadtest/locust = {g['ours_to_locust']:.2f}"
+        f"{theirs['generator_cpu_us_per_request']:.0f} us/req (crowd build included); server "
+        f"CPU {theirs['server_cpu_us_per_request']:.0f} us/req, busy {theirs['server_busy']:.0%} "
+        f"of a core; loadtest/locust = {g['ours_to_locust']:.2f}"
     )
 
 

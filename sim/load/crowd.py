@@ -9,6 +9,7 @@ session at a time.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Generator
 from typing import Any
 
@@ -88,18 +89,20 @@ class Crowd:
         self._use(np.array([p.uid % parts == part % parts for p in self.people], dtype=bool))
 
     @staticmethod
-    def _cdf_of(weights: np.ndarray) -> np.ndarray | None:
+    def _cdf_of(weights: np.ndarray) -> list[float] | None:
+        """The cumulative shares as a list: ``bisect`` on it is what ``np.searchsorted``
+        answers, at a fraction of the cost of a numpy call per draw."""
         total = weights.sum()
-        return np.cumsum(weights) / total if total > 0 else None
+        return (np.cumsum(weights) / total).tolist() if total > 0 else None
 
     def pick(self, kind: int) -> Consumer | None:
         """A person free to start a session (marked busy), or None if all draws were busy."""
         cdf = self._cdf[kind]
         if cdf is None:
             return None
+        last, draw = len(cdf) - 1, self.rng.random
         for _ in range(self.TRIES):
-            i = min(int(np.searchsorted(cdf, self.rng.random(), side="right")), len(cdf) - 1)
-            person = self.people[i]
+            person = self.people[min(bisect.bisect_right(cdf, draw()), last)]
             if person.uid not in self.busy:
                 self.busy.add(person.uid)
                 return person

@@ -75,11 +75,12 @@ def run_locust(
         raise RuntimeError(f"locust wrote no stats (exit {proc.returncode}): {proc.stderr[-800:]}")
     agg = [r for r in history if r["Name"] == "Aggregated" and r["Total Request Count"] != "0"]
     steady = agg[len(agg) // 2 :] if len(agg) >= 4 else agg
-    rps = 0.0
+    rps, window = 0.0, None
     if len(steady) >= 2:
         dn = int(steady[-1]["Total Request Count"]) - int(steady[0]["Total Request Count"])
-        dt = int(steady[-1]["Timestamp"]) - int(steady[0]["Timestamp"])
-        rps = dn / dt if dt > 0 else 0.0
+        t0, t1 = int(steady[0]["Timestamp"]), int(steady[-1]["Timestamp"])
+        rps = dn / (t1 - t0) if t1 > t0 else 0.0
+        window = (t0, t1, dn) if t1 > t0 else None
     return {
         "user_class": user_class,
         "locust_users": users,
@@ -91,6 +92,8 @@ def run_locust(
         "exit_code": proc.returncode,
         # Locust's whole process, start-up and crowd build included: an upper bound.
         "generator_cpu_us_per_request": cpu / max(1, int(total["Request Count"])) * 1e6,
+        # (unix start, unix end, requests) of the steady window the throughput is read over
+        "steady_window": window,
         "endpoints": {r["Name"]: int(r["Request Count"]) for r in stats if r["Type"]},
     }
 

@@ -21,12 +21,14 @@ from redloop.platform.durable import open_store
 from redloop.platform.http import TokenStore, create_app
 from redloop.platform.http.schemas import DiscoveryPageOut, EngagementOut
 
-from ..people import ANN, BO, CY, small_platform
+from ..people import ANN, BO, CY, GLOWCO, SERUM, small_platform
 
 pytestmark = pytest.mark.anyio
 
 OK = "{ok}"  # replaced by the acting user's valid token
 J = {"content-type": "application/json"}
+#: note 4's title: what JSON must escape, and what it must not
+TITLE = 'Glow "serum" \\ 护肤 ✨\n\t\x01\x7f\u2028 </b>'
 
 
 @pytest.fixture
@@ -38,6 +40,7 @@ def _app(fast: bool) -> tuple[Any, dict[int, str]]:
     platform = small_platform()
     for topics in (["skincare"], ["beauty"], ["food"], ["skincare", "beauty"]):
         platform.publish(CY, topics, now=0.5)
+    platform.publish(GLOWCO, ["skincare"], now=0.5, products=[SERUM], sponsor=GLOWCO, title=TITLE)
     ticks = iter(range(1, 10_000))
     app = create_app(platform, clock=lambda: 1.0 + next(ticks) / 100)
     if not fast:
@@ -87,6 +90,10 @@ def _requests() -> list[tuple[str, str, dict[str, str], bytes | None]]:
         ("PUT", "/notes/3/collect", bearer, None),
         ("DELETE", "/notes/3/collect", bearer, None),
         ("DELETE", "/notes/3/collect", bearer, None),
+        ("POST", "/notes/4/reads", bearer, None),
+        ("PUT", "/notes/4/collect", bearer, None),
+        ("PUT", "/notes/4/like", bearer, None),
+        ("POST", "/notes/4/reads", bearer, None),
         ("PUT", "/notes/99/like", bearer, None),
         ("PUT", "/notes/2/like/", bearer, None),
         ("PATCH", "/notes/2/like", bearer, None),
@@ -131,7 +138,7 @@ async def test_fast_answers_read_back_as_their_response_models() -> None:
         page = DiscoveryPageOut.model_validate_json(
             (await c.get("/feed/discovery", headers=auth)).content
         )
-        assert page.notes and set(page.notes) <= {0, 1, 2, 3}
+        assert page.notes and set(page.notes) <= {0, 1, 2, 3, 4}
         read = await c.post(f"/notes/{page.notes[0]}/reads", headers=auth)
         assert read.status_code == 201
         engaged = EngagementOut.model_validate_json(read.content)

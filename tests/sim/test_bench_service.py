@@ -30,9 +30,12 @@ def test_bench_service_measures_every_server_and_both_generators(capsys) -> None
     for name in ("memory", "durable"):
         expected = service[name]["rps"] / service["reference"]["rps"]
         assert service[f"{name}_to_reference"] == pytest.approx(expected)
-    generator = bench_service.generator_figures(seconds=2.0, users=30, rate=40, locust_users=4)
+    generator = bench_service.generator_figures(seconds=3.0, users=30, rate=40, locust_users=4)
     assert generator["ours"]["requests"] > 0
     assert generator["locust_fast"]["requests"] > 0
+    for side in ("ours", "locust_fast"):  # the server's CPU during each generator's run
+        assert generator[side]["server_cpu_us_per_request"] > 0, side
+        assert generator[side]["server_busy"] > 0, side
     assert math.isfinite(generator["ours_to_locust"]) and generator["ours_to_locust"] > 0
     bench_service.print_service(service, generator)
     out = capsys.readouterr().out

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from ...model import DiscoveryPage
 from ..auth import Actor, Service, Svc
 from ..errors import error_responses
 from ..schemas import (
@@ -33,18 +34,18 @@ async def discovery_feed(
     k: Annotated[int | None, Query(ge=1, le=100, description="cards (default page_size)")] = None,
 ) -> Any:
     """A two-column discovery page from the active recommender; serving records impressions."""
-    return discovery_page(svc, actor, k)
-
-
-def discovery_page(svc: Service, actor: int, k: int | None) -> DiscoveryPageOut:
-    """The route's work once its input is valid (also run by :mod:`..fast`)."""
-    page = svc.platform.discovery_feed(actor, now=svc.now(), k=k)
+    page = discovery_page(svc, actor, k)
     return DiscoveryPageOut(
         notes=list(page.notes),
         ad_slots=list(page.ad_slots),
         boost_slots=list(page.boost_slots),
         likes=list(page.likes),
     )
+
+
+def discovery_page(svc: Service, actor: int, k: int | None) -> DiscoveryPage:
+    """The route's work once its input is valid (also run by :mod:`..fast`)."""
+    return svc.platform.discovery_feed(actor, now=svc.now(), k=k)
 
 
 @router.get(

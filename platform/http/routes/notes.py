@@ -93,20 +93,20 @@ async def read(
     svc: Svc, actor: Actor, note_id: PathId, body: Annotated[ReadIn | None, Body()] = None
 ) -> Any:
     """Open a note's card; ``channel`` says where the card was (attribution)."""
-    return read_note(svc, actor, note_id, (body or ReadIn()).channel)
+    return _engaged(svc, note_id, read_note(svc, actor, note_id, (body or ReadIn()).channel))
 
 
-def read_note(svc: Service, actor: int, note: int, channel: str) -> EngagementOut:
-    """The route's work once its input is valid (also run by :mod:`..fast`)."""
+def read_note(svc: Service, actor: int, note: int, channel: str) -> bool:
+    """The route's work once its input is valid (also run by :mod:`..fast`): whether it
+    changed anything (a read always does)."""
     svc.platform.read(actor, note, now=svc.now(), channel=channel)
-    return _engaged(svc, note, True)
+    return True
 
 
-def toggle_note(svc: Service, name: str, actor: int, note: int) -> EngagementOut:
+def toggle_note(svc: Service, name: str, actor: int, note: int) -> bool:
     """``Platform.<name>(actor, note)`` for like/unlike/collect/uncollect (also run by
-    :mod:`..fast`)."""
-    changed = getattr(svc.platform, name)(actor, note, now=svc.now())
-    return _engaged(svc, note, changed)
+    :mod:`..fast`): whether it changed anything."""
+    return getattr(svc.platform, name)(actor, note, now=svc.now())
 
 
 def _toggle(name: str, method: str, switch: str, doc: str | None) -> None:
@@ -114,7 +114,7 @@ def _toggle(name: str, method: str, switch: str, doc: str | None) -> None:
     one builder for like/unlike/collect/uncollect, so the four stay alike."""
 
     async def toggle(svc: Svc, actor: Actor, note_id: PathId) -> Any:
-        return toggle_note(svc, name, actor, note_id)
+        return _engaged(svc, note_id, toggle_note(svc, name, actor, note_id))
 
     toggle.__name__ = name
     toggle.__doc__ = doc
