@@ -17,6 +17,9 @@ import numpy as np
 from .errors import Forbidden, InvalidInput, check_id
 from .model import N_TOPICS, TOPICS_OF_MASK, AccountKind, User, topic_names
 
+#: :attr:`Accounts.coengaged` is rescaled by 2**-this when its units have grown that much.
+_RESCALE_DOUBLINGS = 512
+
 
 class EdgeKeys:
     """A set of packed ``follower << 32 | followee`` keys: a sorted base loaded in bulk, plus
@@ -155,6 +158,12 @@ class Accounts:
         #: as of ``learned_at`` (the declared interests start at 1 when the account opens).
         self.affinity = array("f")
         self.learned_at = array("d")
+        #: Topic co-engagement, everyone's: row a, column t adds up each read or engagement
+        #: of a topic-t note weighted by the reader's profile on topic a at that moment, in
+        #: units that grow by 2 per half-life since ``coengaged_origin`` (so the past fades
+        #: without touching every cell; a rescale by a power of two keeps it exact).
+        self.coengaged = np.zeros((N_TOPICS, N_TOPICS), dtype=np.float64)
+        self.coengaged_origin = 0.0
         self.names: list[str] = []
         self.id_by_name: dict[str, int] = {}
         self.edges = EdgeKeys()
@@ -260,11 +269,20 @@ class Accounts:
         self.n_following[follower] -= 1
         self.n_followers[followee] -= 1
 
-    def learn(self, user: int, topics: int, weight: float, now: float, half_life: float) -> None:
+    def learn(
+        self,
+        user: int,
+        topics: int,
+        weight: float,
+        now: float,
+        half_life: float,
+        coengage: bool = False,
+    ) -> None:
         """Move the user's topic affinity towards the topics they just engaged with, after
         fading what it held with ``half_life`` (hours; ``inf``: never): a time-decayed
         topic profile (Tang, Xu & Geva 2013), so recent engagement outweighs the interests
-        declared at sign-up and the profile follows what the user reads."""
+        declared at sign-up and the profile follows what the user reads. With ``coengage``
+        the engagement also enters everyone's :attr:`coengaged` topic matrix."""
         base = user * N_TOPICS
         aff = self.affinity
         since = now - self.learned_at[user]
@@ -274,8 +292,24 @@ class Accounts:
             if fade < 1.0:
                 for i in range(base, base + N_TOPICS):
                     aff[i] *= fade
-        for t in TOPICS_OF_MASK[topics]:
+        engaged = TOPICS_OF_MASK[topics]
+        if coengage:
+            self._coengage(aff[base : base + N_TOPICS], engaged, weight, now, half_life)
+        for t in engaged:
             aff[base + t] += weight
+
+    def _coengage(
+        self, profile: array, engaged: tuple[int, ...], weight: float, now: float, half_life: float
+    ) -> None:
+        """Add one engagement to :attr:`coengaged`: the columns of the ``engaged`` topics
+        gain the engaging user's ``profile`` (as it was just before), times ``weight``."""
+        doublings = (now - self.coengaged_origin) / half_life
+        if doublings > _RESCALE_DOUBLINGS:  # keep the growing units finite: exact rescale
+            self.coengaged *= 2.0**-_RESCALE_DOUBLINGS
+            self.coengaged_origin += _RESCALE_DOUBLINGS * half_life
+            doublings -= _RESCALE_DOUBLINGS
+        gain = np.array(profile, dtype=np.float64) * (weight * 2.0**doublings)
+        self.coengaged[:, engaged] += gain[:, None]
 
     # ------------------------------------------------------------ views
 
