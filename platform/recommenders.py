@@ -210,25 +210,32 @@ class InterestMatch(Recommender):
     name = "interest"
     code = 3
 
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self._table: np.ndarray | None = None  # the co-engagement table last read ...
+        self._also = np.zeros((N_TOPICS, N_TOPICS))  # ... and its rows as shares
+
     def topic_weights(self, user: int) -> list[float]:
         """The user's cumulative topic weights for the draw: their own profile, or with a
         co-engagement weight w, (1 − w) × its shares + w × the shares item-to-item
         collaborative filtering gives (Linden, Smith & York 2003): for each topic a of the
-        profile, how everyone's engagement splits over topics among those into a. The
-        platform trains it on the engagement its own feed produced: Chaney, Stewart &
-        Engelhardt's (2018) feedback loop, which pulls users towards shared topics."""
+        profile, how the interests of the users into a split over topics. The platform
+        retrains it on the reading its own feed produced: Chaney, Stewart & Engelhardt's
+        (2018) feedback loop, which pulls users towards shared topics."""
         base = user * N_TOPICS
         own = self.accounts.affinity[base : base + N_TOPICS]
         w = self.config.interest_coengagement_weight
         if not w:
             return list(accumulate(own))
+        table = self.accounts.coengaged
+        if table is not self._table:
+            rows = table.sum(axis=1, keepdims=True)
+            self._also = np.divide(table, rows, out=np.zeros_like(table), where=rows > 0)
+            self._table = table
         profile = np.array(own, dtype=np.float64)
         total = profile.sum()
         shares = profile / total if total > 0 else np.full(N_TOPICS, 1.0 / N_TOPICS)
-        co = self.accounts.coengaged
-        rows = co.sum(axis=1)
-        per_row = np.divide(shares, rows, out=np.zeros(N_TOPICS), where=rows > 0)
-        return np.cumsum((1.0 - w) * shares + w * (per_row @ co)).tolist()
+        return np.cumsum((1.0 - w) * shares + w * (shares @ self._also)).tolist()
 
     def page(self, user: int, now: float, k: int, seen_filter: SeenFilter) -> list[int]:
         seen, seen_bits = seen_filter.mask(user), seen_filter.bits

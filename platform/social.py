@@ -17,9 +17,6 @@ import numpy as np
 from .errors import Forbidden, InvalidInput, check_id
 from .model import N_TOPICS, TOPICS_OF_MASK, AccountKind, User, topic_names
 
-#: :attr:`Accounts.coengaged` is rescaled by 2**-this when its units have grown that much.
-_RESCALE_DOUBLINGS = 512
-
 
 class EdgeKeys:
     """A set of packed ``follower << 32 | followee`` keys: a sorted base loaded in bulk, plus
@@ -158,12 +155,11 @@ class Accounts:
         #: as of ``learned_at`` (the declared interests start at 1 when the account opens).
         self.affinity = array("f")
         self.learned_at = array("d")
-        #: Topic co-engagement, everyone's: row a, column t adds up each read or engagement
-        #: of a topic-t note weighted by the reader's profile on topic a at that moment, in
-        #: units that grow by 2 per half-life since ``coengaged_origin`` (so the past fades
-        #: without touching every cell; a rescale by a power of two keeps it exact).
+        #: Topic co-engagement, everyone's, as of the last refresh: row a, column t sums each
+        #: user's profile on topic a times theirs on topic t (both faded to that moment).
         self.coengaged = np.zeros((N_TOPICS, N_TOPICS), dtype=np.float64)
-        self.coengaged_origin = 0.0
+        #: The first learning at or after this time refreshes :attr:`coengaged`.
+        self.coengaged_due = 0.0
         self.names: list[str] = []
         self.id_by_name: dict[str, int] = {}
         self.edges = EdgeKeys()
@@ -276,13 +272,17 @@ class Accounts:
         weight: float,
         now: float,
         half_life: float,
-        coengage: bool = False,
+        refresh: float = 0.0,
     ) -> None:
         """Move the user's topic affinity towards the topics they just engaged with, after
         fading what it held with ``half_life`` (hours; ``inf``: never): a time-decayed
         topic profile (Tang, Xu & Geva 2013), so recent engagement outweighs the interests
-        declared at sign-up and the profile follows what the user reads. With ``coengage``
-        the engagement also enters everyone's :attr:`coengaged` topic matrix."""
+        declared at sign-up and the profile follows what the user reads. With ``refresh``
+        (hours; 0: never) the first learning of each period first retrains
+        :attr:`coengaged` (:meth:`retrain_coengagement`)."""
+        if refresh and now >= self.coengaged_due:
+            self.retrain_coengagement(now, half_life)
+            self.coengaged_due = (now // refresh + 1) * refresh
         base = user * N_TOPICS
         aff = self.affinity
         since = now - self.learned_at[user]
@@ -292,24 +292,21 @@ class Accounts:
             if fade < 1.0:
                 for i in range(base, base + N_TOPICS):
                     aff[i] *= fade
-        engaged = TOPICS_OF_MASK[topics]
-        if coengage:
-            self._coengage(aff[base : base + N_TOPICS], engaged, weight, now, half_life)
-        for t in engaged:
+        for t in TOPICS_OF_MASK[topics]:
             aff[base + t] += weight
 
-    def _coengage(
-        self, profile: array, engaged: tuple[int, ...], weight: float, now: float, half_life: float
-    ) -> None:
-        """Add one engagement to :attr:`coengaged`: the columns of the ``engaged`` topics
-        gain the engaging user's ``profile`` (as it was just before), times ``weight``."""
-        doublings = (now - self.coengaged_origin) / half_life
-        if doublings > _RESCALE_DOUBLINGS:  # keep the growing units finite: exact rescale
-            self.coengaged *= 2.0**-_RESCALE_DOUBLINGS
-            self.coengaged_origin += _RESCALE_DOUBLINGS * half_life
-            doublings -= _RESCALE_DOUBLINGS
-        gain = np.array(profile, dtype=np.float64) * (weight * 2.0**doublings)
-        self.coengaged[:, engaged] += gain[:, None]
+    def retrain_coengagement(self, now: float, half_life: float) -> None:
+        """Recompute :attr:`coengaged` from every profile faded to ``now``: how much the
+        users into each topic are into each other topic — the co-occurrence table of
+        item-to-item collaborative filtering (Linden, Smith & York 2003), retrained in a
+        batch as platforms do, so a read costs nothing extra. (``einsum``, not BLAS: the
+        same sums in the same order, so a replay rebuilds the table bit for bit.)"""
+        n = len(self.kind)
+        profiles = np.frombuffer(self.affinity, dtype=np.float32).reshape(n, N_TOPICS)
+        age = now - np.frombuffer(self.learned_at, dtype=np.float64)
+        faded = profiles * np.exp2(-age / half_life)[:, None]
+        del profiles, age  # release the views: the columns must stay free to grow
+        self.coengaged = np.einsum("ua,ut->at", faded, faded)
 
     # ------------------------------------------------------------ views
 

@@ -141,7 +141,7 @@ class PlatformState:
             LEARN_ENGAGE,
             now,
             cfg.interest_half_life_hours,
-            cfg.interest_coengagement_weight > 0,
+            cfg.interest_coengagement_refresh_hours if cfg.interest_coengagement_weight else 0.0,
         )
         self._trending.record(now, mask, notes.products.get(note, ()), weight)
 
@@ -247,7 +247,7 @@ class PlatformState:
             LEARN_READ,
             now,
             cfg.interest_half_life_hours,
-            cfg.interest_coengagement_weight > 0,
+            cfg.interest_coengagement_refresh_hours if cfg.interest_coengagement_weight else 0.0,
         )
         products = notes.products.get(note)
         if products:
