@@ -167,6 +167,8 @@ LIMITS: dict[str, tuple[float, float, bool]] = {
     "popular_refresh_hours": (1e-9, math.inf, False),
     "popular_lookback_hours": (1e-9, math.inf, False),
     "interest_half_life_hours": (1e-9, math.inf, False),
+    "interest_coengagement_weight": (0.0, 1.0, False),
+    "interest_coengagement_refresh_hours": (0.01, 24 * 365, False),
     "ad_reserve_cpm": (0.01, 1e5, False),
     "boost_cpm": (0.01, 1e5, False),
     "seen_window": (0, 100_000, True),
@@ -232,6 +234,16 @@ class PlatformConfig:
     #: interests declared at sign-up. A modelling assumption: feeds follow a new interest
     #: within days.
     interest_half_life_hours: float = 24.0 * 7
+    #: Share of the interest feed's topic draw that comes from co-engagement ("users into
+    #: your topics are also into"): item-to-item collaborative filtering over topics
+    #: (Linden, Smith & York 2003), trained on everyone's learnt profiles; the rest is the
+    #: user's own profile. 0 turns it off (the own-profile ranking exactly). 0.5, an even
+    #: blend of the two candidate sources, is an assumption set before measuring
+    #: (docs/calibration.md).
+    interest_coengagement_weight: float = 0.5
+    #: The co-engagement table is retrained from everyone's profiles once per this many
+    #: hours (a daily batch, as recommenders are retrained offline).
+    interest_coengagement_refresh_hours: float = 24.0
     #: Slot (0-based) where a feed ad is inserted in a discovery page, when one is due.
     ad_slot: int = 3
     #: Lowest price per 1,000 ad impressions (yuan): a lone bidder in an auction pays this.

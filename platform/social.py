@@ -155,6 +155,11 @@ class Accounts:
         #: as of ``learned_at`` (the declared interests start at 1 when the account opens).
         self.affinity = array("f")
         self.learned_at = array("d")
+        #: Topic co-engagement, everyone's, as of the last refresh: row a, column t sums each
+        #: user's profile on topic a times theirs on topic t (both faded to that moment).
+        self.coengaged = np.zeros((N_TOPICS, N_TOPICS), dtype=np.float64)
+        #: The first learning at or after this time refreshes :attr:`coengaged`.
+        self.coengaged_due = 0.0
         self.names: list[str] = []
         self.id_by_name: dict[str, int] = {}
         self.edges = EdgeKeys()
@@ -260,11 +265,24 @@ class Accounts:
         self.n_following[follower] -= 1
         self.n_followers[followee] -= 1
 
-    def learn(self, user: int, topics: int, weight: float, now: float, half_life: float) -> None:
+    def learn(
+        self,
+        user: int,
+        topics: int,
+        weight: float,
+        now: float,
+        half_life: float,
+        refresh: float = 0.0,
+    ) -> None:
         """Move the user's topic affinity towards the topics they just engaged with, after
         fading what it held with ``half_life`` (hours; ``inf``: never): a time-decayed
         topic profile (Tang, Xu & Geva 2013), so recent engagement outweighs the interests
-        declared at sign-up and the profile follows what the user reads."""
+        declared at sign-up and the profile follows what the user reads. With ``refresh``
+        (hours; 0: never) the first learning of each period first retrains
+        :attr:`coengaged` (:meth:`retrain_coengagement`)."""
+        if refresh and now >= self.coengaged_due:
+            self.retrain_coengagement(now, half_life)
+            self.coengaged_due = (now // refresh + 1) * refresh
         base = user * N_TOPICS
         aff = self.affinity
         since = now - self.learned_at[user]
@@ -276,6 +294,19 @@ class Accounts:
                     aff[i] *= fade
         for t in TOPICS_OF_MASK[topics]:
             aff[base + t] += weight
+
+    def retrain_coengagement(self, now: float, half_life: float) -> None:
+        """Recompute :attr:`coengaged` from every profile faded to ``now``: how much the
+        users into each topic are into each other topic — the co-occurrence table of
+        item-to-item collaborative filtering (Linden, Smith & York 2003), retrained in a
+        batch as platforms do, so a read costs nothing extra. (``einsum``, not BLAS: the
+        same sums in the same order, so a replay rebuilds the table bit for bit.)"""
+        n = len(self.kind)
+        profiles = np.frombuffer(self.affinity, dtype=np.float32).reshape(n, N_TOPICS)
+        age = now - np.frombuffer(self.learned_at, dtype=np.float64)
+        faded = profiles * np.exp2(-age / half_life)[:, None]
+        del profiles, age  # release the views: the columns must stay free to grow
+        self.coengaged = np.einsum("ua,ut->at", faded, faded)
 
     # ------------------------------------------------------------ views
 

@@ -134,7 +134,15 @@ class PlatformState:
     def _engaged(self, user: int, note: int, weight: float, now: float) -> None:
         notes = self._notes
         mask = notes.topics[note]
-        self._accounts.learn(user, mask, LEARN_ENGAGE, now, self.config.interest_half_life_hours)
+        cfg = self.config
+        self._accounts.learn(
+            user,
+            mask,
+            LEARN_ENGAGE,
+            now,
+            cfg.interest_half_life_hours,
+            cfg.interest_coengagement_refresh_hours if cfg.interest_coengagement_weight else 0.0,
+        )
         self._trending.record(now, mask, notes.products.get(note, ()), weight)
 
     def _add_share(
@@ -232,8 +240,14 @@ class PlatformState:
     def _apply_note_read(self, user: int, note: int, now: float, channel: int) -> None:
         notes = self._notes
         notes.reads[note] += 1
+        cfg = self.config
         self._accounts.learn(
-            user, notes.topics[note], LEARN_READ, now, self.config.interest_half_life_hours
+            user,
+            notes.topics[note],
+            LEARN_READ,
+            now,
+            cfg.interest_half_life_hours,
+            cfg.interest_coengagement_refresh_hours if cfg.interest_coengagement_weight else 0.0,
         )
         products = notes.products.get(note)
         if products:

@@ -11,8 +11,9 @@ community shows:
   share of impressions and likes;
 - :func:`homogenisation`: a recommender trained on its own feedback narrows each user's
   reading and makes users alike (Chaney, Stewart & Engelhardt 2018): per-user topic entropy of
-  reads in an early vs a late week, and the mean pairwise cosine similarity of users' topic
-  distributions;
+  reads in an early vs a late week, the mean pairwise cosine similarity of users' topic
+  distributions, and (their item-level measure) the mean pairwise Jaccard index of the notes
+  users read;
 - :func:`per_user_outcomes` and :func:`size_invariance`: per-user outcomes should not depend
   on how many users are simulated once the community is large.
 """
@@ -217,13 +218,43 @@ def mean_pairwise_similarity(rows: np.ndarray) -> float:
     return float((total @ total - n) / (n * (n - 1)))
 
 
+def mean_pairwise_jaccard(
+    t: Trace, start_hours: float, end_hours: float, cap: np.ndarray, users: np.ndarray
+) -> float:
+    """Mean Jaccard index |A ∩ B| / |A ∪ B| over all pairs of distinct ``users`` (a mask) of
+    the sets of notes each read in [start, end), their first ``cap[user]`` reads: Chaney,
+    Stewart & Engelhardt's (2018) item-level measure of homogenisation."""
+    from scipy import sparse
+
+    window = (t.read_time >= start_hours) & (t.read_time < end_hours)
+    who, what = t.read_user[window], t.read_note[window]
+    keep = _rank_within(who) < cap[who]
+    who, what = who[keep], what[keep]
+    keep = users[who]
+    index = np.cumsum(users) - 1
+    n = int(users.sum())
+    if n < 2:
+        return 0.0
+    rows = sparse.csr_matrix(
+        (np.ones(int(keep.sum())), (index[who[keep]], what[keep])),
+        shape=(n, max(1, len(t.note_topics))),
+    )
+    rows.data[:] = 1.0  # duplicates are summed on construction: a note read twice is one item
+    both = (rows @ rows.T).toarray()
+    size = np.diag(both).copy()
+    union = size[:, None] + size[None, :] - both
+    jaccard = np.divide(both, union, out=np.zeros_like(both), where=union > 0)
+    return float((jaccard.sum() - np.trace(jaccard)) / (n * (n - 1)))
+
+
 def homogenisation(
     t: Trace, *, early_week: int = 1, late_week: int = 3, min_reads: int = 5
 ) -> dict[str, float]:
     """Per-user topic entropy of reads in ``early_week`` and ``late_week`` (1 = days 0–6) and
     the mean pairwise cosine similarity of users' topic distributions in each week, next to
     the same for the users' declared interests (``*_declared``: reading exactly one's stated
-    tastes, blind to what the feed pushes).
+    tastes, blind to what the feed pushes); ``jaccard_*``: the mean pairwise Jaccard index
+    of the notes read each week, the item-level measure of Chaney et al. (2018).
 
     Each user counts with the same number of reads in both weeks (their first ``m`` of each,
     ``m`` the fewer of the two, at least ``min_reads``), so the plug-in entropy's
@@ -253,6 +284,8 @@ def homogenisation(
         "similarity_late": mean_pairwise_similarity(late),
         "entropy_declared": float(entropy_bits(declared).mean()) if both.any() else 0.0,
         "similarity_declared": mean_pairwise_similarity(declared),
+        "jaccard_early": mean_pairwise_jaccard(t, *spans[0], cap, both),
+        "jaccard_late": mean_pairwise_jaccard(t, *spans[1], cap, both),
     }
 
 

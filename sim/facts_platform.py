@@ -211,8 +211,13 @@ def homogenisation(runs: Runs, s: Settings) -> Finding:
         k: np.array([x["similarity_late"] - x["similarity_early"] for x in v])
         for k, v in (("i", learn), ("r", blind))
     }
+    d_j = {  # Chaney et al.'s own, item-level measure: reported next to the topic level
+        k: np.array([x["jaccard_late"] - x["jaccard_early"] for x in v])
+        for k, v in (("i", learn), ("r", blind))
+    }
     h_diff, h_half = paired_diff_ci(d_h["r"], d_h["i"])  # interest − recent: want < 0
     s_diff, s_half = paired_diff_ci(d_s["r"], d_s["i"])  # want > 0
+    j_half = paired_diff_ci(d_j["r"], d_j["i"])[1]
     value = {
         "entropy_change_interest": round(float(d_h["i"].mean()), 4),
         "entropy_change_recent": round(float(d_h["r"].mean()), 4),
@@ -220,6 +225,9 @@ def homogenisation(runs: Runs, s: Settings) -> Finding:
         "similarity_change_interest": round(float(d_s["i"].mean()), 4),
         "similarity_change_recent": round(float(d_s["r"].mean()), 4),
         "similarity_difference_ci95": round(s_half, 4),
+        "jaccard_change_interest": round(float(d_j["i"].mean()), 5),
+        "jaccard_change_recent": round(float(d_j["r"].mean()), 5),
+        "jaccard_difference_ci95": round(j_half, 5),
     }
     return Finding(
         "homogenisation",
@@ -231,7 +239,8 @@ def homogenisation(runs: Runs, s: Settings) -> Finding:
         "Chaney, Stewart & Engelhardt (2018)",
         f"entropy change week 1 → 3: {d_h['i'].mean():+.3f} bits under interest vs "
         f"{d_h['r'].mean():+.3f} under recent; similarity change {d_s['i'].mean():+.3f} vs "
-        f"{d_s['r'].mean():+.3f}",
+        f"{d_s['r'].mean():+.3f}; Jaccard of the notes read {d_j['i'].mean():+.4f} vs "
+        f"{d_j['r'].mean():+.4f}",
     )
 
 

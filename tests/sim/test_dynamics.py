@@ -78,6 +78,23 @@ def test_homogenisation_sees_narrowing_and_users_becoming_alike() -> None:
     assert h["similarity_late"] == pytest.approx(1.0)
     assert h["entropy_declared"] == pytest.approx(1.0)  # both declared food and travel
     assert h["similarity_declared"] == pytest.approx(1.0)
+    assert h["jaccard_early"] == h["jaccard_late"] == pytest.approx(1.0)  # the same notes
+
+
+def test_jaccard_of_the_notes_users_read() -> None:
+    """Sets {a, b}, {b, c}, {a} (a re-read counts once): J = 1/3, 0, 1/2, mean 5/18; a
+    reader outside the mask and reads past a user's cap do not count."""
+    p, readers, notes = community()
+    a, b, c = notes[:3]
+    for user, read in zip(readers, ([a, b], [b, c], [a, a], [a, b, c]), strict=False):
+        read_topics(p, user, read, now=2)
+    read_topics(p, readers[0], [c], now=3)  # past reader 0's cap of 2
+    t = dynamics.trace(p.log)
+    n = len(t.user_kind)
+    cap = np.full(n, 2)
+    mask = np.isin(np.arange(n), readers[:3])
+    assert dynamics.mean_pairwise_jaccard(t, 0, WEEK, cap, mask) == pytest.approx(5 / 18)
+    assert dynamics.mean_pairwise_jaccard(t, WEEK, 2 * WEEK, cap, mask) == 0.0
 
 
 def test_pairwise_similarity_of_orthogonal_and_identical_rows() -> None:
