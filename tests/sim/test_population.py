@@ -19,7 +19,19 @@ def test_brands_get_every_setting_of_their_spec() -> None:
     assert (settings.ad_cpm, settings.seeds) == (55.0, 7)
     assert all(hasattr(spec, f.name) for f in fields(BrandSettings))  # same names as the spec
     model = RedloopModel(sc)
-    assert [b.spec for b in model.brands] == [brand_settings(s) for s in sc.brands]
+    assert [b.spec for b in model.brands] == [brand_settings(s, sc.size_factor) for s in sc.brands]
+
+
+def test_brand_budgets_are_set_for_the_reference_community() -> None:
+    """A weekly budget is spend per audience: at 4x the reference size a brand has 4x the
+    yuan (the same spend per person), so its ads and sponsored notes do not thin out."""
+    small, big = (load("baseline", **{"population.users": n}) for n in (3000, 12000))
+    assert big.size_factor == 4.0
+    for a, b in zip(small.brands, big.brands, strict=True):
+        assert brand_settings(b, big.size_factor).budget == 4 * brand_settings(a).budget
+    assert [b.weekly_budget for b in RedloopModel(big).brands] == [
+        4 * s.budget for s in small.brands
+    ]
 
 
 def test_creators_get_the_population_fee_settings() -> None:
