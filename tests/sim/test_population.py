@@ -90,3 +90,20 @@ def test_the_crowd_is_not_in_mesas_registry() -> None:
     registered = set(model.agents)
     assert set(model.brands) | set(model.editors) | {model.shop} == registered
     assert not registered & set(model.people)
+
+
+def test_a_timeline_campaign_budget_is_set_for_the_reference_community(tmp_path) -> None:
+    """Like weekly budgets, a one-off campaign's yuan are spend per audience: at half the
+    reference size the campaign buys half the impressions."""
+    path = tmp_path / "campaign.toml"
+    path.write_text(
+        'extends = "baseline"\n[population]\nusers = 1500\n'
+        '[[timeline]]\nday = 0.5\nkind = "campaign"\nbrand = "LumiSkin"\n'
+        'budget = 2000.0\nstrategy = "feed_ads"\n'
+    )
+    sc = load(path)
+    assert sc.size_factor == 0.5
+    model = RedloopModel(sc)
+    model.run_days(1)
+    lumi = next(b for b in model.brands if b.name == "LumiSkin")
+    assert [model.platform.campaign(c).budget for c in lumi.campaigns] == [1000.0]
