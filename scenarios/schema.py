@@ -249,7 +249,8 @@ class Scenario:
     reference_users: int = spec(
         0,
         "community size the audience-sized constants are set for (editors' picks per day, shop "
-        "restock threshold, quotas of the pools that reach everyone): they scale by "
+        "restock threshold, quotas of the pools that reach everyone, brands' budgets, the "
+        "review counts shoppers judge a product page by): they scale by "
         "population.users / this; 0: absolute",
         0,
         5_000_000,

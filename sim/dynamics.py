@@ -35,7 +35,16 @@ _N_TOPIC_BITS = 16
 _PEOPLE = (0, 1)  # AccountKind codes of consumers and creators
 #: A note is published plainly or against a creator collaboration (same value layout).
 _PUBLISHED = (EventKind.NOTE_PUBLISHED, EventKind.COLLAB_PUBLISHED)
-_ENGAGEMENTS = (EventKind.LIKED, EventKind.COLLECTED, EventKind.COMMENTED, EventKind.SHARED)
+#: Interactions as practitioners count them (docs/calibration.md): likes, collects, comments
+#: and shares, a share in the app or out of it (to a messaging app) alike.
+_ENGAGEMENTS = (
+    EventKind.LIKED,
+    EventKind.COLLECTED,
+    EventKind.COMMENTED,
+    EventKind.SHARED,
+    EventKind.SHARE_DELIVERED,
+    EventKind.SHARED_OUTSIDE,
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ class Trace:
     read_time: np.ndarray  # one row per read
     read_user: np.ndarray
     read_note: np.ndarray
-    engagements: int  # likes + collects + comments + shares
+    engagements: int  # likes and collects (net of undoing) + comments + shares of every kind
     orders: int
     gmv: float  # yuan ordered
 
@@ -96,6 +105,8 @@ def trace(events: Iterable[Event]) -> Trace:
         elif k is EventKind.UNLIKED:
             engagements -= 1
             unliked.append(e.object)
+        elif k is EventKind.UNCOLLECTED:
+            engagements -= 1
         elif k in _PUBLISHED:
             created.append(e.time)
             topics.append(unpack_note(e.value)[0])

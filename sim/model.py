@@ -53,6 +53,30 @@ BRAND_COLUMNS = (
 )
 #: An established brand's offline reputation, counted as this many reviews at its quality.
 PRIOR_REVIEWS = 10
+#: Reviews at which a product page's doubt has fallen to 1/e (``1 − exp(−reviews / this)``).
+REVIEWS_TO_TRUST = 5.0
+
+
+def review_proof(reviews: int, rating: float, prior_quality: float | None, size: float) -> float:
+    """How much a product page's word of mouth backs a purchase, 0.25..1.
+
+    Shoppers read reviews before buying (the shop's edge, docs/calibration.md): with no
+    reviews they hesitate; many good reviews remove the doubt. An established brand
+    (``prior_quality`` not None) carries a reputation worth ``PRIOR_REVIEWS`` reviews at its
+    true quality. Both counts are set for the scenario's ``reference_users``: a community
+    ``size`` (``size_factor``) times larger writes that many times more reviews of a
+    product its members buy at the same rate, so the page's ``reviews`` are read as
+    ``reviews / size`` reference-size reviews. (A simulated community is a sample of the
+    platform; counted raw, a product would turn credible sooner, and sell more per person,
+    the larger the sample.)
+    """
+    written = reviews / size
+    prior = PRIOR_REVIEWS if prior_quality is not None else 0
+    total = written + prior
+    if not total:
+        return 0.25
+    stars = (rating * written + (1 + 4 * (prior_quality or 0.0)) * prior) / total
+    return 0.25 + 0.75 * (1 - math.exp(-total / REVIEWS_TO_TRUST)) * (stars - 1) / 4
 
 
 class RedloopModel(mesa.Model):
@@ -241,24 +265,19 @@ class RedloopModel(mesa.Model):
         return order
 
     def social_proof(self, product: int, now: float) -> Generator[Any, Any, float]:
-        """How much a product page's word of mouth backs a purchase, 0.25..1.
-
-        Shoppers read reviews before buying (the shop's edge, docs/calibration.md): with no
-        reviews they hesitate; many good reviews remove the doubt. Established brands carry
-        a prior reputation worth ``PRIOR_REVIEWS`` reviews at their true quality. Pages are
-        re-read at most once per simulated hour (behaviour generator).
-        """
+        """How much a product page's word of mouth backs a purchase (:func:`review_proof`).
+        Pages are re-read at most once per simulated hour (behaviour generator)."""
         hour = int(now)
         cached = self._proof.get(product)
         if cached is not None and cached[0] == hour:
             return cached[1]
         info = yield self.platform.product(product)
-        prior = PRIOR_REVIEWS if self.catalogue.established[product] else 0
-        reviews = info.reviews + prior
-        stars = (
-            (info.rating or 0.0) * info.reviews + (1 + 4 * self.catalogue.quality[product]) * prior
-        ) / max(reviews, 1)
-        proof = 0.25 + 0.75 * (1 - math.exp(-reviews / 5)) * (stars - 1) / 4 if reviews else 0.25
+        proof = review_proof(
+            info.reviews,
+            info.rating or 0.0,
+            self.catalogue.quality[product] if self.catalogue.established[product] else None,
+            self.scenario_config.size_factor,
+        )
         self._proof[product] = (hour, proof)
         return proof
 
@@ -353,7 +372,9 @@ class RedloopModel(mesa.Model):
         else:
             brand = next(b for b in self.brands if b.name == event.brand)
             if event.kind == "campaign":
-                brand.spend_budget(event.budget, event.strategy, now)
+                # set, like brands' weekly budgets, for the reference community
+                budget = event.budget * self.scenario_config.size_factor
+                brand.spend_budget(budget, event.strategy, now)
             else:  # price
                 brand.discount(event.discount, now)
                 self.offline.later(now + event.days * 24, brand.discount, 0.0)

@@ -209,7 +209,8 @@ def build_brands(world: RedloopModel, sc: Scenario, platform: Any) -> None:
             )
             products.append(pid)
         accounts = named_accounts(world, sc, i) if spec.seeding_rule == "accounts" else None
-        world.brands.append(Brand(world, uid, brand_settings(spec), products, accounts))
+        settings = brand_settings(spec, sc.size_factor)
+        world.brands.append(Brand(world, uid, settings, products, accounts))
         if spec.established:  # some of the topic's fans already know and like it
             _seed_awareness(world, products)
 
@@ -224,10 +225,14 @@ def creator_settings(sc: Scenario) -> CreatorSettings:
     )
 
 
-def brand_settings(spec: BrandSpec) -> BrandSettings:
+def brand_settings(spec: BrandSpec, size: float = 1.0) -> BrandSettings:
     """A brand's settings from its spec: the fields of the same names (the products and
-    the seeding accounts are resolved separately)."""
-    return BrandSettings(**{f.name: getattr(spec, f.name) for f in fields(BrandSettings)})
+    the seeding accounts are resolved separately). The weekly budget is set for the
+    scenario's ``reference_users`` and scales with the community (``size``, its
+    ``size_factor``): the same spend per person, so ads and sponsored notes reach the same
+    share of a larger crowd rather than a thinner one."""
+    values = {f.name: getattr(spec, f.name) for f in fields(BrandSettings)}
+    return BrandSettings(**{**values, "budget": spec.budget * size})
 
 
 def named_accounts(world: RedloopModel, sc: Scenario, index: int) -> list[Consumer]:

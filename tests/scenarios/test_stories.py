@@ -72,22 +72,23 @@ def test_community_seeding_is_spent_through_the_marketplace() -> None:
         assert r["share_sponsored_note"] > 0
 
 
-def test_kocs_and_head_kols_are_compared_at_comparable_spend() -> None:
-    """The story changed twice. On 2026-12-01: before, head KOLs spent about a third of their
-    budget, so "KOCs bring more revenue for the same budget" compared spend; with the
-    marketplace both tactics commit their budget. On 2026-12-02, with common random numbers
-    (sim/streams.py), at 1,500 users, seeds 1-6: KOC seeding earned more per yuan on 6 of 6
-    seeds (ROI 0.99 vs 0.85 on average; the smallest ratio 1.05) and more revenue on 6 of 6.
-    Spends differ by 1-29% (KOCs more) because each brand's weekly budget follows its own
-    ROI and the head-KOL brand's worse return cut its budget: both spend ≥ 94% of what they
-    budgeted, and the brand report's ``budget`` and ``weekly_budget`` columns show the gap.
-    Compare the tactics per yuan (ROI), not by revenue."""
+def test_kocs_commit_their_budget_and_head_kols_leave_lumps_of_it() -> None:
+    """The story changed three times. On 2026-12-01: before, head KOLs spent about a third of
+    their budget, so "KOCs bring more revenue for the same budget" compared spend; with the
+    marketplace both tactics committed their budget. On 2026-12-02, with common random
+    numbers, at 1,500 users, seeds 1-6, KOCs earned more per yuan on 6 of 6 seeds. Later on
+    2026-12-02 budgets became audience-sized (``reference_users``): at 1,500 users the brand
+    has ¥6,000 a week, half the scenario's ¥12,000 for 3,000, against head-KOL fees that do
+    not shrink with the crowd. Seeds 1-6: KOC seeding commits 99-100% of its budget on every
+    seed; head KOLs commit less on every seed (89-98%: a head KOL's fee is a large lump of the
+    week, the rest is carried over with the reason in the ledger). KOCs earn more per yuan on
+    average (ROI 1.21 vs 0.95) but on 4 of 6 seeds only, and more revenue on 5 of 6; the
+    head-KOL brand budgeted less on 5 of 6. Compare the tactics per yuan (ROI), over seeds."""
     kocs, kols = outcomes("koc_seeding"), outcomes("head_kols")
-    for results in (kocs, kols):
-        assert (column(results, "utilisation[PerfectDay]") >= 0.9).all()
-    assert (column(kocs, "roi[PerfectDay]") > column(kols, "roi[PerfectDay]")).all()
-    # the spend gap is the budget gap: the worse return set aside less
-    assert (column(kols, "budget[PerfectDay]") <= column(kocs, "budget[PerfectDay]")).all()
+    koc_use, kol_use = (column(r, "utilisation[PerfectDay]") for r in (kocs, kols))
+    assert (koc_use >= 0.9).all(), koc_use
+    assert (kol_use < koc_use).all(), (kol_use, koc_use)
+    assert column(kocs, "roi[PerfectDay]").mean() > column(kols, "roi[PerfectDay]").mean()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -13,8 +13,10 @@ from redloop.sim.model import RedloopModel
 
 @pytest.fixture(scope="module")
 def model() -> RedloopModel:
-    """Baseline at 400 users for 9 days, the feed-ads brand putting 40% of its budget in boosts."""
-    sc = load("baseline", **{"population.users": 400, "days": 9})
+    """Baseline at 400 users for 9 days, the feed-ads brand putting 40% of its budget in boosts.
+    With absolute constants (``reference_users = 0``) its ¥3,000 a week are spent as written:
+    more than 400 users can absorb."""
+    sc = load("baseline", reference_users=0, **{"population.users": 400, "days": 9})
     brands = [
         dataclasses.replace(b, boost_share=0.4) if b.strategy == "feed_ads" else b
         for b in sc.brands

@@ -38,6 +38,21 @@ def test_funnel_counts_short_pages_after_the_cold_start_and_rates() -> None:
     assert f["interactions_per_read"] == pytest.approx(2.0)
 
 
+def test_every_kind_of_share_counts_as_an_interaction_and_undoing_takes_it_back() -> None:
+    """Practitioners' interaction rate counts shares in the app and out of it (to a
+    messaging app) like any other: the note's share counter does, so the trace must too."""
+    p, readers, notes = community()
+    p.follow(readers[1], readers[0], now=2)
+    p.read(readers[0], notes[0], now=3)
+    p.deliver_share(readers[0], notes[0], [readers[1]], now=3)
+    p.share_outside(readers[0], notes[0], now=3)
+    p.collect(readers[0], notes[0], now=3)
+    p.uncollect(readers[0], notes[0], now=4)
+    t = dynamics.trace(p.log)
+    assert t.engagements == 2 == p.note(notes[0]).shares
+    assert dynamics.funnel(t, page_size=10)["interactions_per_read"] == pytest.approx(2.0)
+
+
 def test_matthew_sees_equal_and_winner_take_all_attention() -> None:
     p, readers, notes = community()
     for u in readers:

@@ -120,3 +120,16 @@ def test_world_seed_keeps_the_community_and_changes_what_happens(small) -> None:
     assert log_digest(a) != log_digest(b)
     again = run(small(days=3, world_seed=7))
     assert log_digest(again) == log_digest(a)
+
+
+def test_a_product_page_is_judged_in_reviews_of_the_reference_community() -> None:
+    """A community 4x its reference size writes 4x the reviews of a product bought at the
+    same rate: the page backs a purchase as much as the reference page with a quarter of
+    them, and no more (so credibility does not come sooner in a bigger sample)."""
+    from redloop.sim.model import review_proof
+
+    for prior in (None, 0.7):
+        assert review_proof(12, 4.5, prior, 4.0) == pytest.approx(review_proof(3, 4.5, prior, 1.0))
+        assert review_proof(12, 4.5, prior, 4.0) < review_proof(12, 4.5, prior, 1.0)
+    assert review_proof(0, 0.0, None, 4.0) == 0.25  # no reviews, no reputation: hesitation
+    assert 0.25 < review_proof(0, 0.0, 0.7, 4.0) == review_proof(0, 0.0, 0.7, 1.0) < 1.0

@@ -19,7 +19,19 @@ def test_brands_get_every_setting_of_their_spec() -> None:
     assert (settings.ad_cpm, settings.seeds) == (55.0, 7)
     assert all(hasattr(spec, f.name) for f in fields(BrandSettings))  # same names as the spec
     model = RedloopModel(sc)
-    assert [b.spec for b in model.brands] == [brand_settings(s) for s in sc.brands]
+    assert [b.spec for b in model.brands] == [brand_settings(s, sc.size_factor) for s in sc.brands]
+
+
+def test_brand_budgets_are_set_for_the_reference_community() -> None:
+    """A weekly budget is spend per audience: at 4x the reference size a brand has 4x the
+    yuan (the same spend per person), so its ads and sponsored notes do not thin out."""
+    small, big = (load("baseline", **{"population.users": n}) for n in (3000, 12000))
+    assert big.size_factor == 4.0
+    for a, b in zip(small.brands, big.brands, strict=True):
+        assert brand_settings(b, big.size_factor).budget == 4 * brand_settings(a).budget
+    assert [b.weekly_budget for b in RedloopModel(big).brands] == [
+        4 * s.budget for s in small.brands
+    ]
 
 
 def test_creators_get_the_population_fee_settings() -> None:
@@ -78,3 +90,20 @@ def test_the_crowd_is_not_in_mesas_registry() -> None:
     registered = set(model.agents)
     assert set(model.brands) | set(model.editors) | {model.shop} == registered
     assert not registered & set(model.people)
+
+
+def test_a_timeline_campaign_budget_is_set_for_the_reference_community(tmp_path) -> None:
+    """Like weekly budgets, a one-off campaign's yuan are spend per audience: at half the
+    reference size the campaign buys half the impressions."""
+    path = tmp_path / "campaign.toml"
+    path.write_text(
+        'extends = "baseline"\n[population]\nusers = 1500\n'
+        '[[timeline]]\nday = 0.5\nkind = "campaign"\nbrand = "LumiSkin"\n'
+        'budget = 2000.0\nstrategy = "feed_ads"\n'
+    )
+    sc = load(path)
+    assert sc.size_factor == 0.5
+    model = RedloopModel(sc)
+    model.run_days(1)
+    lumi = next(b for b in model.brands if b.name == "LumiSkin")
+    assert [model.platform.campaign(c).budget for c in lumi.campaigns] == [1000.0]
