@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -27,8 +28,24 @@ OFF_TOPIC_PREMIUM = 1.5
 COMMENTS = ("love this", "where did you buy it?", "saved!", "so helpful", "trying this")
 
 
+def _column(name: str, doc: str) -> property:
+    """A trait read from and written to the person's row of the crowd's column ``name``."""
+    column = attrgetter(name)
+
+    def get(self: Consumer) -> Any:
+        return column(self.columns).item(self.row)
+
+    def put(self: Consumer, value: Any) -> None:
+        column(self.columns)[self.row] = value
+
+    return property(get, put, doc=doc)
+
+
 class Consumer(mesa.Agent):
-    """A community member. Most lurk; a few post (the 90-9-1 pattern)."""
+    """A community member. Most lurk; a few post (the 90-9-1 pattern).
+
+    A view onto row ``row`` of the crowd's columns (``model.columns``, a
+    :class:`~.people.People`): its traits and state are read from and written to them."""
 
     model: World
 
@@ -43,21 +60,61 @@ class Consumer(mesa.Agent):
         trust: float,
         posts_per_day: float,
     ) -> None:
+        """A new person: a row appended to ``model.columns`` with these traits."""
+        rows = model.columns.extend(
+            uid=uid,
+            creator=isinstance(self, Creator),
+            interests=interests,
+            budget=budget,
+            price_sensitivity=price_sensitivity,
+            susceptibility=susceptibility,
+            trust=trust,
+            posts_per_day=posts_per_day,
+        )
+        self._view(model, rows.start)
+
+    @classmethod
+    def of_row(cls, model: World, row: int) -> Consumer:
+        """The view onto an existing row (the population is built as columns first)."""
+        person = cls.__new__(cls)
+        person._view(model, row)
+        return person
+
+    def _view(self, model: World, row: int) -> None:
         super().__init__(model)
-        self.uid = uid  # the platform account id
-        self.interests = interests  # topic bitmask
-        self.budget = budget  # monthly
-        self.spent = 0.0
-        self.price_sensitivity = price_sensitivity
-        self.susceptibility = susceptibility
-        self.trust = trust  # weight of sponsored notes
-        self.posts_per_day = posts_per_day
-        self.skill = 1.0  # how appealing their notes are
-        #: product -> (intent, time it was last updated); fades with a half-life.
-        self.intent: dict[int, tuple[float, float]] = {}
-        self.bought: dict[int, float] = {}  # product -> time of last purchase
-        self.adopted = False
-        self.inbox_seen: int | None = None  # last share id read from "shared with you"
+        self.columns = model.columns
+        self.row = row
+        self.uid = int(self.columns.uid[row])  # the platform account id; never changes
+
+    interests = _column("interests", "topic bitmask")
+    budget = _column("budget", "monthly")
+    spent = _column("spent", "spent this month")
+    price_sensitivity = _column("price_sensitivity", "")
+    susceptibility = _column("susceptibility", "to word of mouth")
+    trust = _column("trust", "weight of sponsored notes")
+    posts_per_day = _column("posts_per_day", "")
+    skill = _column("skill", "how appealing their notes are")
+    adopted = _column("adopted", "bought at least once")
+
+    @property
+    def inbox_seen(self) -> int | None:
+        """The last share id read from "shared with you" (None: none yet)."""
+        seen = self.columns.inbox_seen.item(self.row)
+        return None if seen < 0 else seen
+
+    @inbox_seen.setter
+    def inbox_seen(self, share: int | None) -> None:
+        self.columns.inbox_seen[self.row] = -1 if share is None else share
+
+    @property
+    def intent(self) -> dict[int, tuple[float, float]]:
+        """Product -> (intent, time it was last updated); fades with a half-life."""
+        return self.columns.intent[self.row]
+
+    @property
+    def bought(self) -> dict[int, float]:
+        """Product -> time of last purchase."""
+        return self.columns.bought[self.row]
 
     # ------------------------------------------------------------------ sessions
     #

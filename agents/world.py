@@ -24,6 +24,7 @@ from .settings import CreatorSettings
 if TYPE_CHECKING:
     from .brand import Brand
     from .consumer import Consumer, Creator
+    from .people import People
 
 __all__ = [
     "AgentPlatform",
@@ -156,7 +157,8 @@ class World(Protocol):
     tally: Tally
     growth: Growth
     offline: Scheduler | None  # None when nothing ships (a crowd under load test)
-    people: Sequence[Consumer]
+    people: Sequence[Consumer]  # views onto the rows of ``columns``, in row order
+    columns: People  # the crowd's traits and state
     creator_settings: CreatorSettings
     channel_weights: tuple[float, float, float]  # discovery, following, search
     page_size: int  # cards in a full discovery page

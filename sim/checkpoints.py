@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT", "CheckpointError", "Header", "find", "read", "scenario_hash", "write"]
 
 #: The layout of a checkpoint; bump it when what the model pickles changes meaning.
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"redloop checkpoint\n"
 _NAME = re.compile(r"day-(\d+)\.ckpt")
 

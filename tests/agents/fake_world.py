@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from redloop.agents.people import People
 from redloop.agents.settings import CreatorSettings
 from redloop.agents.steps import run_inline
 from redloop.agents.world import World
@@ -142,6 +143,7 @@ class FakeWorld:
         self.growth = FakeGrowth()
         self.offline: FakeScheduler | None = FakeScheduler()
         self.people: list[Any] = []
+        self.columns = People()
         self.creator_settings = CreatorSettings(fee_floor=200.0, fee_elasticity=1.0)
         self.channel_weights = (1.0, 0.0, 0.0)  # discovery only
         self.page_size = platform.config.page_size
