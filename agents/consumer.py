@@ -14,9 +14,11 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import mesa
+import numpy as np
 
 from redloop.platform.api import TOPICS, Channel, OutOfStock
 
+from . import decisions
 from .steps import Steps, run_inline
 
 if TYPE_CHECKING:
@@ -170,32 +172,21 @@ class Consumer(mesa.Agent):
         now: float,
     ) -> Steps:
         """Look down the page row by row (two cards a row in the two-column feeds, one in the
-        following feed), going on to the next row with ``scroll_on``: a card lower on the
-        page is examined less often (the cascade model of Craswell et al. 2008). An examined
-        card is opened with ``open_rate`` times its appeal (less outside one's interests),
-        times its social proof where cards show like counts: ``(1 + likes)^social_proof``
-        relative to the page's mean, so what others liked draws the reader's attention
-        from the other cards (a market share, as in Salganik et al. 2006) without raising
-        how much they open in all."""
+        following feed), going on to the next row with ``scroll_on``, and open each card
+        looked at with its chance (:mod:`.decisions`: appeal, interest fit and, where cards
+        show like counts, their social proof); the page is decided as a batch of one, drawn
+        card by card."""
         m = self.model
         b, rand = m.behaviour, m.streams.decisions.random
-        open_rate, off_interest, interests = b.open_rate, b.off_interest, self.interests
-        appeal_of, topics_of = m.notes.appeal, m.notes.topics
-        row, scroll_on = (1 if channel == FOLLOWING else 2), b.scroll_on
-        proof = [(1 + n) ** b.social_proof for n in likes] if b.social_proof else []
-        if proof:
-            mean = sum(proof) / len(proof)
-            proof = [x / mean for x in proof]
+        opens, engage = self._chances(cards, likes or None)
+        goes_on = decisions.row_starts(len(cards), 1 if channel == FOLLOWING else 2)
+        scroll_on = b.scroll_on
         for slot, n in enumerate(cards):
-            if slot and not slot % row and rand() >= scroll_on:
+            if goes_on[slot] and rand() >= scroll_on:
                 break  # stopped scrolling: the cards below were served but never looked at
-            appeal = appeal_of[n]
-            if not topics_of[n] & interests:
-                appeal *= off_interest
-            if proof:
-                appeal *= proof[slot]
-            if rand() < open_rate * appeal:
-                yield from self.open_note(n, AD if slot == ad_slot else channel, now)
+            if rand() < opens[slot]:
+                how = AD if slot == ad_slot else channel
+                yield from self.open_note(n, how, now, chances=engage[slot])
 
     def _read_inbox(self, now: float) -> Steps:
         """Notes friends shared since the last visit: each opened with ``share_open_rate``
@@ -206,14 +197,28 @@ class Consumer(mesa.Agent):
         if not items:
             return
         self.inbox_seen = items[-1].share
-        notes, rand = m.notes, m.streams.decisions.random
-        for item in items:
-            note = item.note
-            appeal = notes.appeal[note]
-            if not notes.topics[note] & self.interests:
-                appeal *= m.behaviour.off_interest
-            if rand() < m.behaviour.share_open_rate * appeal:
-                yield from self.open_note(note, SHARED, now, via_share=item.share)
+        rand = m.streams.decisions.random
+        opens, engage = self._chances([item.note for item in items], None, shared=True)
+        for item, chance, chances in zip(items, opens, engage, strict=True):
+            if rand() < chance:
+                yield from self.open_note(item.note, SHARED, now, item.share, chances)
+
+    def _chances(
+        self, cards: Sequence[int], likes: Sequence[int] | None, *, shared: bool = False
+    ) -> tuple[list[float], list[list[float]]]:
+        """This reader's chances to open each card and to engage with it once opened, as a
+        batch of one (:func:`.decisions.page_chances`)."""
+        m = self.model
+        opens, engage = decisions.page_chances(
+            m.notes,
+            self.columns,
+            np.array([self.row]),
+            np.array([cards], dtype=np.int64),
+            None if likes is None else np.array([likes], dtype=np.int64),
+            m.behaviour,
+            shared=shared,
+        )
+        return opens[0].tolist(), engage[0].tolist()
 
     def _search(self, now: float) -> Generator[Any, Any, list[int]]:
         m = self.model
@@ -223,36 +228,38 @@ class Consumer(mesa.Agent):
             yield m.platform.view_product(self.uid, product, now=now, channel=SEARCH)
         return list(result.notes)
 
-    def open_note(self, note: int, channel: int, now: float, via_share: int = -1) -> Steps:
+    def open_note(
+        self,
+        note: int,
+        channel: int,
+        now: float,
+        via_share: int = -1,
+        chances: Sequence[float] | None = None,
+    ) -> Steps:
         """Read a note, react to it, and let it move purchase intent for what it tags.
-        ``via_share``: the share it came by (a share of it is then a reshare)."""
+        ``via_share``: the share it came by (a share of it is then a reshare); ``chances``:
+        of each of :data:`.decisions.ENGAGEMENTS` (computed here if not given)."""
         m = self.model
-        p, b, rand = m.platform, m.behaviour, m.streams.decisions.random
-        notes = m.notes
+        p, rand, notes = m.platform, m.streams.decisions.random, m.notes
+        if chances is None:
+            chances = self._chances([note], None, shared=via_share >= 0)[1][0]
+        like, collect, comment, share, follow = chances
         yield p.read(self.uid, note, now=now, channel=channel)
         m.tally.reads += 1
-        appeal = notes.appeal[note]
-        if not notes.topics[note] & self.interests:
-            appeal *= math.sqrt(b.off_interest)  # opened out of curiosity: engages less
-        sponsored = notes.kind[note] == notes.SPONSORED
-        warmth = appeal * (self.trust if sponsored else 1.0)
-        if rand() < b.like_rate * warmth:
+        if rand() < like:
             yield p.like(self.uid, note, now=now)
-        if rand() < b.collect_rate * warmth:
+        if rand() < collect:
             yield p.collect(self.uid, note, now=now)
-        if rand() < b.comment_rate * warmth:
+        if rand() < comment:
             yield p.comment(self.uid, note, COMMENTS[int(rand() * len(COMMENTS))], now=now)
-        if rand() < (b.share_rate if via_share < 0 else b.reshare_rate) * warmth:
+        if rand() < share:
             yield from self.share(note, now, via_share)
         author = notes.author[note]
-        if (
-            author >= 0
-            and author != self.uid
-            and (rand() < b.follow_rate * warmth * notes.author_pull[note])
-        ):
+        if author >= 0 and author != self.uid and rand() < follow:
             yield p.follow(self.uid, author, now=now, via_note=note)
         product = notes.product[note]
         if product >= 0:
+            sponsored = notes.kind[note] == notes.SPONSORED
             self.hear(product, notes.valence[note] * (self.trust if sponsored else 1.0), now)
 
     def share(self, note: int, now: float, parent: int = -1) -> Steps:

@@ -72,12 +72,12 @@ class People:
 
     def extend(self, **columns: Any) -> range:
         """Append one row per element of the given columns (all of the same length; a
-        column not given takes its default: nothing spent, skill 1, no activity...). The
-        new rows."""
+        scalar is every new row's value, and only scalars append one row; a column not
+        given takes its default: nothing spent, skill 1, no activity...). The new rows."""
         unknown = set(columns) - set(COLUMNS)
         if unknown:
             raise ValueError(f"unknown people columns: {', '.join(sorted(unknown))}")
-        sizes = {len(np.atleast_1d(v)) for v in columns.values()}
+        sizes = {len(v) for v in columns.values() if np.ndim(v)} or {1}
         if len(sizes) != 1:
             raise ValueError(f"people columns of different lengths: {sorted(sizes)}")
         (k,) = sizes

@@ -91,7 +91,8 @@ class Behaviour(Protocol):
 
 
 class Notes(Protocol):
-    """Hidden traits of notes, indexed by platform note id (what a reader perceives)."""
+    """Hidden traits of notes, indexed by platform note id (what a reader perceives); the
+    columns are arrays (buffers such as ``array.array``): decisions read them compiled."""
 
     ORGANIC: int
     SPONSORED: int
