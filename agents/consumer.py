@@ -14,7 +14,6 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import mesa
-import numpy as np
 
 from redloop.platform.api import TOPICS, Channel, OutOfStock
 
@@ -172,21 +171,26 @@ class Consumer(mesa.Agent):
         now: float,
     ) -> Steps:
         """Look down the page row by row (two cards a row in the two-column feeds, one in the
-        following feed), going on to the next row with ``scroll_on``, and open each card
-        looked at with its chance (:mod:`.decisions`: appeal, interest fit and, where cards
-        show like counts, their social proof); the page is decided as a batch of one, drawn
-        card by card."""
+        following feed), going on to the next row with ``scroll_on``: a card lower on the
+        page is examined less often (the cascade model of Craswell et al. 2008). An examined
+        card is opened with its chance (:func:`.decisions.open_chance`: its appeal, less
+        outside one's interests, times its social proof where cards show like counts)."""
         m = self.model
         b, rand = m.behaviour, m.streams.decisions.random
-        opens, engage = self._chances(cards, likes or None)
+        open_rate, off_interest, interests = b.open_rate, b.off_interest, self.interests
+        appeal_of, topics_of, open_chance = m.notes.appeal, m.notes.topics, decisions.open_chance
+        proof = decisions.social_proof(likes, b.social_proof) if likes and b.social_proof else ()
         goes_on = decisions.row_starts(len(cards), 1 if channel == FOLLOWING else 2)
         scroll_on = b.scroll_on
         for slot, n in enumerate(cards):
             if goes_on[slot] and rand() >= scroll_on:
                 break  # stopped scrolling: the cards below were served but never looked at
-            if rand() < opens[slot]:
-                how = AD if slot == ad_slot else channel
-                yield from self.open_note(n, how, now, chances=engage[slot])
+            shown = proof[slot] if proof else 1.0
+            chance = open_chance(
+                appeal_of[n], topics_of[n] & interests, shown, open_rate, off_interest
+            )
+            if rand() < chance:
+                yield from self.open_note(n, AD if slot == ad_slot else channel, now)
 
     def _read_inbox(self, now: float) -> Steps:
         """Notes friends shared since the last visit: each opened with ``share_open_rate``
@@ -197,28 +201,15 @@ class Consumer(mesa.Agent):
         if not items:
             return
         self.inbox_seen = items[-1].share
-        rand = m.streams.decisions.random
-        opens, engage = self._chances([item.note for item in items], None, shared=True)
-        for item, chance, chances in zip(items, opens, engage, strict=True):
+        notes, rand, b, interests = m.notes, m.streams.decisions.random, m.behaviour, self.interests
+        for item in items:
+            note = item.note
+            on_topic = notes.topics[note] & interests
+            chance = decisions.open_chance(
+                notes.appeal[note], on_topic, 1.0, b.share_open_rate, b.off_interest
+            )
             if rand() < chance:
-                yield from self.open_note(item.note, SHARED, now, item.share, chances)
-
-    def _chances(
-        self, cards: Sequence[int], likes: Sequence[int] | None, *, shared: bool = False
-    ) -> tuple[list[float], list[list[float]]]:
-        """This reader's chances to open each card and to engage with it once opened, as a
-        batch of one (:func:`.decisions.page_chances`)."""
-        m = self.model
-        opens, engage = decisions.page_chances(
-            m.notes,
-            self.columns,
-            np.array([self.row]),
-            np.array([cards], dtype=np.int64),
-            None if likes is None else np.array([likes], dtype=np.int64),
-            m.behaviour,
-            shared=shared,
-        )
-        return opens[0].tolist(), engage[0].tolist()
+                yield from self.open_note(note, SHARED, now, via_share=item.share)
 
     def _search(self, now: float) -> Generator[Any, Any, list[int]]:
         m = self.model
@@ -228,24 +219,23 @@ class Consumer(mesa.Agent):
             yield m.platform.view_product(self.uid, product, now=now, channel=SEARCH)
         return list(result.notes)
 
-    def open_note(
-        self,
-        note: int,
-        channel: int,
-        now: float,
-        via_share: int = -1,
-        chances: Sequence[float] | None = None,
-    ) -> Steps:
-        """Read a note, react to it, and let it move purchase intent for what it tags.
-        ``via_share``: the share it came by (a share of it is then a reshare); ``chances``:
-        of each of :data:`.decisions.ENGAGEMENTS` (computed here if not given)."""
+    def open_note(self, note: int, channel: int, now: float, via_share: int = -1) -> Steps:
+        """Read a note, react to it (:func:`.decisions.engage_chances`), and let it move
+        purchase intent for what it tags. ``via_share``: the share it came by (a share of it
+        is then a reshare)."""
         m = self.model
-        p, rand, notes = m.platform, m.streams.decisions.random, m.notes
-        if chances is None:
-            chances = self._chances([note], None, shared=via_share >= 0)[1][0]
-        like, collect, comment, share, follow = chances
+        p, b, rand = m.platform, m.behaviour, m.streams.decisions.random
+        notes, trust = m.notes, self.trust
         yield p.read(self.uid, note, now=now, channel=channel)
         m.tally.reads += 1
+        sponsored = notes.kind[note] == notes.SPONSORED
+        on_topic = notes.topics[note] & self.interests
+        felt = decisions.warmth(notes.appeal[note], on_topic, sponsored, trust, b.off_interest)
+        share_rate = b.share_rate if via_share < 0 else b.reshare_rate
+        rates = (b.like_rate, b.collect_rate, b.comment_rate, share_rate, b.follow_rate)
+        like, collect, comment, share, follow = decisions.engage_chances(
+            felt, notes.author_pull[note], rates
+        )
         if rand() < like:
             yield p.like(self.uid, note, now=now)
         if rand() < collect:
@@ -259,8 +249,7 @@ class Consumer(mesa.Agent):
             yield p.follow(self.uid, author, now=now, via_note=note)
         product = notes.product[note]
         if product >= 0:
-            sponsored = notes.kind[note] == notes.SPONSORED
-            self.hear(product, notes.valence[note] * (self.trust if sponsored else 1.0), now)
+            self.hear(product, notes.valence[note] * (trust if sponsored else 1.0), now)
 
     def share(self, note: int, now: float, parent: int = -1) -> Steps:
         """Share in the app with followers interested in the note, or (by choice, or when

@@ -5,22 +5,25 @@ The cascade of examination (go on to the next row of cards with ``scroll_on``: a
 is looked at less often, Craswell et al. 2008), the fit to the reader's interests, the
 social proof of the like counts a discovery card shows (Salganik et al. 2006), and from
 them the chances to open a card and, once opened, to like, collect, comment on, share it
-and follow its author. The per-session :class:`~.consumer.Consumer` — in-process and in the
-HTTP load generator alike — decides its page as a batch of one and draws against these
-chances card by card, in its fixed order; a batched engine applies them to many sessions.
+and follow its author. Each formula is written once, as a function of one card (:func:`open_chance`,
+:func:`warmth`, :func:`engage_chances`, :func:`social_proof`); :func:`chances` applies their
+compiled twins (numba, cached next to this file like the platform's kernels) to a sessions ×
+cards matrix for a batched engine. The per-session :class:`~.consumer.Consumer` — in-process
+and in the HTTP load generator alike — calls the same functions card by card, drawing in its
+fixed order. (Deciding its page as a batch of one through :func:`page_chances` instead cost
+18-20% more CPU per session, measured: the compiled call and its arrays cost more than ten
+cards' arithmetic.)
 
-The chances are computed in one compiled pass (numba, cached next to this file like the
-platform's kernels): numpy on a page of ten cards costs more per call than the arithmetic.
 The arithmetic is the per-card code's, operation for operation, so every chance is the same
-float and a run the same event log: ``(1 + likes)^elasticity`` comes from a table filled by
-Python's ``**`` (numpy's SIMD ``power`` rounds differently), and a page's mean proof is
-summed as Python's ``sum`` does (Neumaier's compensated summation).
+float and a run the same event log: the matrix takes ``(1 + likes)^elasticity`` from a table
+filled by Python's ``**`` (numpy's SIMD ``power`` rounds differently) and sums a page's mean
+proof as Python's ``sum`` does (Neumaier's compensated summation).
 """
 
 from __future__ import annotations
 
 import math
-from array import array
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,11 +38,14 @@ if TYPE_CHECKING:
 __all__ = [
     "ENGAGEMENTS",
     "chances",
+    "engage_chances",
     "examined",
+    "open_chance",
     "page_chances",
     "proof_table",
     "row_starts",
-    "warm_up",
+    "social_proof",
+    "warmth",
 ]
 
 #: The last axis of the engagement chances, in the order a reader draws them.
@@ -48,10 +54,62 @@ _TABLES: dict[float, np.ndarray] = {}  # elasticity -> (1 + likes) ** elasticity
 _NO_LIKES = np.zeros((1, 0), dtype=np.int64)
 
 
-def row_starts(slots: int, per_row: int) -> list[bool]:
+def open_chance(
+    appeal: float, on_topic: int, proof: float, rate: float, off_interest: float
+) -> float:
+    """The chance to open a card once looked at: ``rate`` times the note's appeal, times
+    ``off_interest`` unless ``on_topic`` (its topics meet the reader's interests), times its
+    social ``proof`` (1 where no like count is shown). At most 1: ``random() < p`` is then
+    certain anyway."""
+    pull = appeal if on_topic else appeal * off_interest
+    return min(rate * (pull * proof), 1.0)
+
+
+def warmth(appeal: float, on_topic: int, sponsored: bool, trust: float, off: float) -> float:
+    """How warmly an opened note is met: its appeal, times the square root of the
+    off-interest factor ``off`` outside one's interests (opened out of curiosity), times the
+    reader's ``trust`` if ``sponsored``."""
+    felt = appeal if on_topic else appeal * math.sqrt(off)
+    return felt * trust if sponsored else felt
+
+
+def engage_chances(
+    warmth: float,
+    author_pull: float,
+    rates: tuple[float, float, float, float, float],
+) -> tuple[float, float, float, float, float]:
+    """The chances of each of ``ENGAGEMENTS`` for an opened note: each of ``rates`` (like,
+    collect, comment, share, follow) times its ``warmth``, following also times the
+    author's pull; at most 1."""
+    like, collect, comment, share, follow = rates
+    return (
+        min(like * warmth, 1.0),
+        min(collect * warmth, 1.0),
+        min(comment * warmth, 1.0),
+        min(share * warmth, 1.0),
+        min(follow * warmth * author_pull, 1.0),
+    )
+
+
+def social_proof(likes: Sequence[int], elasticity: float) -> list[float]:
+    """Each card's pull in the like count it shows, ``(1 + likes)^elasticity``, over the
+    page's mean: what others liked draws attention from the other cards without raising how
+    much a reader opens in all (:func:`chances` computes the same floats from its table)."""
+    proof = [(1 + n) ** elasticity for n in likes]
+    mean = sum(proof) / len(proof)
+    return [x / mean for x in proof]
+
+
+_open_chance = njit(cache=True, inline="always")(open_chance)
+_warmth = njit(cache=True, inline="always")(warmth)
+_engage_chances = njit(cache=True, inline="always")(engage_chances)
+
+
+@cache
+def row_starts(slots: int, per_row: int) -> tuple[bool, ...]:
     """Where the reader decides whether to go on: the first card of every row but the
     first (two cards a row in the two-column feeds, one in the following feed)."""
-    return [bool(slot) and not slot % per_row for slot in range(slots)]
+    return tuple(bool(slot) and not slot % per_row for slot in range(slots))
 
 
 def examined(slots: int, per_row: int, scroll_on: float) -> np.ndarray:
@@ -170,7 +228,7 @@ def chances(
     also times the author's pull. ``rates``: open, off-interest, like, collect, comment,
     share, follow. Every chance is at most 1 (``random() < p`` is then certain anyway)."""
     n_sessions, n_slots = cards.shape
-    open_rate, off, curious = rates[0], rates[1], math.sqrt(rates[1])
+    open_rate, off, engaging = rates[0], rates[1], rates[2:]
     opens = np.zeros((n_sessions, n_slots))
     engage = np.zeros((n_sessions, n_slots, 5))
     shows_likes = likes.shape[1] > 0
@@ -186,28 +244,11 @@ def chances(
                 continue
             if note >= len(appeal):
                 raise IndexError("a card whose note has no traits (cover it first)")
-            pull = np.float64(appeal[note])
-            warmth = pull
-            if not topics[note] & mask:
-                pull *= off
-                warmth *= curious
-            if proof:
-                pull *= table[likes[s, slot]] / mean
-            opens[s, slot] = min(open_rate * pull, 1.0)
-            if kind[note] == sponsored:
-                warmth *= trust[reader]
-            for e in range(4):
-                engage[s, slot, e] = min(rates[2 + e] * warmth, 1.0)
-            engage[s, slot, 4] = min(rates[6] * warmth * author_pull[note], 1.0)
+            seen, on_topic = np.float64(appeal[note]), topics[note] & mask
+            shown = table[likes[s, slot]] / mean if proof else 1.0
+            opens[s, slot] = _open_chance(seen, on_topic, shown, open_rate, off)
+            felt = _warmth(seen, on_topic, kind[note] == sponsored, trust[reader], off)
+            row = _engage_chances(felt, np.float64(author_pull[note]), engaging)
+            for e in range(5):
+                engage[s, slot, e] = row[e]
     return opens, engage
-
-
-def warm_up(notes: Notes) -> None:
-    """Compile (or load from the cache) :func:`chances` for the array types of ``notes``'
-    columns now, so that the first page decided is not the slow one (about 0.3 s)."""
-    one = np.zeros((1, 1), dtype=np.int64)
-    columns = (notes.appeal, notes.topics, notes.kind, notes.author_pull)
-    chances(
-        one, one, np.ones(1), *(array(c.typecode, [0]) for c in columns), notes.SPONSORED,
-        one[0], np.ones(1), one[0], (0.0,) * 7,
-    )  # fmt: skip

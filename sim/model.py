@@ -18,7 +18,6 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from redloop.agents import decisions
 from redloop.agents.brand import TACTICS, Brand, describe
 from redloop.agents.consumer import Consumer, Creator
 from redloop.agents.people import People
@@ -112,7 +111,6 @@ class RedloopModel(mesa.Model):
         self.columns = People()  # the crowd's traits and state; ``people`` are views onto it
         self.platform = platform_of(self.streams.platform_seed)
         self.notes = NoteTraits()
-        decisions.warm_up(self.notes)
         self.catalogue = Catalogue()
         self.offline: Offline | None = None
         self.note_tactic: dict[int, str] = {}

@@ -134,7 +134,7 @@ def test_a_lower_row_is_examined_less() -> None:
     assert two.tolist() == pytest.approx([1, 1, 0.8, 0.8, 0.64, 0.64, 0.512, 0.512, 0.4096, 0.4096])
     assert (np.diff(two[::2]) < 0).all()
     assert (np.diff(decisions.examined(5, 1, 0.5)) < 0).all()  # one card a row
-    assert decisions.row_starts(6, 2) == [False, False, True, False, True, False]
+    assert decisions.row_starts(6, 2) == (False, False, True, False, True, False)
 
 
 def test_liked_cards_draw_attention_from_the_others_and_fit_matters() -> None:
@@ -171,3 +171,21 @@ def test_many_likes_grow_the_table_and_bad_pages_are_refused() -> None:
         decisions.page_chances(notes, crowd, np.array([0]), cards, np.array([[1, 2, 3]]), B)
     with pytest.raises(IndexError, match="no traits"):
         decisions.page_chances(notes, crowd, np.array([0]), np.array([[10_000]]), None, B)
+
+
+def test_the_per_card_functions_a_session_calls_are_the_matrix_to_the_last_bit() -> None:
+    notes, crowd = world(seed=7)
+    cards, likes = pages(30, 10, seed=8)
+    rows = np.arange(30)
+    opens, engage = decisions.page_chances(notes, crowd, rows, cards, likes, B)
+    rates = (B.like_rate, B.collect_rate, B.comment_rate, B.share_rate, B.follow_rate)
+    for s in range(30):
+        interests, trust = int(crowd.interests[s]), float(crowd.trust[s])
+        proof = decisions.social_proof(likes[s].tolist(), B.social_proof)
+        for slot, n in enumerate(cards[s].tolist()):
+            on_topic = notes.topics[n] & interests
+            appeal = notes.appeal[n]
+            chance = decisions.open_chance(appeal, on_topic, proof[slot], B.open_rate, 0.35)
+            felt = decisions.warmth(appeal, on_topic, notes.kind[n] == 1, trust, 0.35)
+            row = decisions.engage_chances(felt, notes.author_pull[n], rates)
+            assert chance == opens[s, slot] and list(row) == engage[s, slot].tolist()
