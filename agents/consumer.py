@@ -141,9 +141,10 @@ class Consumer(mesa.Agent):
         ad_slot = -1
         channel = DISCOVERY
         # Intent only fades, so the stored values bound it: fade them only if they could win.
+        wants = self.intent
         if (
-            self.intent
-            and r < w[2] * (1 + max(self.intent.values())[0])
+            wants
+            and r < w[2] * (1 + max(wants.values())[0])
             and r < w[2] * (1 + self._max_intent(now))
         ):
             cards, channel = (yield from self._search(now)), SEARCH
@@ -159,7 +160,7 @@ class Consumer(mesa.Agent):
         if cards:
             m.notes.cover(max(cards))
             yield from self.browse(cards, channel, ad_slot, likes, now)
-        if self.intent:
+        if wants:
             yield from self.consider_buying(now)
 
     def browse(
@@ -291,19 +292,22 @@ class Consumer(mesa.Agent):
         m = self.model
         cat = m.catalogue
         beta = m.behaviour.buy_beta
-        for product in list(self.intent):
+        wants = self.intent
+        budget, sensitivity, spent = self.budget, self.price_sensitivity, self.spent
+        for product in list(wants):
             intent = self._intent(product, now)
             if intent < 0.01:
-                del self.intent[product]
+                del wants[product]
                 continue
             price = cat.price[product]
-            left = self.budget - self.spent
+            left = budget - spent
             if price > left or not cat.stock_hint[product]:
                 continue
-            afford = math.exp(-self.price_sensitivity * price / max(left, 1.0))
+            afford = math.exp(-sensitivity * price / max(left, 1.0))
             proof = yield from m.social_proof(product, now)  # reviews read before buying
             if m.streams.decisions.random() < 1.0 - math.exp(-beta * intent * afford * proof):
                 yield from self.buy(product, now)
+                spent = self.spent
 
     def buy(self, product: int, now: float) -> Generator[Any, Any, int | None]:
         """Order one unit, pay, and hand the order to the offline world."""
