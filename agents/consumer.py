@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import mesa
 
 from redloop.platform.api import TOPICS, Channel, OutOfStock
 
+from . import decisions
 from .steps import Steps, run_inline
 
 if TYPE_CHECKING:
@@ -27,8 +29,24 @@ OFF_TOPIC_PREMIUM = 1.5
 COMMENTS = ("love this", "where did you buy it?", "saved!", "so helpful", "trying this")
 
 
+def _column(name: str, doc: str) -> property:
+    """A trait read from and written to the person's row of the crowd's column ``name``."""
+    column = attrgetter(name)
+
+    def get(self: Consumer) -> Any:
+        return column(self.columns).item(self.row)
+
+    def put(self: Consumer, value: Any) -> None:
+        column(self.columns)[self.row] = value
+
+    return property(get, put, doc=doc)
+
+
 class Consumer(mesa.Agent):
-    """A community member. Most lurk; a few post (the 90-9-1 pattern)."""
+    """A community member. Most lurk; a few post (the 90-9-1 pattern).
+
+    A view onto row ``row`` of the crowd's columns (``model.columns``, a
+    :class:`~.people.People`): its traits and state are read from and written to them."""
 
     model: World
 
@@ -43,21 +61,61 @@ class Consumer(mesa.Agent):
         trust: float,
         posts_per_day: float,
     ) -> None:
+        """A new person: a row appended to ``model.columns`` with these traits."""
+        rows = model.columns.extend(
+            uid=uid,
+            creator=isinstance(self, Creator),
+            interests=interests,
+            budget=budget,
+            price_sensitivity=price_sensitivity,
+            susceptibility=susceptibility,
+            trust=trust,
+            posts_per_day=posts_per_day,
+        )
+        self._view(model, rows.start)
+
+    @classmethod
+    def of_row(cls, model: World, row: int) -> Consumer:
+        """The view onto an existing row (the population is built as columns first)."""
+        person = cls.__new__(cls)
+        person._view(model, row)
+        return person
+
+    def _view(self, model: World, row: int) -> None:
         super().__init__(model)
-        self.uid = uid  # the platform account id
-        self.interests = interests  # topic bitmask
-        self.budget = budget  # monthly
-        self.spent = 0.0
-        self.price_sensitivity = price_sensitivity
-        self.susceptibility = susceptibility
-        self.trust = trust  # weight of sponsored notes
-        self.posts_per_day = posts_per_day
-        self.skill = 1.0  # how appealing their notes are
-        #: product -> (intent, time it was last updated); fades with a half-life.
-        self.intent: dict[int, tuple[float, float]] = {}
-        self.bought: dict[int, float] = {}  # product -> time of last purchase
-        self.adopted = False
-        self.inbox_seen: int | None = None  # last share id read from "shared with you"
+        self.columns = model.columns
+        self.row = row
+        self.uid = int(self.columns.uid[row])  # the platform account id; never changes
+
+    interests = _column("interests", "topic bitmask")
+    budget = _column("budget", "monthly")
+    spent = _column("spent", "spent this month")
+    price_sensitivity = _column("price_sensitivity", "")
+    susceptibility = _column("susceptibility", "to word of mouth")
+    trust = _column("trust", "weight of sponsored notes")
+    posts_per_day = _column("posts_per_day", "")
+    skill = _column("skill", "how appealing their notes are")
+    adopted = _column("adopted", "bought at least once")
+
+    @property
+    def inbox_seen(self) -> int | None:
+        """The last share id read from "shared with you" (None: none yet)."""
+        seen = self.columns.inbox_seen.item(self.row)
+        return None if seen < 0 else seen
+
+    @inbox_seen.setter
+    def inbox_seen(self, share: int | None) -> None:
+        self.columns.inbox_seen[self.row] = -1 if share is None else share
+
+    @property
+    def intent(self) -> dict[int, tuple[float, float]]:
+        """Product -> (intent, time it was last updated); fades with a half-life."""
+        return self.columns.intent[self.row]
+
+    @property
+    def bought(self) -> dict[int, float]:
+        """Product -> time of last purchase."""
+        return self.columns.bought[self.row]
 
     # ------------------------------------------------------------------ sessions
     #
@@ -83,9 +141,10 @@ class Consumer(mesa.Agent):
         ad_slot = -1
         channel = DISCOVERY
         # Intent only fades, so the stored values bound it: fade them only if they could win.
+        wants = self.intent
         if (
-            self.intent
-            and r < w[2] * (1 + max(self.intent.values())[0])
+            wants
+            and r < w[2] * (1 + max(wants.values())[0])
             and r < w[2] * (1 + self._max_intent(now))
         ):
             cards, channel = (yield from self._search(now)), SEARCH
@@ -101,7 +160,7 @@ class Consumer(mesa.Agent):
         if cards:
             m.notes.cover(max(cards))
             yield from self.browse(cards, channel, ad_slot, likes, now)
-        if self.intent:
+        if wants:
             yield from self.consider_buying(now)
 
     def browse(
@@ -115,29 +174,23 @@ class Consumer(mesa.Agent):
         """Look down the page row by row (two cards a row in the two-column feeds, one in the
         following feed), going on to the next row with ``scroll_on``: a card lower on the
         page is examined less often (the cascade model of Craswell et al. 2008). An examined
-        card is opened with ``open_rate`` times its appeal (less outside one's interests),
-        times its social proof where cards show like counts: ``(1 + likes)^social_proof``
-        relative to the page's mean, so what others liked draws the reader's attention
-        from the other cards (a market share, as in Salganik et al. 2006) without raising
-        how much they open in all."""
+        card is opened with its chance (:func:`.decisions.open_chance`: its appeal, less
+        outside one's interests, times its social proof where cards show like counts)."""
         m = self.model
         b, rand = m.behaviour, m.streams.decisions.random
         open_rate, off_interest, interests = b.open_rate, b.off_interest, self.interests
-        appeal_of, topics_of = m.notes.appeal, m.notes.topics
-        row, scroll_on = (1 if channel == FOLLOWING else 2), b.scroll_on
-        proof = [(1 + n) ** b.social_proof for n in likes] if b.social_proof else []
-        if proof:
-            mean = sum(proof) / len(proof)
-            proof = [x / mean for x in proof]
+        appeal_of, topics_of, open_chance = m.notes.appeal, m.notes.topics, decisions.open_chance
+        proof = decisions.social_proof(likes, b.social_proof) if likes and b.social_proof else ()
+        goes_on = decisions.row_starts(len(cards), 1 if channel == FOLLOWING else 2)
+        scroll_on = b.scroll_on
         for slot, n in enumerate(cards):
-            if slot and not slot % row and rand() >= scroll_on:
+            if goes_on[slot] and rand() >= scroll_on:
                 break  # stopped scrolling: the cards below were served but never looked at
-            appeal = appeal_of[n]
-            if not topics_of[n] & interests:
-                appeal *= off_interest
-            if proof:
-                appeal *= proof[slot]
-            if rand() < open_rate * appeal:
+            shown = proof[slot] if proof else 1.0
+            chance = open_chance(
+                appeal_of[n], topics_of[n] & interests, shown, open_rate, off_interest
+            )
+            if rand() < chance:
                 yield from self.open_note(n, AD if slot == ad_slot else channel, now)
 
     def _read_inbox(self, now: float) -> Steps:
@@ -149,13 +202,14 @@ class Consumer(mesa.Agent):
         if not items:
             return
         self.inbox_seen = items[-1].share
-        notes, rand = m.notes, m.streams.decisions.random
+        notes, rand, b, interests = m.notes, m.streams.decisions.random, m.behaviour, self.interests
         for item in items:
             note = item.note
-            appeal = notes.appeal[note]
-            if not notes.topics[note] & self.interests:
-                appeal *= m.behaviour.off_interest
-            if rand() < m.behaviour.share_open_rate * appeal:
+            on_topic = notes.topics[note] & interests
+            chance = decisions.open_chance(
+                notes.appeal[note], on_topic, 1.0, b.share_open_rate, b.off_interest
+            )
+            if rand() < chance:
                 yield from self.open_note(note, SHARED, now, via_share=item.share)
 
     def _search(self, now: float) -> Generator[Any, Any, list[int]]:
@@ -167,36 +221,36 @@ class Consumer(mesa.Agent):
         return list(result.notes)
 
     def open_note(self, note: int, channel: int, now: float, via_share: int = -1) -> Steps:
-        """Read a note, react to it, and let it move purchase intent for what it tags.
-        ``via_share``: the share it came by (a share of it is then a reshare)."""
+        """Read a note, react to it (:func:`.decisions.engage_chances`), and let it move
+        purchase intent for what it tags. ``via_share``: the share it came by (a share of it
+        is then a reshare)."""
         m = self.model
         p, b, rand = m.platform, m.behaviour, m.streams.decisions.random
-        notes = m.notes
+        notes, trust = m.notes, self.trust
         yield p.read(self.uid, note, now=now, channel=channel)
         m.tally.reads += 1
-        appeal = notes.appeal[note]
-        if not notes.topics[note] & self.interests:
-            appeal *= math.sqrt(b.off_interest)  # opened out of curiosity: engages less
         sponsored = notes.kind[note] == notes.SPONSORED
-        warmth = appeal * (self.trust if sponsored else 1.0)
-        if rand() < b.like_rate * warmth:
+        on_topic = notes.topics[note] & self.interests
+        felt = decisions.warmth(notes.appeal[note], on_topic, sponsored, trust, b.off_interest)
+        share_rate = b.share_rate if via_share < 0 else b.reshare_rate
+        rates = (b.like_rate, b.collect_rate, b.comment_rate, share_rate, b.follow_rate)
+        like, collect, comment, share, follow = decisions.engage_chances(
+            felt, notes.author_pull[note], rates
+        )
+        if rand() < like:
             yield p.like(self.uid, note, now=now)
-        if rand() < b.collect_rate * warmth:
+        if rand() < collect:
             yield p.collect(self.uid, note, now=now)
-        if rand() < b.comment_rate * warmth:
+        if rand() < comment:
             yield p.comment(self.uid, note, COMMENTS[int(rand() * len(COMMENTS))], now=now)
-        if rand() < (b.share_rate if via_share < 0 else b.reshare_rate) * warmth:
+        if rand() < share:
             yield from self.share(note, now, via_share)
         author = notes.author[note]
-        if (
-            author >= 0
-            and author != self.uid
-            and (rand() < b.follow_rate * warmth * notes.author_pull[note])
-        ):
+        if author >= 0 and author != self.uid and rand() < follow:
             yield p.follow(self.uid, author, now=now, via_note=note)
         product = notes.product[note]
         if product >= 0:
-            self.hear(product, notes.valence[note] * (self.trust if sponsored else 1.0), now)
+            self.hear(product, notes.valence[note] * (trust if sponsored else 1.0), now)
 
     def share(self, note: int, now: float, parent: int = -1) -> Steps:
         """Share in the app with followers interested in the note, or (by choice, or when
@@ -238,19 +292,22 @@ class Consumer(mesa.Agent):
         m = self.model
         cat = m.catalogue
         beta = m.behaviour.buy_beta
-        for product in list(self.intent):
+        wants = self.intent
+        budget, sensitivity, spent = self.budget, self.price_sensitivity, self.spent
+        for product in list(wants):
             intent = self._intent(product, now)
             if intent < 0.01:
-                del self.intent[product]
+                del wants[product]
                 continue
             price = cat.price[product]
-            left = self.budget - self.spent
+            left = budget - spent
             if price > left or not cat.stock_hint[product]:
                 continue
-            afford = math.exp(-self.price_sensitivity * price / max(left, 1.0))
+            afford = math.exp(-sensitivity * price / max(left, 1.0))
             proof = yield from m.social_proof(product, now)  # reviews read before buying
             if m.streams.decisions.random() < 1.0 - math.exp(-beta * intent * afford * proof):
                 yield from self.buy(product, now)
+                spent = self.spent
 
     def buy(self, product: int, now: float) -> Generator[Any, Any, int | None]:
         """Order one unit, pay, and hand the order to the offline world."""

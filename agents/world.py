@@ -24,6 +24,7 @@ from .settings import CreatorSettings
 if TYPE_CHECKING:
     from .brand import Brand
     from .consumer import Consumer, Creator
+    from .people import People
 
 __all__ = [
     "AgentPlatform",
@@ -90,7 +91,8 @@ class Behaviour(Protocol):
 
 
 class Notes(Protocol):
-    """Hidden traits of notes, indexed by platform note id (what a reader perceives)."""
+    """Hidden traits of notes, indexed by platform note id (what a reader perceives); the
+    columns are arrays (buffers such as ``array.array``): decisions read them compiled."""
 
     ORGANIC: int
     SPONSORED: int
@@ -156,7 +158,8 @@ class World(Protocol):
     tally: Tally
     growth: Growth
     offline: Scheduler | None  # None when nothing ships (a crowd under load test)
-    people: Sequence[Consumer]
+    people: Sequence[Consumer]  # views onto the rows of ``columns``, in row order
+    columns: People  # the crowd's traits and state
     creator_settings: CreatorSettings
     channel_weights: tuple[float, float, float]  # discovery, following, search
     page_size: int  # cards in a full discovery page

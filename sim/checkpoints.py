@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: The layout of a checkpoint; bump it when what the model pickles changes meaning.
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"redloop checkpoint\n"
 _NAME = re.compile(r"day-(\d+)\.ckpt")
 

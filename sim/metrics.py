@@ -212,7 +212,7 @@ def close_day(model: RedloopModel, day: int) -> DayStats:
     )
     return DayStats(
         day=day,
-        dau=int(model.active_today.sum()),
+        dau=int(model.columns.live("active_today").sum()),
         sessions=t.sessions,
         notes=t.notes_organic + t.notes_sponsored + t.notes_review,
         notes_organic=t.notes_organic,

@@ -20,6 +20,7 @@ import pandas as pd
 
 from redloop.agents.brand import TACTICS, Brand, describe
 from redloop.agents.consumer import Consumer, Creator
+from redloop.agents.people import People
 from redloop.agents.staff import Editor, ShopOperator
 from redloop.agents.steps import run_inline
 from redloop.platform.api import TOPICS, EventLog, Order, OutOfStock, Platform
@@ -131,6 +132,7 @@ class RedloopModel(mesa.Model):
 
         self.clock = Clock()
         self.hour = 0
+        self.columns = People()  # the crowd's traits and state; ``people`` are views onto it
         self.platform = platform_of(self.streams.platform_seed)
         self.notes = NoteTraits()
         self.catalogue = Catalogue()
@@ -170,10 +172,15 @@ class RedloopModel(mesa.Model):
             super().register_agent(agent)
 
     def add_person(self, agent: Consumer, activity: float) -> None:
-        """A consumer who joins during the run (a sign-up through a share)."""
+        """A consumer who joins during the run (a sign-up through a share; their row of
+        ``columns`` exists already)."""
         self.people.append(agent)
-        self.activity = np.append(self.activity, activity)
-        self.active_today = np.append(self.active_today, False)
+        self.columns.activity[agent.row] = activity
+
+    @property
+    def activity(self) -> np.ndarray:
+        """Everyone's sessions per day (a view of the column)."""
+        return self.columns.live("activity")
 
     def _enter_world(self, world_seed: int) -> None:
         """From here on draw from the world's own streams: the community built from the
@@ -356,7 +363,7 @@ class RedloopModel(mesa.Model):
                 },
             )
         self.tally = Tally()
-        self.active_today[:] = False
+        self.columns.live("active_today")[:] = False
 
     def timeline_event(self, event: TimelineEvent, now: float) -> None:
         p = self.platform

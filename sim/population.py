@@ -39,7 +39,8 @@ __all__ = [
 
 def build_people(world: RedloopModel, sc: Scenario, platform: Any) -> None:
     """Consumers and creators with interests, activity, budgets and traits, and who follows
-    whom; sets ``world.people``, ``activity``, ``creators``, ``head_kols`` and friends."""
+    whom: rows appended to ``world.columns`` in bulk; sets ``world.people`` (a view onto
+    each row), ``creators``, ``head_kols`` and friends."""
     pop, n = sc.population, sc.population.users
     world.creator_settings = creator_settings(sc)
     rng = world.streams.population.rng
@@ -73,24 +74,22 @@ def build_people(world: RedloopModel, sc: Scenario, platform: Any) -> None:
         is_creator, pop.creator_posts_per_day, np.where(poster, pop.organic_posts_per_day, 0.0)
     )
     uids = _open_accounts(platform, masks, is_creator)
-    world.people = people = []
-    for uid, creator, *traits, skilled in zip(
-        uids,
-        is_creator.tolist(),
-        masks.tolist(),
-        budget.tolist(),
-        price_sens.tolist(),
-        suscept.tolist(),
-        trust.tolist(),
-        rate.tolist(),
-        skill.tolist(),
-        strict=True,
-    ):
-        agent = (Creator if creator else Consumer)(world, uid, *traits)
-        agent.skill = skilled
-        people.append(agent)
-    world.activity = activity * np.where(is_creator, 2.0, 1.0)
-    world.active_today = np.zeros(n, dtype=bool)
+    rows = world.columns.extend(
+        uid=uids,
+        creator=is_creator,
+        interests=masks,
+        budget=budget,
+        price_sensitivity=price_sens,
+        susceptibility=suscept,
+        trust=trust,
+        posts_per_day=rate,
+        skill=skill,
+        activity=activity * np.where(is_creator, 2.0, 1.0),
+    )
+    world.people = people = [
+        (Creator if creator else Consumer).of_row(world, row)
+        for row, creator in zip(rows, is_creator.tolist(), strict=True)
+    ]
     world.creators = [a for a in people if isinstance(a, Creator)]
     if friendships is not None:
         _follow_edges(platform, friendships, degree, np.asarray(uids), rng)
@@ -257,11 +256,12 @@ def named_accounts(world: RedloopModel, sc: Scenario, index: int) -> list[Consum
 
 
 def _seed_awareness(world: RedloopModel, products: list[int]) -> None:
+    intent, interests = world.columns.intent, world.columns.live("interests").tolist()
     for pid in products:
         topic = world.catalogue.topic[pid]
-        for person in world.people:
-            if person.interests >> topic & 1 and world.streams.population.random() < 0.15:
-                person.intent[pid] = (0.1, 0.0)
+        for row, mask in enumerate(interests):
+            if mask >> topic & 1 and world.streams.population.random() < 0.15:
+                intent[row][pid] = (0.1, 0.0)
 
 
 def seed_content(world: RedloopModel) -> None:

@@ -63,7 +63,7 @@ class Online:
         rate = m.activity * (DIURNAL[int(now) % 24] * m.activity_multiplier / 24.0)
         counts = rng.poisson(rate)
         active = np.flatnonzero(counts)
-        m.active_today[active] = True
+        m.columns.active_today[active] = True
         order = rng.permutation(np.repeat(active, counts[active])).tolist()
         people = m.people
         for i in order:
@@ -83,8 +83,10 @@ class Posting:
     def resume(self, now: float) -> float:
         m = self.model
         if self.posters is None:
-            self.posters = [a for a in m.people if a.posts_per_day > 0]
-            self.rates = np.array([a.posts_per_day for a in self.posters])
+            rates = m.columns.live("posts_per_day")
+            rows = np.flatnonzero(rates > 0)
+            self.posters = [m.people[i] for i in rows.tolist()]
+            self.rates = rates[rows]
         rng = m.streams.posting.rng
         hour_p = DIURNAL / DIURNAL.sum()
         counts = rng.poisson(self.rates * m.activity_multiplier)
@@ -136,8 +138,7 @@ class Days:
             for brand in m.brands:
                 brand.week(now)
         if day % 30 == 0 and day:  # monthly budgets renew
-            for person in m.people:
-                person.spent = 0.0
+            m.columns.live("spent")[:] = 0.0
 
 
 class BassAdoption:
@@ -169,7 +170,7 @@ class BassAdoption:
         for i in new.tolist():
             if run_inline(m.people[i].buy(0, now)) is not None:
                 adopted[i] = True
-                m.active_today[i] = True
+                m.columns.active_today[i] = True
         return 1.0
 
 

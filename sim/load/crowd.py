@@ -71,7 +71,7 @@ class Crowd:
         self.people: list[Consumer] = model.people
         self.rng = rng
         activity = np.asarray(model.activity, dtype=np.float64)
-        posting = np.array([p.posts_per_day for p in self.people], dtype=np.float64)
+        posting = model.columns.live("posts_per_day").copy()
         self._weights = {VISIT: activity, COMPOSE: posting}
         self._use(np.ones(len(self.people), dtype=bool))
         self.busy: set[int] = set()  # uids of people in a session
@@ -86,7 +86,7 @@ class Crowd:
         """Draw only from every ``parts``-th person, starting at ``part``: each process of a
         distributed run owns its people, whose intent and reading history then live in one
         process."""
-        self._use(np.array([p.uid % parts == part % parts for p in self.people], dtype=bool))
+        self._use(self.model.columns.live("uid") % parts == part % parts)
 
     @staticmethod
     def _cdf_of(weights: np.ndarray) -> list[float] | None:

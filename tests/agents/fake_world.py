@@ -5,12 +5,14 @@ plain lists for everything else. If agents reached for anything outside
 from __future__ import annotations
 
 import random
+from array import array
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from redloop.agents.people import People
 from redloop.agents.settings import CreatorSettings
 from redloop.agents.steps import run_inline
 from redloop.agents.world import World
@@ -53,16 +55,19 @@ class FakeBehaviour:
 
 
 class FakeNotes:
+    """Columns as the world keeps them (arrays: the decisions read them compiled)."""
+
     ORGANIC, SPONSORED, REVIEW = 0, 1, 2
-    COLUMNS = ("appeal", "valence", "product", "kind", "topics", "author", "author_pull")
+    COLUMNS = (("appeal", "d"), ("valence", "d"), ("product", "q"), ("kind", "q"))
+    COLUMNS += (("topics", "q"), ("author", "q"), ("author_pull", "d"))
 
     def __init__(self) -> None:
-        for name in self.COLUMNS:
-            setattr(self, name, [])
+        for name, code in self.COLUMNS:
+            setattr(self, name, array(code))
 
     def cover(self, note: int) -> None:
         while len(self.kind) <= note:
-            for name, default in zip(self.COLUMNS, (1.0, 0.0, -1, 0, 0, -1, 1.0), strict=True):
+            for (name, _), default in zip(self.COLUMNS, (1.0, 0.0, -1, 0, 0, -1, 1.0), strict=True):
                 getattr(self, name).append(default)
 
     def appeal_of(self, ids: np.ndarray) -> np.ndarray:
@@ -142,6 +147,7 @@ class FakeWorld:
         self.growth = FakeGrowth()
         self.offline: FakeScheduler | None = FakeScheduler()
         self.people: list[Any] = []
+        self.columns = People()
         self.creator_settings = CreatorSettings(fee_floor=200.0, fee_elasticity=1.0)
         self.channel_weights = (1.0, 0.0, 0.0)  # discovery only
         self.page_size = platform.config.page_size

@@ -54,7 +54,7 @@ def test_outside_sign_ups_join_the_simulation(run) -> None:
     assert signups and model.growth.signups == len(signups)
     newcomers = {e.actor for e in signups}
     assert {a.uid for a in model.people} >= newcomers
-    assert len(model.activity) == len(model.active_today) == len(model.people)
+    assert len(model.activity) == len(model.columns) == len(model.people)
     joined = min(e.time for e in signups)
     later = {e.actor for e in events if e.kind is EventKind.FEED_SERVED and e.time > joined}
     assert later & newcomers, "newcomers have sessions of their own"
