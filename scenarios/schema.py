@@ -508,28 +508,48 @@ def load(name_or_path: str | Path, **overrides: Any) -> Scenario:
     path = resolve(name_or_path)
     data = _read_toml(path)
     data.setdefault("name", path.stem)
-    for dotted, value in overrides.items():
-        set_key(data, dotted, value)
+    given = {set_key(data, dotted, value): dotted for dotted, value in overrides.items()}
     try:
         return build(Scenario, data, str(path))
     except OverrideError:
         raise
     except ScenarioError as exc:
-        if exc.key in overrides:  # the value given on top of the file is what was wrong
-            raise OverrideError(exc.key, exc.problem) from None
+        if exc.key in given:  # the value given on top of the file is what was wrong
+            raise OverrideError(given[exc.key], exc.problem) from None
         raise
     except RecursionError:
         raise ScenarioError(str(path), "", "tables nested too deeply to be a scenario") from None
 
 
-def set_key(data: dict[str, Any], dotted: str, value: Any) -> None:
-    node = data
+def set_key(data: dict[str, Any], dotted: str, value: Any) -> str:
+    """Set a dotted key in a scenario's data; a list of named tables is entered by name
+    (``brands.LumiSkin.budget``). Returns the key as validation names it
+    (``brands[1].budget``), so an error in the value can be blamed on the override."""
+    node: Any = data
     *parents, last = dotted.split(".")
+    path = ""
     for part in parents:
-        node = node.setdefault(part, {})
-        if not isinstance(node, dict):
+        if isinstance(node, list):
+            node, part = _named(node, part, dotted, path)
+        else:
+            node = node.setdefault(part, {})
+        path = f"{path}{part}" if part.startswith("[") else f"{path}.{part}".lstrip(".")
+        if not isinstance(node, dict | list):
             raise ScenarioError("--set", dotted, f"{part!r} is not a table")
+    if isinstance(node, list):
+        raise ScenarioError("--set", dotted, "name a key of the table, not the table")
     node[last] = value
+    return f"{path}.{last}".lstrip(".")
+
+
+def _named(tables: list[Any], name: str, dotted: str, path: str) -> tuple[dict[str, Any], str]:
+    """The table named ``name`` in a list of tables, and its index as ``[i]``."""
+    names = [t.get("name") for t in tables if isinstance(t, dict)]
+    for i, table in enumerate(tables):
+        if isinstance(table, dict) and table.get("name") == name:
+            return table, f"[{i}]"
+    have = ", ".join(repr(n) for n in names) or "none"
+    raise ScenarioError("--set", dotted, f"{path} has no entry named {name!r} (has {have})")
 
 
 def field_docs(cls: type = Scenario, prefix: str = "") -> list[tuple[str, str, str, str]]:

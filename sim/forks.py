@@ -2,9 +2,10 @@
 
 A fork restores a run at day D and changes what can change mid-run — the run's length,
 behaviour rates (``behaviour.*``), the discovery recommender, dated events added on or after
-day D — then runs on. It shares the original's history to the day, and its random numbers
-after it wherever the two stay alike (streams keyed by purpose and hour): the comparison of
-arm A (the run continued) with arm B (the fork) is paired, seed by seed.
+day D, a brand's budget, strategy, bid, discount and boost share — then runs on. It shares
+the original's history to the day, and its random numbers after it wherever the two stay
+alike (streams keyed by purpose and hour): the comparison of arm A (the run continued) with
+arm B (the fork) is paired, seed by seed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import pickle
 import time
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,20 +32,49 @@ if TYPE_CHECKING:
     from .model import RedloopModel
     from .runner import RunResult
 
-#: What a fork may change (dotted keys; a trailing dot: everything under it).
-MUTABLE = ("name", "description", "days", "behaviour.", "platform.recommender", "timeline")
+#: A brand's settings that a fork may change: how it markets from the fork on.
+BRAND_MUTABLE = ("budget", "strategy", "ad_cpm", "discount", "boost_share")
+#: What a fork may change (dotted keys; a trailing dot: everything under it; ``*``: any one
+#: brand, by name).
+MUTABLE = (
+    "name",
+    "description",
+    "days",
+    "behaviour.",
+    "platform.recommender",
+    "timeline",
+    *(f"brands.*.{field}" for field in BRAND_MUTABLE),
+)
 
 
 def changed_keys(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
-    """The dotted keys whose values differ (tables compared key by key, lists whole)."""
+    """The dotted keys whose values differ: tables compared key by key, lists of the same
+    named tables (the brands) table by table under their names, other lists whole."""
     keys = []
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key), new.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
             keys += changed_keys(a, b, f"{prefix}{key}.")
+        elif _names(a) and _names(a) == _names(b):
+            for x, y in zip(a, b, strict=True):  # type: ignore[arg-type]
+                keys += changed_keys(x, y, f"{prefix}{key}.{x['name']}.")
         elif a != b:
             keys.append(f"{prefix}{key}")
     return keys
+
+
+def _names(value: Any) -> list[str] | None:
+    """The names of a list of named tables, else None."""
+    if isinstance(value, list) and all(isinstance(t, dict) and "name" in t for t in value):
+        return [t["name"] for t in value]
+    return None
+
+
+def _may_change(key: str) -> bool:
+    return any(
+        key == m or (m.endswith(".") and key.startswith(m)) or ("*" in m and fnmatchcase(key, m))
+        for m in MUTABLE
+    )
 
 
 def forked_scenario(
@@ -66,8 +97,11 @@ def check_fork(old: Scenario, scenario: Scenario, hour: int) -> list[str]:
     cannot change them."""
     changed = changed_keys(old.to_dict(), scenario.to_dict())
     for key in changed:
-        if not any(key == m or (m.endswith(".") and key.startswith(m)) for m in MUTABLE):
-            allowed = "days, behaviour.*, platform.recommender, dated events from the fork day"
+        if not _may_change(key):
+            allowed = (
+                "days, behaviour.*, platform.recommender, dated events from the fork day, "
+                f"brands.NAME.{{{','.join(BRAND_MUTABLE)}}}"
+            )
             raise CheckpointError(f"{key}: cannot change mid-run (a fork may change {allowed})")
     day = hour // 24
     if scenario.days <= day:
@@ -93,6 +127,22 @@ def retarget(model: RedloopModel, scenario: Scenario) -> None:
         model.platform.set_recommender(scenario.platform_config().recommender, now=model.hour)
     for event in added:
         model.offline.later(event.day * 24, model.timeline_event, event)
+    _rebrief_brands(model, scenario, changed)
+
+
+def _rebrief_brands(model: RedloopModel, scenario: Scenario, changed: list[str]) -> None:
+    """Brands whose settings the fork changes market by the new ones from now on; a new
+    budget restarts the weekly budget's adaptation from it."""
+    from .population import brand_settings
+
+    specs = {spec.name: spec for spec in scenario.brands}
+    for brand in model.brands:
+        prefix = f"brands.{brand.name}."
+        if not any(key.startswith(prefix) for key in changed):
+            continue
+        brand.spec = brand_settings(specs[brand.name], scenario.size_factor)
+        if f"{prefix}budget" in changed:
+            brand.weekly_budget = brand.spec.budget
 
 
 def fork_run(

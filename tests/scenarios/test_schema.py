@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from redloop.scenarios import schema
-from redloop.scenarios.schema import ScenarioError, load
+from redloop.scenarios.schema import OverrideError, ScenarioError, load
 
 
 def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
@@ -91,6 +91,21 @@ def test_dotted_overrides_are_validated_like_the_file() -> None:
     with pytest.raises(ScenarioError, match=r"population\.users"):
         load("baseline", **{"population.users": 1})
     assert load("baseline", **{"population.users": 50}).population.users == 50
+
+
+def test_an_override_enters_a_list_of_named_tables_by_name() -> None:
+    sc = load("baseline", **{"brands.LumiSkin.budget": 24_000.0})
+    before = {b.name: b for b in load("baseline").brands}
+    assert {b.name: b.budget for b in sc.brands} == {
+        name: 24_000.0 if name == "LumiSkin" else b.budget for name, b in before.items()
+    }
+    with pytest.raises(OverrideError) as bad:  # the flag is blamed, by the name it gave
+        load("baseline", **{"brands.LumiSkin.budget": -5.0})
+    assert bad.value.key == "brands.LumiSkin.budget" and "out of range" in bad.value.problem
+    with pytest.raises(ScenarioError, match=r"no entry named 'Nope' \(has 'LumiSkin'"):
+        load("baseline", **{"brands.Nope.budget": 1.0})
+    with pytest.raises(ScenarioError, match="not the table"):
+        load("baseline", **{"brands.LumiSkin": 1.0})
 
 
 def test_schema_docs_cover_every_key() -> None:

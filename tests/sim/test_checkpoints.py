@@ -210,6 +210,25 @@ def test_a_fork_switching_recommender_keeps_the_history_in_the_run_s_log_format(
     assert after != before
 
 
+def test_a_fork_can_change_how_a_brand_markets_from_the_fork_day(tmp_path: Path) -> None:
+    source, fork = tmp_path / "run", tmp_path / "fork"
+    scenario = load("baseline", **{"population.users": 600, "days": 21})
+    run_scenario(scenario, source, progress=False, schedule=Schedule(every=7))
+    args = ["--set", "brands.NestHome.budget=12000", "--set", "brands.LumiSkin.strategy=feed_ads"]
+    args += ["--set", "brands.LumiSkin.budget=6000"]  # it had none, and no strategy
+    assert main(["fork", str(source), "--day", "7", *args, "--out", str(fork), "--quiet"]) == 0
+
+    before, after = (
+        pd.read_csv(f / "brands.csv").set_index(["day", "brand"]) for f in (source, fork)
+    )
+    first_week = before.index.get_level_values("day") < 7
+    pd.testing.assert_frame_equal(before[first_week], after[first_week])
+    last = before.index.get_level_values("day").max()
+    assert after.loc[(last, "NestHome"), "budget"] > before.loc[(last, "NestHome"), "budget"]
+    assert before.loc[(last, "LumiSkin"), "spend"] == 0  # strategy "none" in the original
+    assert after.loc[(last, "LumiSkin"), "spend"] > 0  # it buys feed ads from the fork on
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -218,6 +237,11 @@ def test_a_fork_switching_recommender_keeps_the_history_in_the_run_s_log_format(
             "population.users: cannot change mid-run",
         ),
         (["--day", "4", "--set", "seed=3"], "seed: cannot change mid-run"),
+        (
+            ["--day", "4", "--set", "brands.NestHome.origin=overseas"],
+            "brands.NestHome.origin: cannot change mid-run",
+        ),
+        (["--day", "4", "--set", "brands.Nope.budget=1"], "no entry named 'Nope'"),
         (["--day", "4", "--set", "days=3"], "days: 3 ends before the fork day 4"),
         (["--day", "5"], "--day 5: "),
     ],
