@@ -20,7 +20,7 @@ from typing import IO
 from . import chain, replay
 from .core import Platform
 from .errors import CorruptLog, InvalidInput
-from .eventlog import SQLiteSink
+from .eventlog import SQLiteSink, partial_of
 from .logread import read_meta, verified_events
 from .model import PlatformConfig
 
@@ -117,7 +117,7 @@ def open_store(
 
 def _create(path: Path, config: PlatformConfig) -> None:
     """A new, empty store, made whole under a temporary name and renamed into place."""
-    partial = path.with_name(path.name + ".partial")
+    partial = partial_of(path)
     partial.unlink(missing_ok=True)
     meta = [("platform_config", json.dumps(config.to_dict())), ("store", json.dumps(1))]
     head = json.dumps(chain.head_value(0, chain.genesis(meta)))

@@ -417,11 +417,32 @@ def stored_row(e: Event) -> chain.Row:
 _STORED = "seq, kind, time, actor, object, value, ints, text, hash"
 
 
+def partial_of(path: Path) -> Path:
+    """Where a log at ``path`` is written until it is finished: ``<path>.partial``."""
+    return path.with_name(path.name + ".partial")
+
+
+def as_written(path: Path) -> Path:
+    """The log at ``path`` as it stands: its ``.partial`` while unfinished, else ``path``."""
+    partial = partial_of(path)
+    return partial if partial.exists() else path
+
+
+def reopen_partial(path: Path) -> Path:
+    """The ``.partial`` of the log at ``path``, to write on (a finished log is moved back
+    to it); CorruptLog if there is neither."""
+    partial = partial_of(path)
+    if not partial.exists() and path.exists():
+        os.replace(path, partial)
+    if not partial.exists():
+        raise CorruptLog("is missing", path=str(path))
+    return partial
+
+
 def stored_rows(path: Path, n: int, head: bytes) -> Iterator[chain.Row]:
     """The first ``n`` rows (without hashes) of the stored log ``path`` (or its
     ``.partial``), the last of which must carry chain hash ``head``."""
-    partial = path.with_name(path.name + ".partial")
-    source = partial if partial.exists() else path
+    source = as_written(path)
     if not source.exists():
         raise CorruptLog("is missing", path=str(path))
     db = sqlite3.connect(source)  # not read-only: a killed run's hot journal is rolled back
@@ -450,7 +471,7 @@ class SQLiteSink:
 
     def __init__(self, path: Path, meta: dict[str, Any], batch: int) -> None:
         self.path = path
-        self.partial = path.with_name(path.name + ".partial")
+        self.partial = partial_of(path)
         self.batch = batch
         self.written = 0
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -474,11 +495,7 @@ class SQLiteSink:
         ``head`` (a finished one is reopened too); later rows are dropped. CorruptLog if the
         file does not hold that history."""
         sink = cls.__new__(cls)
-        sink.path, sink.partial, sink.batch = path, path.with_name(path.name + ".partial"), 50_000
-        if not sink.partial.exists() and path.exists():
-            os.replace(path, sink.partial)
-        if not sink.partial.exists():
-            raise CorruptLog("is missing", path=str(path))
+        sink.path, sink.partial, sink.batch = path, reopen_partial(path), 50_000
         db = cls._connect(sink.partial)
         try:
             found = db.execute("SELECT hash FROM events WHERE seq = ?", (rows - 1,)).fetchone()

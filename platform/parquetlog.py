@@ -36,7 +36,15 @@ import pyarrow.parquet as pq
 
 from . import chain
 from .errors import CorruptLog, InvalidInput
-from .eventlog import KIND_BY_LABEL, Columns, Event, EventKind
+from .eventlog import (
+    KIND_BY_LABEL,
+    Columns,
+    Event,
+    EventKind,
+    as_written,
+    partial_of,
+    reopen_partial,
+)
 from .logread import check_end, meta_values
 
 if TYPE_CHECKING:
@@ -164,10 +172,8 @@ def _read_meta(folder: Path, where: str) -> list[tuple[Any, Any]]:
 def stored_meta(path: Path) -> dict[str, Any] | None:
     """The meta values of the Parquet log ``path`` (or its ``.partial``), unverified, or
     None if there is none to read (to match a results folder to a checkpoint)."""
-    partial = path.with_name(path.name + ".partial")
-    folder = partial if partial.exists() else path
     try:
-        return {key: json.loads(value) for key, value in _read_meta(folder, str(path))}
+        return {key: json.loads(value) for key, value in _read_meta(as_written(path), str(path))}
     except (CorruptLog, ValueError, TypeError):
         return None
 
@@ -197,7 +203,7 @@ class ParquetSink:
 
     def __init__(self, path: Path, meta: dict[str, Any], batch: int) -> None:
         self.path = path
-        self.partial = path.with_name(path.name + ".partial")
+        self.partial = partial_of(path)
         self.batch = batch
         self.written = 0
         shutil.rmtree(self.partial, ignore_errors=True)
@@ -213,11 +219,7 @@ class ParquetSink:
         ``rows`` end in hash ``head``; later parts are dropped. CorruptLog if it does not
         hold that history."""
         sink = cls.__new__(cls)
-        sink.path, sink.partial, sink.batch = path, path.with_name(path.name + ".partial"), 50_000
-        if not sink.partial.exists() and path.exists():
-            os.replace(path, sink.partial)
-        if not sink.partial.is_dir():
-            raise CorruptLog("is missing", path=str(path))
+        sink.path, sink.partial, sink.batch = path, reopen_partial(path), 50_000
         stored = _read_meta(sink.partial, str(path))
         parts, last, end = _parts(sink.partial), chain.genesis(stored), 0
         kept = 0
@@ -332,8 +334,7 @@ def read_parquet(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Iterator
 def stored_columns(path: Path, rows: int, head: bytes) -> Iterator[Columns]:
     """The parts holding the first ``rows`` rows of the Parquet log ``path`` (or its
     ``.partial``), verified, the last of which must end in hash ``head``."""
-    partial = path.with_name(path.name + ".partial")
-    folder = partial if partial.exists() else path
+    folder = as_written(path)
     if not folder.is_dir():
         raise CorruptLog("is missing", path=str(path))
     genesis = chain.genesis(_read_meta(folder, str(path)))

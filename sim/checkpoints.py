@@ -193,8 +193,9 @@ def stored_scenario(events: Path) -> dict[str, Any] | None:
 
         return (stored_meta(events) or {}).get("scenario")
 
-    partial = events.with_name(events.name + ".partial")
-    path = partial if partial.exists() else events
+    from redloop.platform.eventlog import as_written
+
+    path = as_written(events)
     if not path.exists():
         return None
     db = sqlite3.connect(path)  # not read-only: a killed run's hot journal is rolled back

@@ -19,6 +19,8 @@ from typing import IO, Any
 
 import pandas as pd
 
+from redloop.platform.eventlog import as_written
+
 #: One permission mode for every results file: the owner writes, anyone may read.
 MODE = 0o644
 #: A run's event log, by ``--log-format``: a SQLite file or a Parquet folder.
@@ -28,7 +30,7 @@ EVENT_LOGS = {"sqlite": "events.sqlite", "parquet": "events.parquet"}
 def event_log(out: Path) -> Path:
     """The event log a results folder holds, finished or not (default: the SQLite one)."""
     for name in EVENT_LOGS.values():
-        if (out / name).exists() or (out / f"{name}.partial").exists():
+        if as_written(out / name).exists():
             return out / name
     return out / EVENT_LOGS["sqlite"]
 
