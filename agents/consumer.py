@@ -133,21 +133,16 @@ class Consumer(mesa.Agent):
         """One visit: pick a channel, view a page, open cards, engage, maybe buy."""
         m = self.model
         p = m.platform
-        yield from self._read_inbox(now)
+        yield from self.read_inbox(now)
         r = m.streams.decisions.random()
         w = m.channel_weights
         cards: list[int] | tuple[int, ...] = ()
         likes: tuple[int, ...] = ()
         ad_slot = -1
         channel = DISCOVERY
-        # Intent only fades, so the stored values bound it: fade them only if they could win.
         wants = self.intent
-        if (
-            wants
-            and r < w[2] * (1 + max(wants.values())[0])
-            and r < w[2] * (1 + self._max_intent(now))
-        ):
-            cards, channel = (yield from self._search(now)), SEARCH
+        if self.searches(r, now):
+            cards, channel = (yield from self.search_wants(now)), SEARCH
         elif r < w[1] + w[2]:
             cards, channel = (yield p.following_feed(self.uid, now=now, limit=10)), FOLLOWING
         if not cards:  # the discovery feed, also when following shows nothing yet
@@ -162,6 +157,18 @@ class Consumer(mesa.Agent):
             yield from self.browse(cards, channel, ad_slot, likes, now)
         if wants:
             yield from self.consider_buying(now)
+
+    def searches(self, r: float, now: float) -> bool:
+        """Whether a visit whose channel draw is ``r`` goes to search: the search channel's
+        weight grows with the strongest purchase intent. Intent only fades, so the stored
+        values bound it: they are faded only if they could win."""
+        wants = self.intent
+        w = self.model.channel_weights[2]
+        return (
+            bool(wants)
+            and r < w * (1 + max(wants.values())[0])
+            and r < w * (1 + self._max_intent(now))
+        )
 
     def browse(
         self,
@@ -193,7 +200,7 @@ class Consumer(mesa.Agent):
             if rand() < chance:
                 yield from self.open_note(n, AD if slot == ad_slot else channel, now)
 
-    def _read_inbox(self, now: float) -> Steps:
+    def read_inbox(self, now: float) -> Steps:
         """Notes friends shared since the last visit: each opened with ``share_open_rate``
         times its appeal (a message from a friend, not a card among many), read through the
         ``shared`` channel, and maybe reshared onwards."""
@@ -212,7 +219,9 @@ class Consumer(mesa.Agent):
             if rand() < chance:
                 yield from self.open_note(note, SHARED, now, via_share=item.share)
 
-    def _search(self, now: float) -> Generator[Any, Any, list[int]]:
+    def search_wants(self, now: float) -> Generator[Any, Any, list[int]]:
+        """Search for the product one wants most; view its page if it is found in stock.
+        Returns the notes the search found."""
         m = self.model
         product = max(self.intent, key=lambda p: (self._intent(p, now), -p))
         result = yield m.platform.search(self.uid, m.catalogue.name[product], now=now, limit=10)
@@ -245,12 +254,25 @@ class Consumer(mesa.Agent):
             yield p.comment(self.uid, note, COMMENTS[int(rand() * len(COMMENTS))], now=now)
         if rand() < share:
             yield from self.share(note, now, via_share)
-        author = notes.author[note]
-        if author >= 0 and author != self.uid and rand() < follow:
+        author = self.author_to_follow(note)
+        if author >= 0 and rand() < follow:
             yield p.follow(self.uid, author, now=now, via_note=note)
+        self.hear_from(note, now)
+
+    def author_to_follow(self, note: int) -> int:
+        """The author a reader of ``note`` may follow: its author, unless that is nobody
+        (-1: a note of the platform's own) or the reader."""
+        author = self.model.notes.author[note]
+        return author if author != self.uid else -1
+
+    def hear_from(self, note: int, now: float) -> None:
+        """What a read note says of the product it tags moves intent for it (a sponsored
+        note's verdict weighted by the reader's trust)."""
+        notes = self.model.notes
         product = notes.product[note]
         if product >= 0:
-            self.hear(product, notes.valence[note] * (trust if sponsored else 1.0), now)
+            sponsored = notes.kind[note] == notes.SPONSORED
+            self.hear(product, notes.valence[note] * (self.trust if sponsored else 1.0), now)
 
     def share(self, note: int, now: float, parent: int = -1) -> Steps:
         """Share in the app with followers interested in the note, or (by choice, or when

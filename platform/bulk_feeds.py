@@ -82,6 +82,8 @@ class BulkFeedCommands(FeedCommands):
         us = id_column(users, len(self._accounts), "user")
         k = self._page_size(k)
         now = self._check_now(now)
+        if us.size:
+            self.review_pools(now=now)
         n = us.size
         cards = np.full((n, k), -1, dtype=np.int64)
         counts = np.zeros(n, dtype=np.int64)

@@ -89,6 +89,7 @@ class EventKind(IntEnum):
     COLLAB_CLOSED = 39
     COLLAB_PUBLISHED = 40
     SAMPLE_SENT = 41
+    POOLS_REVIEWED = 43
 
     @property
     def label(self) -> str:
@@ -345,6 +346,7 @@ _ENTRIES = (
         lambda name: (0, None, name),
         lambda v, i, t: (t or "",),
     ),
+    _entry(E.POOLS_REVIEWED, "none", "none", "reviewed the traffic pools whose quota was spent"),
     _entry(
         E.PRODUCT_CREATED,
         "brand",

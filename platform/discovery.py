@@ -80,6 +80,7 @@ class FeedCommands(PlatformState):
         self._accounts.check(user)
         k = self._page_size(k)
         now = self._check_now(now)
+        self.review_pools(now=now)
         cards, ad_slot, campaign, boost_slot, boost = self._draw_discovery(user, now, k)
         if not cards:
             return DiscoveryPage(())
@@ -97,6 +98,15 @@ class FeedCommands(PlatformState):
             (boost_slot,) if boost_slot >= 0 else (),
             tuple(map(likes.__getitem__, cards)),
         )
+
+    def review_pools(self, *, now: float) -> None:
+        """Review the traffic pools whose quota ran out ``pool_review_delay_hours`` ago or
+        more: promote or retire their notes (:class:`~.recommenders.CESPools`). Runs before
+        every discovery page; logged as ``pools_reviewed`` when any review was due, so a
+        replay reviews them at the same point of the history."""
+        now = self._check_now(now)
+        if self._pools.reviews_due(now):
+            self._emit(E.POOLS_REVIEWED, self._tick(now), -1, -1)
 
     def _page_size(self, k: int | None) -> int:
         return self.config.page_size if k is None else Shop.check_quantity(k, "k", 1, 100)

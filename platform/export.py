@@ -48,7 +48,8 @@ def tables(state: PlatformState) -> dict[str, dict[str, np.ndarray]]:
         tagged[note] = len(products)
     note_cols["n_products"] = tagged
     if isinstance(pools, CESPools):
-        note_cols["pool_stage"] = np.array(pools.stage, dtype=np.int8)
+        note_cols["pool_stage"] = pools.stages()
+        note_cols["pool_review"] = np.array(pools.stage, dtype=np.int8) <= -2
     shares = state._shares
     share_cols = cols(
         shares,
@@ -172,6 +173,7 @@ def fingerprint(state: PlatformState) -> str:
     if isinstance(pools, CESPools):
         put(pools.stage)
         put(pools.quota)
+        put(list(pools.reviews))
     seen = state._seen
     put(seen.rows)
     put(seen.tables[: len(seen.rows)])

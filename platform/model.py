@@ -162,6 +162,7 @@ LIMITS: dict[str, tuple[float, float, bool]] = {
     "page_size": (1, 100, True),
     "pool_targeted_stages": (0, 99, True),
     "pool_max_age_hours": (1e-9, math.inf, False),
+    "pool_review_delay_hours": (0.0, 24 * 7, False),
     "decay_half_life_hours": (1e-9, math.inf, False),
     "attribution_window_hours": (1e-9, math.inf, False),
     "popular_refresh_hours": (1e-9, math.inf, False),
@@ -213,6 +214,9 @@ class PlatformConfig:
     pool_targeted_stages: int = 2
     #: A note older than this leaves the pools regardless of stage.
     pool_max_age_hours: float = 24.0 * 30
+    #: A stage whose quota is spent is reviewed this many hours later, once the readers of
+    #: its last impressions have reacted (the note is out of the pools meanwhile).
+    pool_review_delay_hours: float = 1.0
     #: Half-life of the age decay applied to engagement scores.
     decay_half_life_hours: float = 72.0
     #: Orders within this many hours of a read of a note tagging the product are attributed to it.

@@ -92,8 +92,8 @@ class Queries(PlatformState):
         """``Platform.note_counts``."""
         notes = self._notes
         notes.check(note)
-        pools = self._recommenders["ces_pools"]
-        stage = pools.stage[note] if isinstance(pools, CESPools) else -1
+        stage = self._pools.stage[note]
+        stage = -2 - stage if stage <= -2 else stage  # under review: the stage reviewed
         return (
             notes.impressions[note],
             notes.reads[note],

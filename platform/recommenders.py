@@ -14,6 +14,7 @@ import math
 import random
 from array import array
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Sequence
 from itertools import accumulate, repeat
 from typing import ClassVar, NamedTuple
@@ -375,9 +376,16 @@ class CESPools(Recommender):
     """``ces_pools``: Xiaohongshu-style staged traffic pools.
 
     A new note enters stage 0 with a small impression quota aimed at users interested in its
-    topics. When a stage's quota is spent, its CES per impression, decayed with age, decides:
-    at or above the stage's threshold it moves to the next, larger pool; below it retires.
-    The first ``pool_targeted_stages`` stages are per topic; later stages reach everyone.
+    topics. When a stage's quota is spent, the note leaves the pools for review; once its last
+    readers have reacted (``pool_review_delay_hours`` later, at the next ``pools_reviewed``
+    event) its CES per impression, decayed with age, decides: at or above the stage's
+    threshold it moves to the next, larger pool; below it retires. (Judged the moment the
+    quota ran out, a note would be scored on impressions whose likes and collects had not
+    come yet: the more readers in an hour, the lower its score.) The first
+    ``pool_targeted_stages`` stages are per topic; later stages reach everyone.
+
+    ``stage[n]`` is the note's stage, -1 once retired, and ``-2 - s`` while stage ``s`` is
+    under review (:meth:`stages` reads it as ``s``).
     """
 
     name = "ces_pools"
@@ -399,6 +407,24 @@ class CESPools(Recommender):
         self._weights = np.array(cfg.pool_slot_weights, dtype=np.float64)
         self._stream = kernels.new_stream(self.rand.getrandbits(64))
         self._spent = np.empty(100, dtype=np.int64)  # notes whose quota a page spent
+        self.reviews: deque[tuple[float, int]] = deque()  # (due time, note), due in order
+
+    def stages(self) -> np.ndarray:
+        """Each note's stage (a note under review counts in the stage it is reviewed for;
+        -1: retired)."""
+        stage = np.array(self.stage, dtype=np.int8)
+        return np.where(stage <= -2, -2 - stage, stage).astype(np.int8)
+
+    def reviews_due(self, now: float) -> bool:
+        """Whether any spent stage is due for review at ``now``."""
+        return bool(self.reviews) and self.reviews[0][0] <= now
+
+    def review(self, now: float) -> None:
+        """Judge every note whose review is due at ``now``, in the order their quotas ran
+        out (also during replay, at the ``pools_reviewed`` event)."""
+        reviews = self.reviews
+        while reviews and reviews[0][0] <= now:
+            self._judge(reviews.popleft()[1], now)
 
     def on_reseed(self) -> None:
         self._stream[:] = kernels.new_stream(self.rand.getrandbits(64))
@@ -426,12 +452,19 @@ class CESPools(Recommender):
 
     def on_served(self, notes: Sequence[int], now: float) -> None:
         spent = kernels.spend_quota(self.stage, self.quota, array("q", notes), self._spent)
+        self._hold(spent, now)
+
+    def _hold(self, spent: int, now: float) -> None:
+        """The first ``spent`` notes of ``_spent`` leave the pools until their review."""
+        due = now + self.config.pool_review_delay_hours
         for n in self._spent[:spent].tolist():
-            self._judge(n, now)
+            self.stage[n] = -2 - self.stage[n]
+            self.reviews.append((due, n))
 
     def serve_many(self, users: np.ndarray, start: int, serve: ServeBatch) -> int:
         """See :meth:`Recommender.serve_many`: the compiled call also stops after each page
-        that spends a note's quota, so the note is judged before the next page is drawn."""
+        that spends a note's quota, so the note leaves the pools before the next page is
+        drawn."""
         b, notes = serve.seen, self.notes
         max_age = float(self.config.pool_max_age_hours)
         while True:
@@ -445,11 +478,10 @@ class CESPools(Recommender):
             )  # fmt: skip
             if not spent:
                 return start
-            for n in self._spent[:spent].tolist():
-                self._judge(n, serve.now)
+            self._hold(spent, serve.now)
 
     def _judge(self, note: int, now: float) -> None:
-        s = self.stage[note]
+        s = -2 - self.stage[note]
         notes = self.notes
         if s + 1 < self.n_stages:
             rate = notes.ces(note) / max(1, notes.impressions[note])
@@ -482,8 +514,9 @@ class CESPools(Recommender):
         return self._out[:count].tolist()
 
     def pool_sizes(self, now: float) -> list[int]:
-        """Notes in each stage at ``now``: not retired, and not past ``pool_max_age_hours``."""
-        stage = np.frombuffer(self.stage, dtype=np.int8)
+        """Notes in each stage at ``now`` (under review included): not retired, and not past
+        ``pool_max_age_hours``."""
+        stage = self.stages()
         created = np.frombuffer(self.notes.created_at, dtype=np.float64)
         live = stage[now - created <= self.config.pool_max_age_hours]
         return np.bincount(live + 1, minlength=self.n_stages + 1)[1:].tolist()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
+from .bulk import id_column
 from .codec import EventKind
 from .errors import Conflict
 from .model import TOPICS, topic_mask
@@ -92,6 +95,17 @@ class SharingCommands(PlatformState):
             self._shares.check(after, "after")
         Shop.check_quantity(limit, "limit", 1, 1000)
         return self._shares.inbox_of(user, -1 if after is None else after, limit)
+
+    def latest_shared_many(self, users: Iterable[int]) -> np.ndarray:
+        """Per user, the id of the last share delivered to them (-1: none yet): whose
+        inboxes hold news since the share id they last read, for many users in one call.
+        A pure read."""
+        inbox = self._shares.inbox
+        us = id_column(users, len(self._accounts), "user")
+        if not inbox:
+            return np.full(us.size, -1, dtype=np.int64)
+        last = [box[-1] if (box := inbox.get(u)) else -1 for u in us.tolist()]
+        return np.array(last, dtype=np.int64)
 
     def share_info(self, share: int) -> Share:
         return self._shares.view(share)

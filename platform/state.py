@@ -25,7 +25,7 @@ from .errors import InvalidInput
 from .eventlog import EventLog
 from .model import AccountKind, AdPlacement, Channel, OrderStatus, PlatformConfig
 from .notes import Notes
-from .recommenders import REGISTRY, Recommender, SeenFilter
+from .recommenders import REGISTRY, CESPools, Recommender, SeenFilter
 from .search import Search
 from .shares import Shares
 from .shop import Shop
@@ -89,6 +89,7 @@ class PlatformState:
         }
         self._by_code = {r.code: r for r in self._recommenders.values()}
         self._active: Recommender = self._recommenders[config.recommender]
+        self._pools: CESPools = self._recommenders["ces_pools"]  # type: ignore[assignment]
         kernels.warm_up()
 
     def reseed(self, seed: int) -> None:
@@ -282,6 +283,9 @@ class PlatformState:
 
     def _apply_recommender_set(self, _: int, __: int, now: float, name: str) -> None:
         self._active = self._recommenders[name]
+
+    def _apply_pools_reviewed(self, _: int, __: int, now: float) -> None:
+        self._pools.review(now)
 
     # ================================================================ feeds & search
 

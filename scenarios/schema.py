@@ -235,6 +235,12 @@ class Scenario:
         2**63 - 1,
     )
     days: int = spec(30, "simulated days", 1, 3650)
+    engine: str = spec(
+        "sessions",
+        "how the crowd's visits run: sessions (one by one, call by call) or batch (each "
+        "hour's visits served, decided and applied together; faster for large crowds)",
+        choices=("sessions", "batch"),
+    )
     population: Population = field(default_factory=Population, metadata={"doc": "the crowd"})
     behaviour: Behaviour = field(default_factory=Behaviour, metadata={"doc": "user behaviour"})
     platform: dict[str, Any] = spec({}, "PlatformConfig overrides (recommender, pool_quotas...)")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import sparse
 
+from redloop.agents.batch import run_batch
 from redloop.agents.steps import run_inline
 
 if TYPE_CHECKING:
@@ -48,7 +49,9 @@ DIURNAL = DIURNAL / DIURNAL.mean()
 
 
 class Online:
-    """Each hour (at half past), draw every user's sessions at once from their diurnal rate."""
+    """Each hour (at half past), draw every user's sessions at once from their diurnal rate,
+    then run them one by one or, under ``engine = "batch"``, as one batch
+    (:mod:`redloop.agents.batch`)."""
 
     def __init__(self, model: RedloopModel) -> None:
         self.model = model
@@ -64,9 +67,12 @@ class Online:
         counts = rng.poisson(rate)
         active = np.flatnonzero(counts)
         m.columns.active_today[active] = True
-        order = rng.permutation(np.repeat(active, counts[active])).tolist()
+        order = rng.permutation(np.repeat(active, counts[active]))
+        if m.scenario_config.engine == "batch":
+            run_batch(m, order, now)
+            return 1.0
         people = m.people
-        for i in order:
+        for i in order.tolist():
             people[i].session(now)
         return 1.0
 

@@ -116,15 +116,23 @@ def test_following_feed_many_is_the_single_pages_in_order(
 
 
 def test_pages_in_one_batch_move_the_traffic_pools_as_single_pages_do() -> None:
-    """Forty pages spend stage-0 quotas of 6: notes are judged between the pages of one
-    batch, and later pages are drawn from the pools as they are after the judgement."""
+    """Forty pages spend stage-0 quotas of 6: the spent notes leave the pools between the
+    pages of one batch (later pages are drawn without them), and the first batch an hour
+    later reviews them first, as the first single page does."""
     one, bulk = community("ces_pools"), community("ces_pools")
     users = np.arange(40) % USERS
     before = one.tables()["notes"]["pool_stage"].copy()
     singles = [one.discovery_feed(int(u), now=3) for u in users]
     assert bulk.discovery_feed_many(users, now=3).pages() == singles
-    after = bulk.tables()["notes"]["pool_stage"]
-    assert (after != before).sum() > 5, "the batch should promote or retire notes"
+    held = bulk.tables()["notes"]["pool_review"]
+    assert held.sum() > 5, "the batch should spend quotas and hold those notes for review"
+    same_platform(one, bulk)
+    later = one.config.pool_review_delay_hours + 3
+    singles = [one.discovery_feed(int(u), now=later) for u in users]
+    assert bulk.discovery_feed_many(users, now=later).pages() == singles
+    notes = bulk.tables()["notes"]
+    assert not (notes["pool_review"] & held).any(), "every held note is reviewed"
+    assert (notes["pool_stage"] != before).sum() > 5, "reviews promote or retire notes"
     same_platform(one, bulk)
 
 

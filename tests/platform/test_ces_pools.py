@@ -39,7 +39,10 @@ def test_quota_spent_promotes_engaging_and_retires_dull_notes() -> None:
     p.like(u1, hit, now=1)
     p.collect(u1, hit, now=1)
     p.comment(u1, hit, "want!", now=1)
-    assert set(p.discovery_feed(u2, now=1).notes) == {hit, dud}  # quota spent: judged
+    assert set(p.discovery_feed(u2, now=1).notes) == {hit, dud}  # quota spent: held
+    assert p.pool_sizes() == [2, 0, 0]  # under review for stage 0
+    assert p.discovery_feed(u1, now=1.5).notes == ()  # out of the pools meanwhile
+    p.review_pools(now=1 + p.config.pool_review_delay_hours)
     assert p.note(hit).pool_stage == 1
     assert p.note(dud).pool_stage is None
     assert p.pool_sizes() == [0, 1, 0]
@@ -57,6 +60,7 @@ def test_a_retired_note_tops_up_a_page_only_after_every_live_note() -> None:
     for engage in (p.like, p.collect):
         engage(u1, hit, now=1)
     p.discovery_feed(u2, now=1)
+    p.review_pools(now=2)
     assert (p.note(hit).pool_stage, p.note(dud).pool_stage) == (1, None)
     assert p.discovery_feed(u3, now=2).notes == (hit, dud)
     (u4,) = users(p, 1, ["food"], "late")
@@ -77,6 +81,7 @@ def test_promotion_threshold_is_on_ces_per_impression() -> None:
         p.share(viewers[0], note, now=0)  # CES 5
         for v in viewers:
             assert p.discovery_feed(v, now=1).notes == (note,)
+        p.review_pools(now=2)
         outcomes.append(p.note(note).pool_stage)
     assert outcomes == [1, None]  # 5/2 >= 0.5 > 5/20
 
@@ -92,8 +97,10 @@ def test_last_stage_retires_when_its_quota_is_spent() -> None:
     a, b = users(p, 2, [], "u")
     note = p.publish(creator, ["food"], now=0)
     p.discovery_feed(a, now=1)
+    p.review_pools(now=2)
     assert p.note(note).pool_stage == 1  # threshold 0: always promoted
-    p.discovery_feed(b, now=1)
+    p.discovery_feed(b, now=2)
+    p.review_pools(now=3)
     assert p.note(note).pool_stage is None
 
 
@@ -109,6 +116,7 @@ def test_retired_notes_leave_the_pools() -> None:
         p.like(warm[0], n, now=1)
         p.comment(warm[0], n, "good", now=1)
     assert set(p.discovery_feed(warm[1], now=1).notes) == {*goods, *duds}
+    p.review_pools(now=2)
     assert all(p.note(n).pool_stage == 1 for n in goods)
     assert all(p.note(n).pool_stage is None for n in duds)
     fresh_notes = [p.publish(creator, ["food"], now=2) for _ in range(60)]
@@ -155,6 +163,7 @@ def test_untargeted_stages_reach_everyone() -> None:
     (fan,) = users(p, 1, ["beauty"], "fan")
     note = p.publish(creator, ["food"], now=0)
     assert p.discovery_feed(foodie, now=1).notes == (note,)  # stage 0: food fans only
+    p.review_pools(now=2)
     assert p.note(note).pool_stage == 1
     newer = p.publish(creator, ["food"], now=2)  # stage 0: reaches the fan only as a filler
     assert p.discovery_feed(fan, now=2).notes == (note, newer)  # the pool's card comes first

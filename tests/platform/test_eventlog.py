@@ -39,7 +39,8 @@ def every_kind(p: Platform) -> dict[str, int]:
     p.share(BO, note, now=1)
     feed = p.create_campaign(GLOWCO, note, 10.0, now=2, cpm=40.0)
     search_ad = p.create_campaign(GLOWCO, note, 10.0, now=2, placement="search")
-    p.discovery_feed(ANN, now=2)
+    for reader in (ANN, BO, CY):  # the pools' quota of 3 is spent: a review is due
+        p.discovery_feed(reader, now=2)
     p.search(ANN, "serum", now=2)
     p.pick_note(EDITOR, note, now=2)
     p.set_recommender("manual", now=2)
@@ -61,6 +62,7 @@ def every_kind(p: Platform) -> dict[str, int]:
     p.share_visited(link, 2, now=4)
     p.sign_up_via_share(link, "dee", ["food"], now=4)
     p.stop_campaign(GLOWCO, feed, now=4)
+    p.review_pools(now=4)
     boost = p.create_boost(CY, note, 75.0, now=4, hours=6, goal="follows")
     return {"note": note, "feed": feed, "search_ad": search_ad, "order": order, "boost": boost}
 

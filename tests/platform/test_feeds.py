@@ -287,6 +287,7 @@ def test_pools_prefer_live_notes_and_serve_retired_ones_last(platform: Platform)
     author = p.create_user("author", "creator", ["skincare"], now=0)
     retired = [p.publish(author, ["skincare"], now=1) for _ in range(3)]
     p.discovery_feed(other, now=2, k=3)  # one impression each, no engagement: all retire
+    p.review_pools(now=3)
     assert all(p.note(n).pool_stage is None for n in retired)
     off_topic = [p.publish(author, ["food"], now=3) for _ in range(2)]
     live = [p.publish(author, ["skincare"], now=3) for _ in range(2)]

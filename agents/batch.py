@@ -1,0 +1,160 @@
+"""Sessions as a batch: one hour's visits served, decided and applied together.
+
+The per-session engine walks each visit call by call (:meth:`.consumer.Consumer.visit`);
+this one takes every visit of an hour at once, as the crowd's columns
+(:class:`~.people.People`) allow:
+
+1. inboxes with news since the last visit are read, visit by visit (rare);
+2. each visit draws its channel; a search runs visit by visit (it is about one person's
+   wants), the following and discovery pages are served to everyone in two bulk calls
+   (:meth:`~redloop.platform.core.Platform.following_feed_many`, ``discovery_feed_many``);
+3. the chances to open each card and to engage with it come from :func:`.decisions.chances`
+   over the sessions × cards matrix — the same formulas the per-session reader applies card
+   by card — and are drawn as arrays: who scrolls on at each row, which looked-at card is
+   opened, which opened note is liked, collected, commented on, shared, its author followed;
+4. reads, likes and collects go to the platform in bulk (``read_many``, ``like_many``,
+   ``collect_many``), in session order; comments, shares, follows and word of mouth about
+   tagged products item by item through the per-session code;
+5. who wants something considers buying, visit by visit.
+
+What changes is *when* a visit sees the others: within an hour every page is served before
+anyone reacts, so a like given at 20:30 shows on pages from 21:30, not on a page served a
+moment later in the same hour. The random stream differs from the per-session engine's, so
+the two give different runs of the same community; README "Engines" shows they agree within
+their confidence intervals, and the batch's event log is as deterministic as the other's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import decisions
+from .consumer import AD, COMMENTS, DISCOVERY, FOLLOWING, SEARCH
+from .steps import run_inline
+
+if TYPE_CHECKING:
+    from .world import World
+
+__all__ = ["run_batch"]
+
+#: Cards of a following page (as the per-session visit asks for).
+FOLLOWING_CARDS = 10
+
+
+def run_batch(world: World, rows: np.ndarray, now: float) -> None:
+    """Every visit of the hour at ``now`` by the people in ``rows`` (rows of
+    ``world.columns``, in the order they come online; a row twice visits twice)."""
+    m = world
+    people, uids = m.people, m.columns.uid[rows]
+    m.tally.sessions += rows.size
+    _read_inboxes(m, rows, uids, now)
+    r = m.streams.decisions.rng.random(rows.size)
+    searching = np.zeros(rows.size, dtype=np.bool_)
+    intent = m.columns.intent
+    for i, row in enumerate(rows.tolist()):
+        if intent[row] and people[row].searches(float(r[i]), now):
+            searching[i] = True
+    w = m.channel_weights
+    following = ~searching & (r < w[1] + w[2])
+    discovery = ~(searching | following)
+    for i in np.flatnonzero(searching).tolist():
+        cards = run_inline(people[rows[i]].search_wants(now))
+        if cards:
+            m.notes.cover(max(cards))
+            run_inline(people[rows[i]].browse(cards, SEARCH, -1, (), now))
+        else:
+            discovery[i] = True
+    followed = np.flatnonzero(following)
+    pages = m.platform.following_feed_many(uids[followed], now=now, limit=FOLLOWING_CARDS)
+    empty = pages.counts == 0
+    discovery[followed[empty]] = True
+    served = ~empty
+    _browse(m, rows[followed[served]], pages.cards[served], None, None, FOLLOWING, now)
+    chosen = np.flatnonzero(discovery)
+    feed = m.platform.discovery_feed_many(uids[chosen], now=now)
+    m.tally.discovery_pages += chosen.size
+    m.tally.short_pages += int((feed.counts < m.page_size).sum())
+    likes = feed.likes if m.behaviour.social_proof else None
+    _browse(m, rows[chosen], feed.cards, likes, feed.ad_slot, DISCOVERY, now)
+    for row in rows.tolist():
+        if intent[row]:
+            run_inline(people[row].consider_buying(now))
+
+
+def _read_inboxes(m: World, rows: np.ndarray, uids: np.ndarray, now: float) -> None:
+    """Visits whose person has been sent a share since they last looked read it first."""
+    latest = m.platform.latest_shared_many(uids)
+    seen = m.columns.inbox_seen
+    for i in np.flatnonzero(latest > seen[rows]).tolist():
+        if latest[i] > seen[rows[i]]:  # not read by an earlier visit of the hour
+            run_inline(m.people[rows[i]].read_inbox(now))
+
+
+def _browse(
+    m: World,
+    rows: np.ndarray,
+    cards: np.ndarray,
+    likes: np.ndarray | None,
+    ad_slot: np.ndarray | None,
+    channel: int,
+    now: float,
+) -> None:
+    """Readers ``rows`` look down their pages ``cards`` (-1 padded), as
+    :meth:`.consumer.Consumer.browse` does one by one: a row of cards (two in the
+    two-column feed, one in the following feed) is looked at if the reader scrolled on
+    past every row above, a looked-at card opened with its chance; then react."""
+    if not rows.size:
+        return
+    b, rng = m.behaviour, m.streams.decisions.rng
+    m.notes.cover(int(cards.max()))
+    opens, engage = decisions.page_chances(m.notes, m.columns, rows, cards, likes, b)
+    per_row = 1 if channel == FOLLOWING else 2
+    n, k = cards.shape
+    scrolled = rng.random((n, -(-k // per_row) - 1)) < b.scroll_on
+    looked = np.ones((n, -(-k // per_row)), dtype=np.bool_)
+    looked[:, 1:] = np.logical_and.accumulate(scrolled, axis=1)
+    looked = np.repeat(looked, per_row, axis=1)[:, :k] & (cards >= 0)
+    session, slot = np.nonzero(looked & (rng.random((n, k)) < opens))
+    if not session.size:
+        return
+    readers, notes = rows[session], cards[session, slot]
+    channels = np.full(session.size, channel, dtype=np.int64)
+    if ad_slot is not None:
+        channels[slot == ad_slot[session]] = AD
+    reacts = rng.random((session.size, len(decisions.ENGAGEMENTS))) < engage[session, slot]
+    _react(m, readers, notes, channels, reacts, now)
+
+
+def _react(
+    m: World,
+    readers: np.ndarray,
+    notes: np.ndarray,
+    channels: np.ndarray,
+    reacts: np.ndarray,
+    now: float,
+) -> None:
+    """Apply what the readers did: read every note; like, collect, comment on, share it
+    and follow its author where ``reacts`` (one column per engagement) says so; and let
+    each note move intent for the product it tags."""
+    p, people, uids = m.platform, m.people, m.columns.uid[readers]
+    for code in np.unique(channels).tolist():
+        mine = channels == code
+        p.read_many(uids[mine], notes[mine], now=now, channel=code)
+    m.tally.reads += readers.size
+    like, collect, comment, share, follow = reacts.T
+    p.like_many(uids[like], notes[like], now=now)
+    p.collect_many(uids[collect], notes[collect], now=now)
+    rand = m.streams.decisions.random
+    for i in np.flatnonzero(comment).tolist():
+        text = COMMENTS[int(rand() * len(COMMENTS))]
+        p.comment(int(uids[i]), int(notes[i]), text, now=now)
+    for i in np.flatnonzero(share).tolist():
+        run_inline(people[readers[i]].share(int(notes[i]), now))
+    for i in np.flatnonzero(follow).tolist():
+        author = people[readers[i]].author_to_follow(int(notes[i]))
+        if author >= 0:
+            p.follow(int(uids[i]), author, now=now, via_note=int(notes[i]))
+    for i in np.flatnonzero(np.frombuffer(m.notes.product, dtype=np.int32)[notes] >= 0).tolist():
+        people[readers[i]].hear_from(int(notes[i]), now)
