@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,7 @@ class Settings:
     bass_days: int = 40
     size_ladder: tuple[int, int, int] = (2_000, 10_000, 20_000)
     size_seeds: tuple[int, ...] = (1, 2)
+    engine: str = "sessions"  # every run's engine (the facts of both engines can be compared)
 
     def __post_init__(self) -> None:
         if self.days < 22:
@@ -129,7 +130,11 @@ class Runs:
         return load(scenario, seed=seed, **(sizes | overrides))
 
     def many(self, requests: Sequence[Request]) -> list[RunData]:
-        scenarios = [self.scenario(name, seed, **over) for name, seed, over in requests]
+        engine = self.settings.engine
+        scenarios = [
+            replace(self.scenario(name, seed, **over), engine=engine)
+            for name, seed, over in requests
+        ]
         keys = [json.dumps(sc.to_dict(), sort_keys=True, default=str) for sc in scenarios]
         todo = {k: sc for k, sc in zip(keys, scenarios, strict=True) if k not in self._done}
         if self.pool is None or len(todo) < 2:

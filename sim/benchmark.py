@@ -236,20 +236,24 @@ def serving_figures(
     return figures
 
 
-def sim_figures(users: int, days: int, seed: int = 1) -> dict[str, float | str]:
-    """Build the baseline scenario headless (in-memory log), run it ``days`` (0: only the
-    build) and time both, in wall and in CPU seconds: on a shared machine the CPU figures
-    are the process's own cost, the wall ones also what the other jobs took."""
+def sim_figures(
+    users: int, days: int, seed: int = 1, engine: str = "sessions"
+) -> dict[str, float | str]:
+    """Build the baseline scenario headless (in-memory log) on ``engine``, run it ``days``
+    (0: only the build) and time both, in wall and in CPU seconds: on a shared machine the
+    CPU figures are the process's own cost, the wall ones also what the other jobs took."""
     import resource
 
     from redloop.scenarios.schema import load
     from redloop.sim.model import RedloopModel
 
-    scenario = load("baseline", seed=seed, days=max(days, 1), **{"population.users": users})
+    sized = {"population.users": users}
+    scenario = load("baseline", seed=seed, days=max(days, 1), engine=engine, **sized)
     start, start_cpu = time.perf_counter(), time.process_time()
     model = RedloopModel(scenario)
     built, built_cpu = time.perf_counter(), time.process_time()
     figures: dict[str, float | str] = {
+        "engine": engine,
         "users": users,
         "days": days,
         "build_s": built - start,
@@ -276,10 +280,10 @@ def sim_figures(users: int, days: int, seed: int = 1) -> dict[str, float | str]:
     }
 
 
-def _sim_in_child(users: int, days: int) -> dict[str, float | str]:
-    """Each size in a fresh process, so peak memory is that run's own."""
+def _sim_in_child(users: int, days: int, engine: str) -> dict[str, float | str]:
+    """Each size and engine in a fresh process, so peak memory is that run's own."""
     out = subprocess.run(
-        [sys.executable, "-m", "redloop.sim.benchmark", str(users), str(days)],
+        [sys.executable, "-m", "redloop.sim.benchmark", str(users), str(days), engine],
         check=True,
         capture_output=True,
         text=True,
@@ -505,6 +509,30 @@ def print_table(title: str, figures: dict[str, float | str]) -> None:
         print(f"  {key:<34} {shown}")
 
 
+def _sim_runs(sizes: list[int], days: int, engines: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``bench sim``: each size on each engine, then the cost growth per user of each
+    engine and, with both, the batched engine's speed over the per-session one's."""
+    runs = []
+    for n in sizes:
+        for engine in engines:
+            fig = _sim_in_child(n, days, engine)
+            print_table(f"simulation: baseline, {n:,} users x {days} days, {engine}", fig)
+            runs.append(fig)
+        if days and len(engines) == 2:
+            one, batch = runs[-2:]
+            ratio = batch["sessions_per_cpu_s"] / one["sessions_per_cpu_s"]
+            print(f"  batch / sessions at {n:,} users: {ratio:.2f}x sessions per CPU second")
+    for engine in engines if days and len(sizes) > 1 else ():
+        first = engines.index(engine)
+        a, b = runs[first], runs[first - len(engines)]
+        growth = (b["run_cpu_s"] / a["run_cpu_s"]) / (b["users"] / a["users"])
+        print(
+            f"  cost growth per user, {engine} ({a['users']:,} -> {b['users']:,}): "
+            f"{growth:.2f} (1.0 = linear)"
+        )
+    return runs
+
+
 def main(
     which: str,
     *,
@@ -515,6 +543,7 @@ def main(
     json_path: Path | None,
     viz: Callable[..., dict[str, float]] | None = None,
     seconds: float = 5.0,
+    engines: tuple[str, ...] = ("sessions", "batch"),
 ) -> int:
     """Print (and optionally save) the figures of ``which``; ``viz`` computes the
     visualiser's (given by the command line for ``all`` and ``viz``)."""
@@ -531,19 +560,7 @@ def main(
             print_table(f"platform: pages for {n:,} users, one by one vs bulk", serving)
             report[f"platform_serving_{n}"] = serving
     if which in ("all", "sim"):
-        runs = []
-        for n in sim_users:
-            fig = _sim_in_child(n, sim_days)
-            print_table(f"simulation: baseline, {n:,} users x {sim_days} days", fig)
-            runs.append(fig)
-        if len(runs) > 1 and sim_days:
-            a, b = runs[0], runs[-1]
-            growth = (b["run_cpu_s"] / a["run_cpu_s"]) / (b["users"] / a["users"])
-            print(
-                f"  cost growth per user ({a['users']:,} -> {b['users']:,}): "
-                f"{growth:.2f} (1.0 = linear)"
-            )
-        report["sim"] = runs
+        report["sim"] = _sim_runs(sim_users, sim_days, engines)
     if viz is not None:
         fig = viz(users=2000, days=5)
         print_table("visualiser: baseline, 2,000 users, one Step = one day + full re-render", fig)
@@ -579,4 +596,4 @@ def main(
 
 
 if __name__ == "__main__":
-    print(json.dumps(sim_figures(int(sys.argv[1]), int(sys.argv[2]))))
+    print(json.dumps(sim_figures(int(sys.argv[1]), int(sys.argv[2]), engine=sys.argv[3])))

@@ -11,6 +11,7 @@ import re
 import shutil
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ def _add_scenario_overrides(p: argparse.ArgumentParser) -> None:
     p.add_argument("--days", type=int, help="override the scenario's run length")
     p.add_argument("--users", type=int, help="override the population size")
     p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("--engine", choices=("sessions", "batch"), help="override the scenario's engine")
 
 
 def _scenario_from(args: argparse.Namespace) -> schema.Scenario:
@@ -49,6 +51,8 @@ def _scenario_from(args: argparse.Namespace) -> schema.Scenario:
         overrides["population.users"] = args.users
     if args.seed is not None:
         overrides["seed"] = args.seed
+    if args.engine is not None:
+        overrides["engine"] = args.engine
     scenario = schema.load(args.scenario, **overrides)
     _check_memory(scenario)
     return scenario
@@ -70,7 +74,7 @@ def _check_memory(scenario: schema.Scenario) -> None:
 
 
 #: Command-line flags that override a scenario key (the rest come from ``--set key=value``).
-_FLAGS = {"days": "days", "population.users": "users", "seed": "seed"}
+_FLAGS = {"days": "days", "population.users": "users", "seed": "seed", "engine": "engine"}
 
 
 def _flag_of(args: argparse.Namespace, key: str) -> str:
@@ -273,7 +277,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out = _results_folder(args.out, "validation")
     if args.json:
         _check_writable(Path(args.json), "--json", folder=False)
-    settings = validate.QUICK if args.quick else validate.FULL
+    settings = replace(validate.QUICK if args.quick else validate.FULL, engine=args.engine)
     findings = validate.validate(
         settings,
         out,
@@ -304,6 +308,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         json_path=Path(args.json) if args.json else None,
         viz=viz,
         seconds=args.seconds,
+        engines=("sessions", "batch") if args.engine == "both" else (args.engine,),
     )
 
 
@@ -357,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--sim-days", type=_count, default=30, help="sim bench: simulated days (0: build only)"
     )
+    bench.add_argument(
+        "--engine",
+        choices=("sessions", "batch", "both"),
+        default="both",
+        help="sim bench: the engine(s) to run (both: and the ratio of their speeds)",
+    )
     bench.add_argument("--seconds", type=float, default=5.0, help="service bench: per run")
     bench.add_argument("--json", help="also write the figures to this JSON file")
     bench.set_defaults(func=cmd_bench)
@@ -374,6 +385,12 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--json", help="also write the facts to this JSON file")
     val.add_argument(
         "--fact", action="append", metavar="NAME", help="run only this fact (repeatable)"
+    )
+    val.add_argument(
+        "--engine",
+        choices=("sessions", "batch"),
+        default="sessions",
+        help="run every scenario on this engine (default: one by one)",
     )
     val.add_argument("--quiet", action="store_true", help="no progress lines")
     val.set_defaults(func=cmd_validate)

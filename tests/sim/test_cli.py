@@ -296,7 +296,8 @@ def test_serve_with_a_bad_scenario_or_recommender_is_a_usage_error() -> None:
 
 def test_bench_sim_with_zero_days_times_the_build_alone(tmp_path: Path, capsys) -> None:
     out = tmp_path / "bench.json"
-    assert main(["bench", "sim", "--sim-users", "300", "--sim-days", "0", "--json", str(out)]) == 0
+    args = ["bench", "sim", "--sim-users", "300", "--sim-days", "0", "--engine", "batch"]
+    assert main([*args, "--json", str(out)]) == 0
     (run,) = json.loads(out.read_text())["sim"]
     assert run["build_s"] > 0 and run["build_cpu_s"] > 0 and "sessions" not in run
     assert run["events"] > 300  # the accounts, the follows and the creators' first notes
@@ -305,15 +306,18 @@ def test_bench_sim_with_zero_days_times_the_build_alone(tmp_path: Path, capsys) 
 
 
 def test_bench_sim_reports_rates_and_a_history_digest(tmp_path: Path, capsys) -> None:
-    """The figures issue #3 asks for, plus the event-log digest that shows whether a speed-up
-    changed any simulated event (runs in fresh processes: the digest is the same each time)."""
+    """The figures issues #3 and #13 ask for, on both engines with the ratio of their speeds,
+    plus the event-log digest that shows whether a speed-up changed any simulated event
+    (runs in fresh processes: the digest is the same each time)."""
     out = tmp_path / "bench.json"
     args = ["bench", "sim", "--sim-users", "200", "400", "--sim-days", "2", "--json", str(out)]
     assert main(args) == 0
     printed = capsys.readouterr().out
-    assert "sessions_per_s" in printed and "cost growth per user" in printed
+    assert "sessions_per_s" in printed and "cost growth per user, batch" in printed
+    assert "batch / sessions at 400 users" in printed
     first = json.loads(out.read_text())["sim"]
-    assert [r["users"] for r in first] == [200, 400]
+    runs = [(r["users"], r["engine"]) for r in first]
+    assert runs == [(200, "sessions"), (200, "batch"), (400, "sessions"), (400, "batch")]
     for run in first:
         assert run["sessions"] > 0 and run["sessions_per_s"] > 0 and run["peak_rss_mb"] > 0
         assert run["wall_s_per_day"] == pytest.approx(run["run_s"] / 2)
@@ -322,7 +326,8 @@ def test_bench_sim_reports_rates_and_a_history_digest(tmp_path: Path, capsys) ->
     assert main(args) == 0
     again = json.loads(out.read_text())["sim"]
     assert [r["event_log_digest"] for r in again] == [r["event_log_digest"] for r in first]
-    assert first[0]["event_log_digest"] != first[1]["event_log_digest"]
+    digests = {r["event_log_digest"] for r in first}
+    assert len(digests) == 4, "each size and engine is its own history"
 
 
 def test_a_run_that_cannot_fit_in_memory_is_refused_before_building(tmp_path: Path) -> None:
