@@ -19,17 +19,26 @@ from redloop.scenarios.schema import load, named
 __all__ = ["SEED", "SPANS", "USERS", "scenario_digest", "scenario_digests"]
 
 SEED, USERS = 1, 1_000
-#: The two reference runs: the first 10 days, and the scenario's own length, so that what a
-#: scenario changes later (a sale, a launch, a switch of recommender) is held too.
-SPANS = {"10 days": 10, "full length": None}
+#: The reference runs, (days, engine): the first 10 days, and the scenario's own length, so
+#: that what a scenario changes later (a sale, a launch, a switch of recommender) is held too;
+#: and the first 10 days on the batched engine.
+SPANS: dict[str, tuple[int | None, str]] = {
+    "10 days": (10, "sessions"),
+    "full length": (None, "sessions"),
+    "10 days, batched engine": (10, "batch"),
+}
 
 
-def scenario_digest(name: str, days: int | None, seed: int = SEED, users: int = USERS) -> str:
-    """The event-log digest of a named scenario run at ``seed`` with ``users`` for ``days``
-    (``None``: the scenario's own length)."""
+def scenario_digest(
+    name: str, span: tuple[int | None, str], seed: int = SEED, users: int = USERS
+) -> str:
+    """The event-log digest of a named scenario run at ``seed`` with ``users`` for the
+    span's days (``None``: the scenario's own length) on its engine."""
     from .model import RedloopModel
 
-    overrides = {"seed": seed, "population.users": users} | ({} if days is None else {"days": days})
+    days, engine = span
+    overrides = {"seed": seed, "population.users": users, "engine": engine}
+    overrides |= {} if days is None else {"days": days}
     scenario = load(name, **overrides)
     model = RedloopModel(scenario)
     model.run_days(scenario.days)
