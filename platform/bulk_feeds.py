@@ -21,12 +21,14 @@ command's own code, user by user, in their place in the order.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
 
+from . import kernels
 from .bulk import id_column
 from .codec import EventKind, pack_served
 from .discovery import FeedCommands
@@ -37,6 +39,7 @@ __all__ = ["BulkFeedCommands", "PageBatch"]
 
 E = EventKind
 _DISCOVERY, _FOLLOWING = int(Channel.DISCOVERY), int(Channel.FOLLOWING)
+_NO_IDS = np.zeros(0, dtype=np.int32)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -113,13 +116,16 @@ class BulkFeedCommands(FeedCommands):
         n = us.size
         cards = np.full((n, limit), -1, dtype=np.int64)
         counts = np.zeros(n, dtype=np.int64)
-        pages = []
-        for user in us.tolist():
-            page = self._following_page(user, before, limit)
-            pages.append(page)
-            if page:
-                self._apply_feed_served(user, -1, now, _FOLLOWING, 0, -1, -1, -1, -1, page)
-        self._fill(cards, counts, pages)
+        if before is None and n:
+            self._following_compiled(us, cards, counts)
+        else:
+            pages = []
+            for user in us.tolist():
+                page = self._following_page(user, before, limit)
+                pages.append(page)
+                if page:
+                    self._apply_feed_served(user, -1, now, _FOLLOWING, 0, -1, -1, -1, -1, page)
+            self._fill(cards, counts, pages)
         values = np.full(n, pack_served(_FOLLOWING, 0), dtype=np.int64)
         self._log_served(now, us, values, cards, counts)
         none = np.full(n, -1, dtype=np.int64)
@@ -166,6 +172,33 @@ class BulkFeedCommands(FeedCommands):
         if campaign >= 0 or boost >= 0:
             paged.ad_slot[i], paged.boost_slot[i] = ad, slot
             values[i] = pack_served(_DISCOVERY, code, ad, campaign, slot, boost)
+
+    def _following_compiled(self, users: np.ndarray, cards: np.ndarray, counts: np.ndarray) -> None:
+        """The newest pages, drawn and served in one compiled call: the follow rows are read
+        where they are held (the compressed rows loaded in bulk, or a user's own row once it
+        changed), the notes from each author's chain."""
+        following, seen = self._accounts.following, self._seen
+        held = following.rows
+        own_of = np.full(users.size, -1, dtype=np.int64)
+        own: list[array] = []
+        if held:
+            for i, user in enumerate(users.tolist()):
+                row = held.get(user)
+                if row is not None:
+                    own_of[i] = len(own)
+                    own.append(row)
+        sizes = np.fromiter(map(len, own), dtype=np.int64, count=len(own))
+        own_ptr = np.zeros(len(own) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=own_ptr[1:])
+        own_idx = np.frombuffer(b"".join(own), dtype=np.int32) if own else _NO_IDS
+        last_by, prev_by = self._notes.author_chains()
+        batch = seen.batch(users)
+        kernels.serve_following_pages(
+            users, batch.slot_of, batch.rows, batch.cursor, batch.assigned, following.indptr,
+            following.indices, own_of, own_ptr, own_idx, last_by, prev_by,
+            self._notes.impressions, seen.tables, seen.state, batch.per_gen, cards, counts,
+        )  # fmt: skip
+        seen.adopt(batch)
 
     def _paid_possible(self, users: np.ndarray, now: float) -> np.ndarray:
         """Which users' pages may hold a paid card: while a boost runs, all; else those for

@@ -470,6 +470,71 @@ def serve_ranked_pages(
 
 
 @njit(cache=True)
+def serve_following_pages(
+    users: np.ndarray,
+    slot_of: np.ndarray,
+    slot_rows: np.ndarray,
+    cursor: np.ndarray,
+    assigned: np.ndarray,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    own_of: np.ndarray,
+    own_ptr: np.ndarray,
+    own_idx: np.ndarray,
+    last_by: np.ndarray,
+    prev_by: np.ndarray,
+    impressions: np.ndarray,
+    seen: np.ndarray,
+    seen_state: np.ndarray,
+    per_gen: int,
+    cards: np.ndarray,
+    counts: np.ndarray,
+) -> None:
+    """Each user's following page — the newest notes by the accounts they follow, newest
+    first, ``cards.shape[1]`` at most — served as ``_apply_feed_served`` does (impressions,
+    seen marks). User ``i`` follows ``own_idx[own_ptr[j]:own_ptr[j + 1]]`` if
+    ``own_of[i] = j >= 0``, else the compressed row ``indices[indptr[u]:indptr[u + 1]]``.
+    Each author's notes are a chain: ``last_by[a]`` their newest, ``prev_by[n]`` the one
+    before ``n`` (-1: none); the page is a merge of the chains, taking the newest head."""
+    limit = cards.shape[1]
+    heads = np.empty(64, dtype=np.int64)
+    for i in range(len(users)):
+        u, j = users[i], own_of[i]
+        if j >= 0:
+            follows = own_idx[own_ptr[j] : own_ptr[j + 1]]
+        elif u + 1 < len(indptr):
+            follows = indices[indptr[u] : indptr[u + 1]]
+        else:
+            follows = indices[:0]
+        if len(follows) > len(heads):
+            heads = np.empty(2 * len(follows), dtype=np.int64)
+        n_heads = 0
+        for a in follows:
+            if a < len(last_by) and last_by[a] >= 0:
+                heads[n_heads] = last_by[a]
+                n_heads += 1
+        count = 0
+        while count < limit and n_heads:
+            best = 0
+            for h in range(1, n_heads):
+                if heads[h] > heads[best]:
+                    best = h
+            note = heads[best]
+            cards[i, count] = note
+            count += 1
+            before = prev_by[note]
+            if before >= 0:
+                heads[best] = before
+            else:
+                n_heads -= 1
+                heads[best] = heads[n_heads]
+        counts[i] = count
+        if count:
+            _served(cards[i, :count], slot_of[i], slot_rows, cursor, assigned, seen, seen_state,
+                    per_gen, impressions)  # fmt: skip
+
+
+@njit(cache=True)
 def rank_notes(
     candidates: np.ndarray,
     merge: bool,
@@ -528,4 +593,9 @@ def warm_up() -> None:
     serve_ranked_pages(
         none, none, skip, none, none, cursor, none, array("H"), 1, table, lengths, array("d"),
         array("b"), array("i"), seen, seen_state, 1, 0.0, 0.0, 1, 0, cards, none,
+    )  # fmt: skip
+    ids = np.zeros(1, dtype=np.int32)
+    serve_following_pages(
+        none, none, none, cursor, none, none, ids, none, none, ids, array("i"), array("i"),
+        array("i"), seen, seen_state, 1, cards, none,
     )  # fmt: skip

@@ -39,6 +39,10 @@ class Notes:
         self.liked: set[int] = set()  # user << 32 | note
         self.collected: set[int] = set()
         self.by_author: dict[int, array] = {}
+        # each author's notes as a chain for compiled following pages: their newest note,
+        # and per note the one they wrote before it (-1: none)
+        self._last_by = array("i")
+        self._prev_by = array("i")
         self.by_topic: list[array] = [array("i") for _ in range(N_TOPICS)]
         #: The newest RECENT ids of each topic as rings, for the compiled top-up of a page:
         #: note ``by_topic[t][i]`` sits at ``recent[t, i % RECENT]``; ``recent_len[t]`` counts all.
@@ -93,6 +97,11 @@ class Notes:
             self.products[nid] = products
         if title:
             self.titles[nid] = title
+        last = self._last_by
+        if author >= len(last):
+            last.extend([-1] * (author + 1 - len(last)))
+        self._prev_by.append(last[author])
+        last[author] = nid
         mine = self.by_author.get(author)
         if mine is None:
             mine = self.by_author[author] = array("i")
@@ -129,6 +138,10 @@ class Notes:
                 value=text if isinstance(text, str) and len(text) < 80 else type(text).__name__,
             )
         return text
+
+    def author_chains(self) -> tuple[array, array]:
+        """(newest note of each author id, -1: none; the author's note before each note)."""
+        return self._last_by, self._prev_by
 
     def newest_by(self, authors: tuple[int, ...] | list[int], before: int, limit: int) -> list[int]:
         """Newest notes (id < ``before``) by any of ``authors``, newest first: a k-way merge."""
