@@ -25,7 +25,7 @@ from .codec import EventKind
 from .errors import InvalidInput, PlatformError, check_id
 from .model import TOPICS, AccountKind, Channel, topic_mask
 from .social import EdgeKeys
-from .state import PlatformState
+from .state import LEARN_READ, PlatformState
 
 __all__ = ["BulkCommands"]
 
@@ -161,9 +161,26 @@ class BulkCommands(PlatformState):
             return
         now = self._tick(now)
         self.log.extend(E.NOTE_READ, now, us, ns, ch)
-        apply = self._apply_note_read
-        for user, note in zip(us.tolist(), ns.tolist(), strict=True):
-            apply(user, note, now, ch)
+        self._apply_reads(us, ns, now, ch)
+
+    def _apply_reads(self, users: np.ndarray, notes: np.ndarray, now: float, channel: int) -> None:
+        """``_apply_note_read`` for each pair in order: the read counts at once, the readers'
+        topic profiles in one compiled call, the touches of tagged products one by one."""
+        store, cfg = self._notes, self.config
+        reads = np.frombuffer(store.reads, dtype=np.int32)
+        np.add.at(reads, notes, 1)
+        topics = np.frombuffer(store.topics, dtype=np.uint16)[notes].astype(np.int64)
+        del reads  # release the view: the column must stay free to grow
+        weight = cfg.interest_coengagement_weight
+        refresh = cfg.interest_coengagement_refresh_hours if weight else 0.0
+        self._accounts.learn_many(
+            users, topics, LEARN_READ, now, cfg.interest_half_life_hours, refresh
+        )
+        products = store.products
+        if products:
+            for i, note in enumerate(notes.tolist()):
+                if note in products:
+                    self._shop.touched(int(users[i]), products[note], note, channel, now)
 
     def like_many(self, users: Iterable[int], notes: Iterable[int], *, now: float) -> np.ndarray:
         """Like, in order; per pair whether it was a new like."""

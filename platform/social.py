@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from . import kernels
 from .errors import Forbidden, InvalidInput, check_id
 from .model import N_TOPICS, TOPICS_OF_MASK, AccountKind, User, topic_names
 
@@ -294,6 +295,24 @@ class Accounts:
                     aff[i] *= fade
         for t in TOPICS_OF_MASK[topics]:
             aff[base + t] += weight
+
+    def learn_many(
+        self,
+        users: np.ndarray,
+        topics: np.ndarray,
+        weight: float,
+        now: float,
+        half_life: float,
+        refresh: float = 0.0,
+    ) -> None:
+        """:meth:`learn` for each of ``users`` (with the topic mask of ``topics``) in order,
+        all at ``now``, in one compiled call."""
+        if refresh and now >= self.coengaged_due and users.size:
+            self.retrain_coengagement(now, half_life)
+            self.coengaged_due = (now // refresh + 1) * refresh
+        kernels.learn_many(
+            users, topics, weight, now, half_life, N_TOPICS, self.affinity, self.learned_at
+        )
 
     def retrain_coengagement(self, now: float, half_life: float) -> None:
         """Recompute :attr:`coengaged` from every profile faded to ``now``: how much the
