@@ -70,6 +70,7 @@ def assert_same_run(a: Path, b: Path) -> None:
     ("name", "overrides"),
     [
         ("baseline", {}),  # brands: KOC seeding, feed ads, collaborations, the shop stocking
+        ("baseline", {"engine": "batch"}),  # the batched engine
         ("anniversary_sale", {}),  # a festival: price cuts and activity, then their end
         ("switch_2016", {}),  # a dated switch of recommender
         ("seeding_by_choice", {}),  # free samples shipped and reviewed

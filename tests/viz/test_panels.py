@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from html import escape
+from pathlib import Path
 
 import ipyvuetify as v
 import pytest
 import solara
 import solara.widgets
 
+import redloop
 from redloop.viz.app import (
     LATEST,
     BrandDashboard,
@@ -178,6 +180,15 @@ def test_page_step_advances_the_day_and_the_charts():
     out = html(rc)
     assert 'data-chart="dau" data-points="2"' in out
     assert 'class="rl-card' in out  # the feed inspector has a page to show
+
+
+def test_page_steps_a_scenario_on_the_batched_engine():
+    batched = Path(redloop.__file__).parent / "docs" / "engines" / "baseline_batch.toml"
+    rc = render(Page(str(batched), users=300))
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert day_shown(rc) == "Day 1"
+    assert 'data-chart="dau" data-points="1"' in html(rc)
+    assert 'class="rl-card' in html(rc)
 
 
 def test_page_reset_rebuilds_with_the_new_values():
