@@ -14,11 +14,9 @@ import math
 from array import array
 
 from .errors import check_id
+from .kernels import PACING_LEAD_HOURS
 from .model import AdCampaign, AdPlacement, topic_names
 
-#: Pacing lets spend run this many hours ahead of the straight line from start to end, so a
-#: campaign is served from its first hour.
-PACING_LEAD_HOURS = 1.0
 #: Campaign and boost ids are packed into 20 bits of a served page's event.
 MAX_PAID_IDS = 2**20 - 1
 

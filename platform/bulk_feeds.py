@@ -40,6 +40,7 @@ __all__ = ["BulkFeedCommands", "PageBatch"]
 E = EventKind
 _DISCOVERY, _FOLLOWING = int(Channel.DISCOVERY), int(Channel.FOLLOWING)
 _NO_IDS = np.zeros(0, dtype=np.int32)
+_NO_ADS: tuple = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -139,23 +140,47 @@ class BulkFeedCommands(FeedCommands):
         """The recommender's compiled batch serves every user whose page cannot hold a paid
         card; the others are served one by one in between, in order."""
         rec, seen, i, n = self._active, self._seen, 0, len(users)
-        skip = self._paid_possible(users, now)
+        skip = self._paid_possible(users, now, rec.serves_ads)
         if skip.all():  # a boost runs: nothing for the compiled batch
             for i in range(n):
                 self._serve_one(users, i, now, k, paged, values)
             return
+        ads = self._feed_ads(now, paged) if rec.serves_ads else _NO_ADS
         serve = ServeBatch(
             now, k, skip, seen, seen.batch(users), self._notes.impressions, paged.cards,
-            paged.counts,
+            paged.counts, ads,
         )  # fmt: skip
         while True:
             i = rec.serve_many(users, i, serve)
             seen.adopt(serve.seen)
             if i == n:
-                return
+                break
             self._serve_one(users, i, now, k, paged, values)
             seen.resync(serve.seen, int(serve.seen.slot_of[i]))
             i += 1
+        if ads is not _NO_ADS:
+            self._took_ads(ads, values)
+
+    def _feed_ads(self, now: float, paged: PageBatch) -> tuple:
+        """The feed campaigns for :func:`.kernels.serve_pool_pages`: the running ones in
+        creation order, their columns, and where to say which page got which ad."""
+        ads = self._ads
+        live = np.array(ads._live[AdPlacement.FEED], dtype=np.int64)
+        columns = (ads.topics, ads.start, ads.end, ads.cpm_cents, ads.budget_mc, ads.spent_mc,
+                   ads.note)  # fmt: skip
+        campaign = np.full(len(paged), -1, dtype=np.int64)
+        n_live = np.array([live.size], dtype=np.int64)
+        return (live, n_live, columns, ads.impressions, ads.active, self._reserve_mc,
+                self.config.ad_slot, paged.ad_slot, campaign)  # fmt: skip
+
+    def _took_ads(self, feed_ads: tuple, values: np.ndarray) -> None:
+        """After the compiled batch: the feed campaigns that stopped leave the running list,
+        and the pages with an ad log their slot and campaign."""
+        live, n_live, *_, ad_slot, campaign = feed_ads
+        self._ads._live[AdPlacement.FEED][:] = live[: n_live[0]].tolist()
+        code = self._active.code
+        for i in np.flatnonzero(campaign >= 0).tolist():
+            values[i] = pack_served(_DISCOVERY, code, int(ad_slot[i]), int(campaign[i]), -1, -1)
 
     def _serve_one(
         self, users: np.ndarray, i: int, now: float, k: int, paged: PageBatch, values: np.ndarray
@@ -200,14 +225,15 @@ class BulkFeedCommands(FeedCommands):
         )  # fmt: skip
         seen.adopt(batch)
 
-    def _paid_possible(self, users: np.ndarray, now: float) -> np.ndarray:
-        """Which users' pages may hold a paid card: while a boost runs, all; else those for
+    def _paid_possible(self, users: np.ndarray, now: float, ads_served: bool) -> np.ndarray:
+        """Which users' pages may hold a paid card the compiled batch cannot serve: while a
+        boost runs, all; else, unless it serves the ads itself (``ads_served``), those for
         whom a feed campaign can win the auction now. Serving only spends budgets and stops
         campaigns, so one that cannot win a user's slot at the start cannot later in the
         batch."""
         if self._boosts.any_running(now):
             return np.ones(len(users), dtype=np.bool_)
-        if not self._ads.any_running(AdPlacement.FEED, now):
+        if ads_served or not self._ads.any_running(AdPlacement.FEED, now):
             return np.zeros(len(users), dtype=np.bool_)
         interests = np.frombuffer(self._accounts.interests, dtype=np.uint16)[users]
         _, first, inverse = np.unique(interests, return_index=True, return_inverse=True)

@@ -363,6 +363,60 @@ def _served(
         mark_seen(seen, seen_state, slot_rows[slot], page, per_gen)
 
 
+#: Pacing lets spend run this many hours ahead of the straight line from start to end, so a
+#: campaign is served from its first hour (:mod:`.ads`).
+PACING_LEAD_HOURS = 1.0
+
+
+@njit(cache=True)
+def feed_auction(
+    topics: int, now: float, reserve: int, live: np.ndarray, n_live: int, ads: tuple
+) -> tuple[int, int]:
+    """``Ads.auction`` for a feed slot among the first ``n_live`` of ``live`` (running feed
+    campaigns in creation order): (winner or -1, price per impression in milli-cents).
+    ``ads``: the campaigns' topics, start, end, CPM, budget, spent and note columns."""
+    c_topics, c_start, c_end, cpm, budget, spent, _ = ads
+    best, best_bid, second, best_ratio = -1, 0, 0, 0.0
+    for j in range(n_live):
+        cid = live[j]
+        if not c_topics[cid] & topics or now >= c_end[cid]:
+            continue
+        end, start = c_end[cid], c_start[cid]
+        share = (
+            1.0 if end == np.inf else min(1.0, (now - start + PACING_LEAD_HOURS) / (end - start))
+        )
+        allowed = int(budget[cid] * share)
+        b = min(cpm[cid], budget[cid] - spent[cid], allowed - spent[cid])
+        if b < reserve:
+            continue
+        ratio = -spent[cid] / budget[cid]
+        if best < 0 or b > best_bid or (b == best_bid and ratio > best_ratio):
+            second = best_bid
+            best, best_bid, best_ratio = cid, b, ratio
+        else:
+            second = max(second, b)
+    return best, max(reserve, second)
+
+
+@njit(cache=True)
+def _insert_ad(row: np.ndarray, count: int, k: int, note: int, planned: int) -> tuple[int, int]:
+    """``insert_paid`` with an ad only, in place on a drawn page: the organic cards without
+    the ad's note, at most ``k - 1`` of them, the ad at ``planned`` (or last if the page is
+    shorter). Returns (cards, the ad's slot)."""
+    kept = 0
+    for j in range(count):
+        if row[j] != note and kept < k - 1:
+            row[kept] = row[j]
+            kept += 1
+    slot = min(planned, kept)
+    for j in range(kept, slot, -1):
+        row[j] = row[j - 1]
+    row[slot] = note
+    for j in range(kept + 1, count):
+        row[j] = -1
+    return kept + 1, slot
+
+
 @njit(cache=True)
 def serve_pool_pages(
     users: np.ndarray,
@@ -395,30 +449,67 @@ def serve_pool_pages(
     cards: np.ndarray,
     counts: np.ndarray,
     spent: np.ndarray,
+    feed_ads: tuple,
 ) -> tuple[int, int]:
-    """Draw (:func:`draw_pool_page`) and serve the organic pages of ``users[start:]`` in order
-    into rows of ``cards``. Returns (where it stopped, how many notes are in ``spent``): after
-    a page that spent notes' pool quotas (the caller judges them before going on), or at the
-    first user flagged in ``skip`` (the caller serves them), or at the end. User ``i``'s
-    seen-filter row is ``slot_rows[slot_of[i]]`` (-1: none yet; see :func:`_served`)."""
+    """Draw (:func:`draw_pool_page`) and serve the pages of ``users[start:]`` in order into
+    rows of ``cards``. Returns (where it stopped, how many notes are in ``spent``): after a
+    page that spent notes' pool quotas (the caller holds them for review before going on),
+    or at the first user flagged in ``skip`` (the caller serves them), or at the end. User
+    ``i``'s seen-filter row is ``slot_rows[slot_of[i]]`` (-1: none yet; see :func:`_served`).
+
+    ``feed_ads`` — (live, n_live, columns, impressions, active, reserve, planned slot,
+    ad_slot, campaign) — holds the feed campaigns: each page's slot is auctioned
+    (:func:`feed_auction`), the winner's note put in (:func:`_insert_ad`) and charged its
+    price, as ``discovery_feed`` does; ``ad_slot[i]`` and ``campaign[i]`` say what page
+    ``i`` got (-1: no ad). A campaign that can no longer pay the reserve stops (``active``
+    0, dropped from ``live``; ``n_live[0]`` counts the rest)."""
+    live, n_live, columns, ad_impressions, active, reserve, planned, ad_slot, campaign = feed_ads
+    spent_mc = columns[5]
     for i in range(start, len(users)):
         if skip[i]:
             return i, 0
         row = slot_rows[slot_of[i]]
+        mask = interests[users[i]] or all_topics
         count = draw_pool_page(
-            pool_notes, pool_len, stage_weights, targeted, n_topics,
-            interests[users[i]] or all_topics, stage, created, recent, recent_len, seen,
-            row, now, max_age, k, state, cards[i],
+            pool_notes, pool_len, stage_weights, targeted, n_topics, mask, stage, created,
+            recent, recent_len, seen, row, now, max_age, k, state, cards[i],
         )  # fmt: skip
+        winner, price, slot = -1, 0, -1
+        if n_live[0]:
+            winner, price = feed_auction(interests[users[i]] or 0xFFFF, now, reserve, live,
+                                         n_live[0], columns)  # fmt: skip
+        if winner >= 0:
+            count, slot = _insert_ad(cards[i], count, k, columns[6][winner], planned)
         counts[i] = count
         if count:
             page = cards[i, :count]
             _served(page, slot_of[i], slot_rows, cursor, assigned, seen, seen_state, per_gen,
                     impressions)  # fmt: skip
-            n_spent = spend_quota(stage, quota, page, spent)
+            if winner >= 0:
+                ad_slot[i], campaign[i] = slot, winner
+                ad_impressions[winner] += 1
+                spent_mc[winner] += price
+                if columns[4][winner] - spent_mc[winner] < reserve:  # cannot pay: stops
+                    active[winner] = 0
+                    n_live[0] = _drop(live, n_live[0], winner)
+                organic = np.concatenate((page[:slot], page[slot + 1 :]))
+            else:
+                organic = page
+            n_spent = spend_quota(stage, quota, organic, spent)
             if n_spent:
                 return i + 1, n_spent
     return len(users), 0
+
+
+@njit(cache=True)
+def _drop(live: np.ndarray, n_live: int, campaign: int) -> int:
+    """Remove ``campaign`` from the first ``n_live`` of ``live``, keeping the order."""
+    j = 0
+    while live[j] != campaign:
+        j += 1
+    for m in range(j, n_live - 1):
+        live[m] = live[m + 1]
+    return n_live - 1
 
 
 @njit(cache=True)
@@ -595,6 +686,16 @@ def rank_notes(
     return count
 
 
+def no_feed_ads() -> tuple:
+    """``feed_ads`` for :func:`serve_pool_pages` with no campaign, of the types the
+    platform passes (its columns are ``array`` buffers)."""
+    none = np.zeros(0, dtype=np.int64)
+    columns = (array("H"), array("d"), array("d"), array("q"), array("q"), array("q"),
+               array("i"))  # fmt: skip
+    return (none, np.zeros(1, dtype=np.int64), columns, array("i"), array("B"), 0, 0, none,
+            none.copy())  # fmt: skip
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) every kernel now, with the argument types the platform
     passes, so that the first page served is not the slow one."""
@@ -617,7 +718,7 @@ def warm_up() -> None:
     serve_pool_pages(
         none, skip, none, none, cursor, none, array("H"), 1, table, lengths, np.zeros(1), 0, 1,
         array("b"), array("i"), array("d"), table, lengths, array("i"), seen, seen_state, 1,
-        0.0, 0.0, 1, new_stream(0), 0, cards, none, out,
+        0.0, 0.0, 1, new_stream(0), 0, cards, none, out, no_feed_ads(),
     )  # fmt: skip
     serve_ranked_pages(
         none, none, skip, none, none, cursor, none, array("H"), 1, table, lengths, array("d"),

@@ -133,7 +133,8 @@ class SeenBatch(NamedTuple):
 class ServeBatch(NamedTuple):
     """What :meth:`Recommender.serve_many` serves into: ``cards`` (one row per user, -1
     padded) and ``counts``, the impressions column, the seen filter with the batch's view of
-    it (``seen``), and ``skip``, the users it must leave to the caller."""
+    it (``seen``), ``skip``, the users it must leave to the caller, and for a recommender
+    that ``serves_ads`` the feed campaigns (see :func:`.kernels.serve_pool_pages`)."""
 
     now: float
     k: int
@@ -143,6 +144,7 @@ class ServeBatch(NamedTuple):
     impressions: array
     cards: np.ndarray
     counts: np.ndarray
+    feed_ads: tuple
 
 
 class Recommender:
@@ -153,6 +155,9 @@ class Recommender:
     #: Whether :meth:`serve_many` serves pages in compiled code (else bulk serving goes user
     #: by user through :meth:`page`): for recommenders with a :meth:`ranking` or their own.
     compiled_batch: ClassVar[bool] = False
+    #: Whether :meth:`serve_many` also auctions and serves the feed ads itself (else a user
+    #: a campaign may win is left to the caller, flagged in ``skip``).
+    serves_ads: ClassVar[bool] = False
 
     def __init__(
         self, accounts: Accounts, notes: Notes, config: PlatformConfig, rand: random.Random
@@ -391,6 +396,7 @@ class CESPools(Recommender):
     name = "ces_pools"
     code = 2
     compiled_batch = True
+    serves_ads = True
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
@@ -475,6 +481,7 @@ class CESPools(Recommender):
                 notes.created_at, notes.recent, notes.recent_len, serve.impressions,
                 serve.seen_filter.tables, serve.seen_filter.state, b.per_gen, serve.now, max_age,
                 serve.k, self._stream, start, serve.cards, serve.counts, self._spent,
+                serve.feed_ads,
             )  # fmt: skip
             if not spent:
                 return start

@@ -35,8 +35,9 @@ POOLS = {
 def community(recommender: str, *, paid: str = "none", seen_window: int = 30) -> Platform:
     """Sixteen users (four creators, a brand, an editor), ninety notes over four topics, some
     likes and follows; ``paid``: "none", "running" (a feed campaign and a boost deliver),
-    "some" (only a campaign for one topic: the compiled batch serves the other users, the
-    per-user path those who may see the ad) or "ended" (they ran out before the pages)."""
+    "some" (only a campaign for one topic), "tight" (two campaigns outbid each other and
+    stop mid-batch when their budgets run out) or "ended" (they ran out before the
+    pages)."""
     config = PlatformConfig(recommender=recommender, seen_window=seen_window, **POOLS)
     p = Platform(config, rng=11)
     rng = np.random.default_rng(11)
@@ -52,7 +53,11 @@ def community(recommender: str, *, paid: str = "none", seen_window: int = 30) ->
     for u in range(4, USERS - 2):
         p.follow(u, u % 4, now=2)
         p.like(u, int(rng.integers(0, NOTES)), now=2)
-    if paid != "none":
+    if paid == "tight":  # two campaigns bid for every slot until their budgets run out
+        for cpm, budget in ((20.0, 0.1), (30.0, 0.12)):
+            ad = p.publish(brand, TOPICS[:2], now=2)
+            p.create_campaign(brand, ad, budget, now=2, cpm=cpm, topics=TOPICS)
+    elif paid != "none":
         ad = p.publish(brand, TOPICS[:2], now=2)
         targets = ["tech"] if paid == "some" else TOPICS
         p.create_campaign(brand, ad, 50.0, now=2, cpm=20.0, topics=targets, hours=2)
@@ -78,7 +83,7 @@ batches = st.lists(
 )
 
 
-@pytest.mark.parametrize("paid", ["none", "running", "some", "ended"])
+@pytest.mark.parametrize("paid", ["none", "running", "some", "tight", "ended"])
 @pytest.mark.parametrize("recommender", sorted(RECOMMENDERS))
 @settings(max_examples=15, deadline=None)
 @given(batches=batches)
@@ -97,6 +102,8 @@ def test_discovery_feed_many_is_the_single_pages_in_order(
         assert np.count_nonzero(got.cards >= 0) == got.counts.sum() == served
         same_platform(one, bulk)
         assert one.now == bulk.now
+    if paid == "tight" and bulk.log.counts().get("feed_served"):  # the first page has an ad
+        assert bulk.tables()["campaigns"]["impressions"].sum() > 0
 
 
 @settings(max_examples=25, deadline=None)
