@@ -6,7 +6,8 @@ this one takes every visit of an hour at once, as the crowd's columns
 
 1. inboxes with news since the last visit are read, visit by visit (rare);
 2. each visit draws its channel; a search runs visit by visit (it is about one person's
-   wants), the following and discovery pages are served to everyone in two bulk calls
+   wants) and its results are read with the others; the following and discovery pages
+   are served to everyone in two bulk calls
    (:meth:`~redloop.platform.core.Platform.following_feed_many`, ``discovery_feed_many``);
 3. the chances to open each card and to engage with it come from :func:`.decisions.chances`
    over the sessions × cards matrix — the same formulas the per-session reader applies card
@@ -59,13 +60,15 @@ def run_batch(world: World, rows: np.ndarray, now: float) -> None:
     w = m.channel_weights
     following = ~searching & (r < w[1] + w[2])
     discovery = ~(searching | following)
+    found: list[list[int]] = []
     for i in np.flatnonzero(searching).tolist():
         cards = run_inline(people[rows[i]].search_wants(now))
         if cards:
-            m.notes.cover(max(cards))
-            run_inline(people[rows[i]].browse(cards, SEARCH, -1, (), now))
+            found.append(cards)
         else:
-            discovery[i] = True
+            searching[i], discovery[i] = False, True
+    if found:
+        _browse(m, rows[searching], _padded(found), None, None, SEARCH, now)
     followed = np.flatnonzero(following)
     pages = m.platform.following_feed_many(uids[followed], now=now, limit=FOLLOWING_CARDS)
     empty = pages.counts == 0
@@ -81,6 +84,14 @@ def run_batch(world: World, rows: np.ndarray, now: float) -> None:
     for row in rows.tolist():
         if intent[row]:
             run_inline(people[row].consider_buying(now))
+
+
+def _padded(pages: list[list[int]]) -> np.ndarray:
+    """The pages as rows of a matrix, padded with -1."""
+    cards = np.full((len(pages), max(map(len, pages))), -1, dtype=np.int64)
+    for i, page in enumerate(pages):
+        cards[i, : len(page)] = page
+    return cards
 
 
 def _read_inboxes(m: World, rows: np.ndarray, uids: np.ndarray, now: float) -> None:
