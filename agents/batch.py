@@ -163,9 +163,10 @@ def _react(
         p.comment(int(uids[i]), int(notes[i]), text, now=now)
     for i in np.flatnonzero(share).tolist():
         run_inline(people[readers[i]].share(int(notes[i]), now))
-    for i in np.flatnonzero(follow).tolist():
-        author = people[readers[i]].author_to_follow(int(notes[i]))
-        if author >= 0:
-            p.follow(int(uids[i]), author, now=now, via_note=int(notes[i]))
+    wants = np.flatnonzero(follow)
+    authors = np.array([people[readers[i]].author_to_follow(int(notes[i])) for i in wants.tolist()])
+    wants = wants[authors >= 0] if wants.size else wants
+    if wants.size:
+        p.follow_many(uids[wants], authors[authors >= 0], now=now, via_notes=notes[wants])
     for i in np.flatnonzero(np.frombuffer(m.notes.product, dtype=np.int32)[notes] >= 0).tolist():
         people[readers[i]].hear_from(int(notes[i]), now)

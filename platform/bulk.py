@@ -122,10 +122,16 @@ class BulkCommands(PlatformState):
         return range(first, first + n)
 
     def follow_many(
-        self, users: Iterable[int], targets: Iterable[int], *, now: float
+        self,
+        users: Iterable[int],
+        targets: Iterable[int],
+        *,
+        now: float,
+        via_notes: Iterable[int] | None = None,
     ) -> np.ndarray:
-        """``users[i]`` follows ``targets[i]``, in order. Returns, per pair, whether it made a
-        new edge (False: already following, or the same pair earlier in the batch)."""
+        """``users[i]`` follows ``targets[i]``, in order (``via_notes[i]``, a note by the
+        target, credited as in :meth:`follow`). Returns, per pair, whether it made a new
+        edge (False: already following, or the same pair earlier in the batch)."""
         acc = self._accounts
         us = id_column(users, len(acc), "user")
         ts = id_column(targets, len(acc), "target")
@@ -134,14 +140,34 @@ class BulkCommands(PlatformState):
         if same.size:
             i = int(same[0])
             _at(i, acc.check_follow, int(us[i]), int(ts[i]))
+        via = None if via_notes is None else self._via_notes(via_notes, ts)
         now = self._check_now(now)
         new = self._first_time(us << 32 | ts, acc.edges)
         if new.any():
             now = self._tick(now)
             fu, ft = us[new], ts[new]
-            self.log.extend(E.FOLLOWED, now, fu, ft, -1)
+            credited = -1 if via is None else via[new]
+            self.log.extend(E.FOLLOWED, now, fu, ft, credited)
             acc.follow_many(fu, ft)
+            for note in () if via is None else credited.tolist():
+                self._credit_follow(note, now)
         return new
+
+    def _via_notes(self, via_notes: Iterable[int], targets: np.ndarray) -> np.ndarray:
+        """The notes follows are made from: each one by its target."""
+        via = id_column(via_notes, len(self._notes), "via_note")
+        _pairs(targets, via, ("targets", "via_notes"))
+        authors = np.frombuffer(self._notes.author, dtype=np.int32)[via]
+        wrong = np.flatnonzero(authors != targets)
+        if wrong.size:
+            i = int(wrong[0])
+            raise InvalidInput(
+                f"item {i}: via_note {int(via[i])} is by user {int(authors[i])}, not "
+                f"{int(targets[i])}",
+                field="via_note",
+                value=int(via[i]),
+            )
+        return via
 
     def read_many(
         self,

@@ -204,8 +204,12 @@ class PlatformState:
     def _apply_followed(self, user: int, target: int, now: float, via: int) -> None:
         self._accounts.follow(user, target)
         if via >= 0:
-            self._notes.engage(self._notes.follows, self._notes.w_follow, via)
-            self._trending.record(now, self._notes.topics[via], (), self._notes.w_follow)
+            self._credit_follow(via, now)
+
+    def _credit_follow(self, note: int, now: float) -> None:
+        """A follow made from ``note`` counts in its CES and its topics' trend."""
+        self._notes.engage(self._notes.follows, self._notes.w_follow, note)
+        self._trending.record(now, self._notes.topics[note], (), self._notes.w_follow)
 
     def _apply_unfollowed(self, user: int, target: int, now: float) -> None:
         self._accounts.unfollow(user, target)

@@ -57,6 +57,32 @@ def test_follow_many_is_the_single_follows_in_order(pairs: list[tuple[int, int]]
         assert bulk.followers(u) == one.followers(u)
 
 
+@given(st.lists(st.tuples(st.integers(0, USERS - 1), st.integers(0, NOTES - 1)), max_size=40))
+def test_follow_many_from_notes_credits_them_as_single_follows_do(
+    pairs: list[tuple[int, int]],
+) -> None:
+    """Follows made from notes (``via_notes``): the notes' follow counts and CES, and the
+    events, as the single follows with ``via_note``."""
+    pairs = [(u, n) for u, n in pairs if u != n % 4]  # note n is by user n % 4
+    one, bulk = community(), community()
+    made = [one.follow(u, n % 4, now=2, via_note=n) for u, n in pairs]
+    users, notes = [u for u, _ in pairs], [n for _, n in pairs]
+    got = bulk.follow_many(users, [n % 4 for n in notes], now=2, via_notes=notes)
+    assert got.tolist() == made
+    same_platform(one, bulk)
+    assert [bulk.note(n).follows for n in range(NOTES)] == [
+        one.note(n).follows for n in range(NOTES)
+    ]
+
+
+def test_follow_many_refuses_a_note_by_someone_else_and_changes_nothing() -> None:
+    p = community()
+    before = p.fingerprint()
+    with pytest.raises(InvalidInput, match=r"item 1: via_note 2 is by user 2, not 1"):
+        p.follow_many([5, 6], [0, 1], now=2, via_notes=[0, 2])
+    assert p.fingerprint() == before
+
+
 def fresh_users() -> Platform:
     """Twelve accounts and no follows yet: a bulk load goes into the compressed rows."""
     p = Platform(PlatformConfig(), rng=3)
