@@ -53,10 +53,8 @@ def run_batch(world: World, rows: np.ndarray, now: float) -> None:
     _read_inboxes(m, rows, uids, now)
     r = m.streams.decisions.rng.random(rows.size)
     searching = np.zeros(rows.size, dtype=np.bool_)
-    intent = m.columns.intent
-    for i, row in enumerate(rows.tolist()):
-        if intent[row] and people[row].searches(float(r[i]), now):
-            searching[i] = True
+    for i in _wanting(m, rows).tolist():
+        searching[i] = people[rows[i]].searches(float(r[i]), now)
     w = m.channel_weights
     following = ~searching & (r < w[1] + w[2])
     discovery = ~(searching | following)
@@ -81,9 +79,14 @@ def run_batch(world: World, rows: np.ndarray, now: float) -> None:
     m.tally.short_pages += int((feed.counts < m.page_size).sum())
     likes = feed.likes if m.behaviour.social_proof else None
     _browse(m, rows[chosen], feed.cards, likes, feed.ad_slot, DISCOVERY, now)
-    for row in rows.tolist():
-        if intent[row]:
-            run_inline(people[row].consider_buying(now))
+    for row in rows[_wanting(m, rows)].tolist():
+        run_inline(people[row].consider_buying(now))
+
+
+def _wanting(m: World, rows: np.ndarray) -> np.ndarray:
+    """Which of the visits' people want something (hold purchase intent)."""
+    held = map(bool, map(m.columns.intent.__getitem__, rows.tolist()))
+    return np.flatnonzero(np.fromiter(held, dtype=np.bool_, count=rows.size))
 
 
 def _padded(pages: list[list[int]]) -> np.ndarray:
