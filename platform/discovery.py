@@ -182,7 +182,7 @@ class FeedCommands(PlatformState):
         topics, products = self._search.match(query)
         found = self._search.rank(topics, products, now, limit)
         campaign = -1
-        if self._ads.placement:
+        if self._ads.any_running(AdPlacement.SEARCH, now):  # else no auction can be won
             mask = self._search_targeting(topics, products)
             campaign = (
                 self._ads.auction(AdPlacement.SEARCH, mask, now, self._reserve_mc)[0]
