@@ -38,21 +38,23 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("log_format", ["sqlite", "parquet"])
-def test_a_fork_changing_pool_quotas_and_the_ad_slot_replays_to_the_live_platform(
+def test_a_fork_changing_pools_ad_slot_and_page_size_replays_to_the_live_platform(
     runs: dict[str, Path], tmp_path: Path, log_format: str
 ) -> None:
     source, fork = runs[log_format], tmp_path / "fork"
     quotas = ",".join(map(str, QUOTAS))  # a list, as --set takes one
     args = ["--set", f"platform.pool_quotas={quotas}", "--set", "platform.ad_slot=1"]
+    args += ["--set", "platform.page_size=6"]
     assert main(["fork", str(source), "--day", "4", *args, "--out", str(fork), "--quiet"]) == 0
 
     _, model = checkpoints.read(checkpoints.find(source, 4))  # the same fork, live
     overrides = [("platform.pool_quotas", QUOTAS), ("platform.ad_slot", 1)]
+    overrides.append(("platform.page_size", 6))
     retarget(model, forked_scenario(model.scenario_config, None, overrides))
     model.run_days(model.scenario_config.days - model.day)
     platform = replayed(fork)
     assert platform.fingerprint() == model.platform.fingerprint()
-    assert platform.config.ad_slot == 1
+    assert platform.config.ad_slot == 1 and platform.config.page_size == model.page_size == 6
     assert platform.config.pool_quotas[0] == 120  # the targeted stages are not sized
     changes = [e for e in platform.log if e.kind is EventKind.CONFIG_SET]
     assert [e.time for e in changes] == [4 * 24]
