@@ -20,6 +20,7 @@ from .errors import (
 )
 from .eventlog import Event, EventKind, EventLog, unpack_boost, unpack_served
 from .logread import read_sqlite
+from .model import FIXED_MID_RUN as CONFIG_FIXED_MID_RUN
 from .model import LIMITS as CONFIG_LIMITS
 from .model import (
     TOPICS,
@@ -47,6 +48,7 @@ from .recommenders import Recommender, register
 from .shares import Cascade, Share, SharedItem
 
 __all__ = [
+    "CONFIG_FIXED_MID_RUN",
     "CONFIG_LIMITS",
     "RECOMMENDERS",
     "TOPICS",

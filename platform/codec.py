@@ -15,6 +15,7 @@ and a test checks every logged row equals what its entry packs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -43,10 +44,12 @@ __all__ = [
     "describe",
     "pack_note",
     "pack_served",
+    "pack_settings",
     "people_fields",
     "unpack_boost",
     "unpack_note",
     "unpack_served",
+    "unpack_settings",
 ]
 
 
@@ -65,7 +68,7 @@ class EventKind(IntEnum):
     FEED_SERVED = 12
     SEARCHED = 13
     NOTE_PICKED = 14
-    RECOMMENDER_SET = 15
+    CONFIG_SET = 15
     PRODUCT_CREATED = 16
     PRODUCT_RESTOCKED = 17
     PRICE_SET = 18
@@ -176,6 +179,26 @@ TOPIC = FieldType("topic id", int, lambda v: TOPICS[v], tuple(range(len(TOPICS))
 SECONDS = FieldType("seconds", int, lambda v: v / 3600)
 #: As SECONDS, 0 meaning unlimited (shown as None).
 OPT_SECONDS = FieldType("seconds or 0", int, lambda v: v / 3600 if v else None)
+
+
+#: Platform settings by name (:meth:`~.model.PlatformConfig.changed`).
+SETTINGS = FieldType("settings", dict, dict)
+
+
+def pack_settings(settings: dict[str, Any]) -> str:
+    """A CONFIG_SET's text: a switch of recommender alone as its bare name (how logs stored
+    it before other settings could change, so those logs and the named scenarios' digests
+    stay as they were), anything else as a JSON object."""
+    if settings.keys() == {"recommender"}:
+        return str(settings["recommender"])
+    return json.dumps(settings, sort_keys=True, separators=(",", ":"))
+
+
+def unpack_settings(text: str) -> dict[str, Any]:
+    if not text.startswith("{"):
+        return {"recommender": text}
+    settings = json.loads(text)  # a JSON object, whose first character is "{"
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
 
 
 def enum_type(cls: type[_Named]) -> FieldType:
@@ -338,13 +361,13 @@ _ENTRIES = (
     ),
     _entry(E.NOTE_PICKED, "editor", "note", "picked"),
     _entry(
-        E.RECOMMENDER_SET,
+        E.CONFIG_SET,
         "none",
         "none",
-        "switched the recommender",
-        (("recommender", TEXT),),
-        lambda name: (0, None, name),
-        lambda v, i, t: (t or "",),
+        "changed its settings",
+        (("settings", SETTINGS),),
+        lambda settings: (0, None, pack_settings(settings)),
+        lambda v, i, t: (unpack_settings(t or ""),),
     ),
     _entry(E.POOLS_REVIEWED, "none", "none", "reviewed the traffic pools whose quota was spent"),
     _entry(

@@ -1,7 +1,10 @@
 """Feeds and search: the following feed, the discovery page with its paid cards, editors'
-picks, switching the recommender, and search with its ad."""
+picks, switching the recommender (or any setting), and search with its ad."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from .codec import EventKind, pack_served
 from .errors import InvalidInput
@@ -154,14 +157,24 @@ class FeedCommands(PlatformState):
 
     def set_recommender(self, name: str, *, now: float) -> None:
         """Switch the discovery recommender (e.g. the 2016 move from editors to machines)."""
+        self.set_config({"recommender": name}, now=now)
+
+    def set_config(self, settings: Mapping[str, Any], *, now: float) -> None:
+        """Change settings from ``now`` on (a counterfactual: larger pools, another ad slot),
+        logged as one CONFIG_SET. InvalidInput, nothing changed, for none, an unknown key, a
+        setting fixed while running (``FIXED_MID_RUN``) or a value a new config refuses."""
+        if not settings:
+            raise InvalidInput("no settings to change", field="settings")
+        name = settings.get("recommender", self.config.recommender)
         if name not in self._recommenders:
             raise InvalidInput(
                 f"unknown recommender {name!r}; allowed: {', '.join(self._recommenders)}",
                 field="recommender",
                 value=name,
             )
+        config = self.config.changed(dict(settings))
         now = self._tick(now)
-        self._emit(E.RECOMMENDER_SET, now, -1, -1, name)
+        self._emit(E.CONFIG_SET, now, -1, -1, {key: getattr(config, key) for key in settings})
 
     def pick_note(self, editor: int, note: int, *, now: float) -> None:
         """An editor (staff account) adds a note to the editors' picks."""

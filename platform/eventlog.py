@@ -51,7 +51,9 @@ __all__ = [
 ]
 
 
-KIND_BY_LABEL = {k.label: k for k in EventKind}
+#: Each kind by its stored label; ``recommender_set``: a CONFIG_SET in logs written before
+#: settings other than the recommender could change.
+KIND_BY_LABEL = {k.label: k for k in EventKind} | {"recommender_set": EventKind.CONFIG_SET}
 #: numpy's dtype for each ``array`` typecode the columns use (sizes as this platform's C types).
 _DTYPE = {
     code: np.dtype(f"{kind}{array(code).itemsize}")

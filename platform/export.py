@@ -184,5 +184,6 @@ def fingerprint(state: PlatformState) -> str:
     for name in sorted(vars(collabs)):
         put(vars(collabs)[name])
     put(state._active.name)
+    put(state.config.to_dict())  # settings may change mid-run (CONFIG_SET)
     put(state._now)
     return h.hexdigest()

@@ -8,7 +8,7 @@ paths never allocate them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import IntEnum
 from typing import NamedTuple
 
@@ -149,6 +149,10 @@ def _check_range(
         )
 
 
+def _len(value: object) -> int:
+    return len(value) if isinstance(value, tuple | list) else -1
+
+
 def _check_seq(name: str, value: object) -> None:
     if not isinstance(value, tuple | list):
         raise InvalidInput(f"config {name} must be a list of numbers; got {value!r}", field=name)
@@ -188,6 +192,17 @@ LIMITS: dict[str, tuple[float, float, bool]] = {
     "max_share_recipients": (1, 1000, True),
     "collab_commission": (0.0, 1.0, False),
     "collab_min_fee": (0.01, 1e7, False),
+}
+
+
+#: The settings a running platform keeps, and why: each shaped state already built from it.
+#: Every other setting may change mid-run (:meth:`PlatformConfig.changed`, logged as
+#: ``CONFIG_SET``); ``pool_quotas`` may change its quotas but not their number.
+FIXED_MID_RUN: dict[str, str] = {
+    "ces_weights": "every note's CES so far is a sum weighted by the old weights",
+    "pool_targeted_stages": "the topic pools of the targeted stages are already built",
+    "seen_window": "it sizes every user's seen-notes table",
+    "trending_window_hours": "the counts of hours outside the old window are dropped",
 }
 
 
@@ -322,6 +337,25 @@ class PlatformConfig:
                 field="pool_slot_weights",
             )
         _check_range("pool_targeted_stages", self.pool_targeted_stages, 0, n, integer=True)
+
+    def changed(self, settings: dict[str, object]) -> PlatformConfig:
+        """This config with ``settings`` (names to values) changed mid-run, validated as a new
+        config is; InvalidInput naming the first key that is unknown, fixed while running
+        (:data:`FIXED_MID_RUN`) or given a bad value."""
+        known = {f.name for f in fields(self)} - {"extra"}
+        for key, value in settings.items():
+            if key not in known:
+                allowed = ", ".join(sorted(known - FIXED_MID_RUN.keys()))
+                raise InvalidInput(
+                    f"unknown platform config key {key!r}; allowed: {allowed}", field=key
+                )
+            why = FIXED_MID_RUN.get(key)
+            if key == "pool_quotas" and _len(value) != len(self.pool_quotas):
+                why = "the number of stages sizes the traffic pools already built"
+            if why:
+                raise InvalidInput(f"config {key} cannot change mid-run ({why})", field=key)
+        converted = {k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
+        return replace(self, **converted)  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}

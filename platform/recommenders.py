@@ -181,6 +181,11 @@ class Recommender:
     def on_reseed(self) -> None:
         """Called after the platform's random stream was restarted (see ``reseed``)."""
 
+    def reconfigure(self, config: PlatformConfig) -> None:
+        """Called when settings change mid-run (also during replay): what is derived from
+        them is derived again."""
+        self.config = config
+
     def ranking(self, now: float, k: int) -> np.ndarray | None:
         """The one list every user's page is read from at ``now``, best first (int64 ids),
         for recommenders whose page is :meth:`ranked_page` of it; else None."""
@@ -318,6 +323,10 @@ class InterestMatch(Recommender):
         self._table: np.ndarray | None = None  # the co-engagement table last read ...
         self._blend = np.zeros((N_TOPICS, N_TOPICS))  # ... as the blend's cumulative rows
 
+    def reconfigure(self, config: PlatformConfig) -> None:
+        super().reconfigure(config)
+        self._table = None  # the blend mixes in the co-engagement weight
+
     def topic_weights(self, user: int) -> list[float]:
         """The user's cumulative topic weights for the draw: their own profile, or with a
         co-engagement weight w, (1 − w) × the profile + w × what item-to-item collaborative
@@ -434,6 +443,10 @@ class CESPools(Recommender):
 
     def on_reseed(self) -> None:
         self._stream[:] = kernels.new_stream(self.rand.getrandbits(64))
+
+    def reconfigure(self, config: PlatformConfig) -> None:
+        super().reconfigure(config)
+        self._weights = np.array(config.pool_slot_weights, dtype=np.float64)
 
     def _enter(self, note: int, stage: int) -> None:
         self.stage[note] = stage

@@ -285,8 +285,17 @@ class PlatformState:
     def _apply_note_picked(self, editor: int, note: int, now: float) -> None:
         self._notes.editors_picks.append(note)
 
-    def _apply_recommender_set(self, _: int, __: int, now: float, name: str) -> None:
-        self._active = self._recommenders[name]
+    def _apply_config_set(self, _: int, __: int, now: float, settings: dict[str, Any]) -> None:
+        """The config with ``settings`` changed, passed to every part that keeps a setting
+        of its own (from a stored log, the checks of :meth:`PlatformConfig.changed` refuse
+        what a live platform would have refused)."""
+        self.config = config = self.config.changed(settings)
+        self._active = self._recommenders[config.recommender]
+        for recommender in self._recommenders.values():
+            recommender.reconfigure(config)
+        self._shop.window = config.attribution_window_hours
+        self._search.half_life = config.decay_half_life_hours
+        self._reserve_mc = round(config.ad_reserve_cpm * 100)
 
     def _apply_pools_reviewed(self, _: int, __: int, now: float) -> None:
         self._pools.review(now)

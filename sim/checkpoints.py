@@ -184,14 +184,15 @@ def read(path: Path) -> tuple[Header, RedloopModel]:
     return header, model
 
 
-def stored_scenario(events: Path) -> dict[str, Any] | None:
-    """The scenario recorded in a results folder's event log (finished or not)."""
+def stored_meta(events: Path, key: str = "scenario") -> dict[str, Any] | None:
+    """A meta value (the scenario, the platform config it starts from) recorded in a
+    results folder's event log (finished or not)."""
     import sqlite3
 
     if events.suffix == ".parquet":
         from redloop.platform.parquetlog import stored_meta
 
-        return (stored_meta(events) or {}).get("scenario")
+        return (stored_meta(events) or {}).get(key)
 
     from redloop.platform.eventlog import as_written
 
@@ -200,7 +201,7 @@ def stored_scenario(events: Path) -> dict[str, Any] | None:
         return None
     db = sqlite3.connect(path)  # not read-only: a killed run's hot journal is rolled back
     try:
-        row = db.execute("SELECT value FROM meta WHERE key = 'scenario'").fetchone()
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     except sqlite3.Error:
         row = None
     finally:

@@ -1,8 +1,9 @@
 """Forks: a counterfactual that branches from a checkpoint of a run.
 
 A fork restores a run at day D and changes what can change mid-run — the run's length,
-behaviour rates (``behaviour.*``), the discovery recommender, dated events added on or after
-day D, a brand's budget, strategy, bid, discount and boost share — then runs on. It shares
+behaviour rates (``behaviour.*``), platform settings (``platform.*`` but those the platform
+keeps while running, ``FIXED_MID_RUN``), dated events added on or after day D, a brand's
+budget, strategy, bid, discount and boost share — then runs on. It shares
 the original's history to the day, and its random numbers after it wherever the two stay
 alike (streams keyed by purpose and hour): the comparison of arm A (the run continued) with
 arm B (the fork) is paired, seed by seed.
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from redloop.platform.api import PlatformError
+from redloop.platform.api import InvalidInput, PlatformError
 from redloop.scenarios.schema import Scenario, build, load, set_key
 
 from . import checkpoints
@@ -35,13 +36,13 @@ if TYPE_CHECKING:
 #: A brand's settings that a fork may change: how it markets from the fork on.
 BRAND_MUTABLE = ("budget", "strategy", "ad_cpm", "discount", "boost_share")
 #: What a fork may change (dotted keys; a trailing dot: everything under it; ``*``: any one
-#: brand, by name).
+#: brand, by name). The platform refuses the settings it keeps while running.
 MUTABLE = (
     "name",
     "description",
     "days",
     "behaviour.",
-    "platform.recommender",
+    "platform.",
     "timeline",
     *(f"brands.*.{field}" for field in BRAND_MUTABLE),
 )
@@ -99,10 +100,15 @@ def check_fork(old: Scenario, scenario: Scenario, hour: int) -> list[str]:
     for key in changed:
         if not _may_change(key):
             allowed = (
-                "days, behaviour.*, platform.recommender, dated events from the fork day, "
+                "days, behaviour.*, platform.*, dated events from the fork day, "
                 f"brands.NAME.{{{','.join(BRAND_MUTABLE)}}}"
             )
             raise CheckpointError(f"{key}: cannot change mid-run (a fork may change {allowed})")
+    settings = platform_settings(scenario, changed)
+    try:
+        old.platform_config().changed(settings)
+    except InvalidInput as exc:
+        raise CheckpointError(f"platform.{exc.field}: {exc.message}") from None
     day = hour // 24
     if scenario.days <= day:
         raise CheckpointError(f"days: {scenario.days} ends before the fork day {day}")
@@ -111,6 +117,14 @@ def check_fork(old: Scenario, scenario: Scenario, hour: int) -> list[str]:
     if any(e.day * 24 < hour for e in scenario.timeline if e not in old.timeline):
         raise CheckpointError(f"timeline: an added event is dated before the fork day {day}")
     return changed
+
+
+def platform_settings(scenario: Scenario, changed: list[str]) -> dict[str, Any]:
+    """The platform settings among the ``changed`` keys, by name, as ``scenario``'s platform
+    holds them (pools sized to the community)."""
+    config = scenario.platform_config()
+    names = [key.removeprefix("platform.") for key in changed if key.startswith("platform.")]
+    return {name: getattr(config, name) for name in names}
 
 
 def retarget(model: RedloopModel, scenario: Scenario) -> None:
@@ -123,8 +137,10 @@ def retarget(model: RedloopModel, scenario: Scenario) -> None:
     model.take_behaviour(scenario.behaviour)
     if "behaviour.post_purchase_sharing" in changed:
         model.sharing_enabled = scenario.behaviour.post_purchase_sharing
-    if "platform.recommender" in changed:
-        model.platform.set_recommender(scenario.platform_config().recommender, now=model.hour)
+    settings = platform_settings(scenario, changed)
+    if settings:
+        model.platform.set_config(settings, now=model.hour)
+        model.page_size = model.platform.config.page_size
     for event in added:
         model.offline.later(event.day * 24, model.timeline_event, event)
     _rebrief_brands(model, scenario, changed)
@@ -161,20 +177,21 @@ def fork_run(
     new = forked_scenario(model.scenario_config, scenario, overrides or [])
     check_fork(model.scenario_config, new, model.hour)  # before anything is written
     out.mkdir(parents=True, exist_ok=True)
+    earlier = event_log(source)  # the fork's log has the original's format
     meta = {
-        "platform_config": model.platform.config.to_dict(),
+        # the settings its history starts from (the fork's changes are events in it)
+        "platform_config": checkpoints.stored_meta(earlier, "platform_config"),
         "scenario": new.to_dict(),
         "fork": {"of": str(source), "day": day},
     }
     start = time.perf_counter()
     try:
-        earlier = event_log(source)  # the fork's log has the original's format
         model.platform.log.fork_stream(
             out / earlier.name, earlier, header.log_head or "", meta
         )  # a log kept in memory (no head) has no file to fork from: refused as missing
     except PlatformError as exc:
         raise CheckpointError(f"{source}: {exc}") from None
-    retarget(model, new)  # after the history is copied: a switch of recommender is an event
+    retarget(model, new)  # after the history is copied: a change of settings is an event
     return finish(model, out, start, progress=progress)
 
 

@@ -102,7 +102,7 @@ def resume_run(out: Path, *, progress: bool = True) -> RunResult:
     path = checkpoints.find(out)
     header, model = checkpoints.read(path)
     events = event_log(out)
-    stored = checkpoints.stored_scenario(events)
+    stored = checkpoints.stored_meta(events)
     if stored is None or checkpoints.scenario_hash(stored) != header.scenario:
         raise CheckpointError(
             f"{path}: {events} is not the event log of this checkpoint's run (another "

@@ -16,6 +16,7 @@ from redloop.platform.codec import (
     OPT_ID,
     OPT_SECONDS,
     SECONDS,
+    SETTINGS,
     TEXT,
     Codec,
     Field,
@@ -48,6 +49,16 @@ def _values(field: Field) -> st.SearchStrategy[object]:
         return st.integers(0, top)
     if t is IDS:
         return st.lists(st.integers(0, 2**31 - 1), max_size=12).map(tuple)
+    if t is SETTINGS:  # the recommender alone (stored by name), or any mix of settings
+        number = st.integers(0, 2**31 - 1) | st.floats(allow_nan=False, allow_infinity=False)
+        value = number | st.lists(number, min_size=1, max_size=5).map(tuple) | st.text()
+        name = st.sampled_from(["recommender", "ad_slot", "pool_quotas", "boost_cpm"])
+        return st.dictionaries(name, value, min_size=1).filter(
+            lambda d: (
+                d.keys() != {"recommender"}
+                or (isinstance(d["recommender"], str) and not d["recommender"].startswith("{"))
+            )
+        )
     assert t is TEXT, t
     return st.text(max_size=40)
 

@@ -193,8 +193,9 @@ def test_set_recommender_switches_and_logs(platform: Platform) -> None:
     n = len(platform.log)
     platform.set_recommender("manual", now=1)
     assert platform.recommender == "manual"
-    assert platform.log[n].kind is EventKind.RECOMMENDER_SET
-    assert platform.log[n].fields == {"recommender": "manual"}
+    assert platform.log[n].kind is EventKind.CONFIG_SET
+    assert platform.log[n].fields == {"settings": {"recommender": "manual"}}
+    assert platform.log[n].text == "manual"  # the form logs stored before CONFIG_SET
 
 
 def test_set_recommender_rejects_unknown_names(platform: Platform, reject) -> None:
