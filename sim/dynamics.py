@@ -300,13 +300,18 @@ def homogenisation(
     }
 
 
+def people(t: Trace) -> np.ndarray:
+    """Whether each account is a person (consumer or creator, signed up later or not)."""
+    return np.isin(t.user_kind, _PEOPLE)
+
+
 def per_user_outcomes(t: Trace) -> dict[str, float]:
     """Outcomes that should not depend on the community's size: read rate, interactions per
     read, orders and GMV per person (consumers and creators), share of people who posted."""
-    people = np.isin(t.user_kind, _PEOPLE)
-    n_people = int(people.sum())
+    is_person = people(t)
+    n_people = int(is_person.sum())
     authors = np.unique(t.note_author)
-    posters = int(people[authors[authors < len(people)]].sum())
+    posters = int(is_person[authors[authors < len(is_person)]].sum())
     f = funnel(t, page_size=1)
     return {
         "read_rate": f["read_rate"],

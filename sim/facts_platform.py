@@ -4,7 +4,7 @@ homogenisation and size invariance."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -21,6 +21,7 @@ from .battery import (
     two_arms,
 )
 from .report import figure_html
+from .stats import change_ci
 
 # ------------------------------------------------------------------ comparisons over seeds
 
@@ -244,6 +245,22 @@ def homogenisation(runs: Runs, s: Settings) -> Finding:
     )
 
 
+def converges(
+    samples: Mapping[int, Mapping[str, Sequence[float]]],
+) -> dict[str, tuple[bool, float, float]]:
+    """The size_invariance rule on per-seed values at three sizes (``samples[users][outcome]``):
+    per outcome, (holds, first change, second change), the changes those of the means over
+    seeds, in absolute value; holds when the second is ≤ 10% and below the first."""
+    small, mid, large = sorted(samples)
+    rule: dict[str, tuple[bool, float, float]] = {}
+    for k in samples[small]:
+        a, b, c = (float(np.mean(samples[n][k])) for n in (small, mid, large))
+        first = abs(b / a - 1) if a else math.nan
+        second = abs(c / b - 1) if b else math.nan
+        rule[k] = (bool(second <= 0.10 and second < first), first, second)
+    return rule
+
+
 def size_invariance(runs: Runs, s: Settings) -> Finding:
     from .dynamics import per_user_outcomes
 
@@ -251,40 +268,36 @@ def size_invariance(runs: Runs, s: Settings) -> Finding:
     ladder = runs.many(
         [("baseline", seed, {"population.users": n}) for n in sizes for seed in s.size_seeds]
     )
-    per_size: dict[int, dict[str, float]] = {}
+    samples: dict[int, dict[str, list[float]]] = {}
     for i, n in enumerate(sizes):
         runs_n = ladder[i * len(s.size_seeds) : (i + 1) * len(s.size_seeds)]
         outcomes = [per_user_outcomes(m.trace) for m in runs_n]
-        per_size[n] = {k: float(np.mean([o[k] for o in outcomes])) for k in outcomes[0]}
+        samples[n] = {k: [o[k] for o in outcomes] for k in outcomes[0]}
+    rule = converges(samples)
     small, mid, large = sizes
     value: dict[str, float] = {}
-    ok = True
-    for k in per_size[small]:
-        first = abs(per_size[mid][k] / per_size[small][k] - 1) if per_size[small][k] else math.nan
-        second = abs(per_size[large][k] / per_size[mid][k] - 1) if per_size[mid][k] else math.nan
-        value[f"{k}_{small}"] = round(per_size[small][k], 5)
-        value[f"{k}_{mid}"] = round(per_size[mid][k], 5)
-        value[f"{k}_{large}"] = round(per_size[large][k], 5)
-        value[f"{k}_change_{small}_{mid}"] = round(first, 4)
-        value[f"{k}_change_{mid}_{large}"] = round(second, 4)
-        ok &= second <= 0.10 and second < first
-    changes = {
-        k: (value[f"{k}_change_{small}_{mid}"], value[f"{k}_change_{mid}_{large}"])
-        for k in per_size[small]
-    }
-    worst = max(changes, key=lambda k: changes[k][1])
-    broken = [
-        f"{k} {a:.1%} → {b:.1%}" for k, (a, b) in changes.items() if not (b <= 0.10 and b < a)
-    ]
+    for k, (_, first, second) in rule.items():
+        for n in sizes:
+            value[f"{k}_{n}"] = round(float(np.mean(samples[n][k])), 5)
+        for (a, b), change in (((small, mid), first), ((mid, large), second)):
+            value[f"{k}_change_{a}_{b}"] = round(change, 4)
+            # the signed change's 95% CI over seeds: with two seeds it is wide
+            value[f"{k}_change_{a}_{b}_ci95"] = round(change_ci(samples[a][k], samples[b][k])[1], 4)
+    worst = max(rule, key=lambda k: rule[k][2])
+    broken = [f"{k} {a:.1%} → {b:.1%}" for k, (ok, a, b) in rule.items() if not ok]
+    half = value[f"{worst}_change_{mid}_{large}_ci95"]
+    spread = f" ± {half:.1%}" if math.isfinite(half) else ""  # one seed: no interval
     return Finding(
         "size_invariance",
-        bool(ok),
+        all(ok for ok, _, _ in rule.values()),
         value,
         f"per-user outcomes converge: each changes ≤ 10% from {mid:,} to {large:,} users, and "
         f"less than from {small:,} to {mid:,}",
         "a platform's constants scale with its audience (reference_users); genuine network "
         "effects may remain",
-        f"largest change from {mid:,} to {large:,} users: {changes[worst][1]:.1%} ({worst}); "
+        f"largest change from {mid:,} to {large:,} users: {rule[worst][2]:.1%}{spread} "
+        f"({worst}); "
         + (f"not converging: {'; '.join(broken)}" if broken else "every outcome converges")
-        + f" (means over seeds {', '.join(map(str, s.size_seeds))})",
+        + f" (means over seeds {', '.join(map(str, s.size_seeds))}"
+        + ("; ± its 95% CI over them)" if spread else ")"),
     )

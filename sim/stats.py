@@ -8,6 +8,9 @@ strategist whether to run more seeds or to stop looking.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
 
 ALPHA = 0.05
 POWER = 0.8
@@ -73,3 +76,21 @@ def seeds_to_detect(
         else:
             lo = mid + 1
     return float(lo)
+
+
+def change_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """mean(b) / mean(a) − 1 and the half-width of its 95% CI: the delta method's standard
+    error of a ratio of two independent means, with Welch–Satterthwaite degrees of freedom.
+    For outcomes of different communities (one size per sample), whose seeds share nothing
+    but a number; NaN where a sample has fewer than two values or a zero mean."""
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if x.size < 2 or y.size < 2 or x.mean() == 0:
+        return math.nan, math.nan
+    mx = float(x.mean())
+    ratio = float(y.mean()) / mx
+    # var(ratio) ≈ (var(mean b) + ratio² var(mean a)) / mean(a)², one term per sample
+    terms = (y.var(ddof=1) / y.size / mx**2, ratio**2 * x.var(ddof=1) / x.size / mx**2)
+    if sum(terms) == 0:
+        return ratio - 1, 0.0
+    df = sum(terms) ** 2 / (terms[0] ** 2 / (y.size - 1) + terms[1] ** 2 / (x.size - 1))
+    return ratio - 1, math.sqrt(sum(terms)) * t975(max(1, round(df)))

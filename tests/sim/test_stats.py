@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from redloop.sim.stats import power, seeds_to_detect
+from redloop.sim.stats import change_ci, power, seeds_to_detect
 
 
 def test_a_one_sd_difference_needs_17_seeds_per_scenario() -> None:
@@ -41,3 +41,22 @@ def test_nothing_to_detect_is_nan(effect: float, sd: float) -> None:
 
 def test_a_negligible_difference_needs_more_seeds_than_anyone_runs() -> None:
     assert seeds_to_detect(1e-4, 1.0) == math.inf
+
+
+def test_a_change_between_sizes_has_an_interval_that_covers_it_95_times_in_100() -> None:
+    """Five runs per size, outcomes 10% apart with a 10% spread: the delta method's interval
+    of mean(b) / mean(a) − 1 holds the true +10% about as often as it claims."""
+    rng = np.random.default_rng(1)
+    covered = 0
+    for _ in range(2000):
+        change, half = change_ci(rng.normal(0.5, 0.05, 5), rng.normal(0.55, 0.055, 5))
+        covered += abs(change - 0.1) <= half
+    assert covered / 2000 == pytest.approx(0.95, abs=0.02)
+
+
+def test_a_change_needs_two_values_a_side_and_is_exact_without_spread() -> None:
+    assert change_ci([0.5, 0.5], [0.6, 0.6]) == (pytest.approx(0.2), 0.0)
+    assert all(math.isnan(x) for x in change_ci([0.5], [0.6, 0.7]))
+    assert all(math.isnan(x) for x in change_ci([0.0, 0.0], [0.6, 0.7]))
+    _, two = change_ci([0.539, 0.621], [0.600, 0.623])  # the battery's orders per person
+    assert two > 0.5  # two seeds a size cannot resolve a 5% step

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from redloop.sim import battery, facts_diffusion, validate
+from redloop.sim import battery, facts_diffusion, facts_platform, validate
 from redloop.sim.model import RedloopModel
 
 
@@ -55,6 +55,19 @@ def test_paired_difference_removes_the_spread_between_seeds() -> None:
     diff, half = battery.paired_diff_ci(a, a - 50.0)
     assert diff == pytest.approx(-50.0)
     assert half == pytest.approx(0.0)
+
+
+def test_size_rule_asks_a_smaller_second_step_within_10_percent() -> None:
+    rule = facts_platform.converges(
+        {
+            20_000: {"a": [1.05, 1.07], "b": [1.0], "c": [1.3]},
+            2_000: {"a": [0.80, 0.90], "b": [1.0], "c": [1.0]},
+            10_000: {"a": [1.00, 1.00], "b": [1.0], "c": [1.1]},
+        }
+    )
+    assert rule["a"] == (True, pytest.approx(1 / 0.85 - 1), pytest.approx(0.06))
+    assert rule["b"][0] is False  # no change, then no change: not smaller
+    assert rule["c"][0] is False  # +10%, then +18%
 
 
 def test_a_battery_needs_the_switch_day() -> None:
