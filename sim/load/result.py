@@ -23,6 +23,7 @@ class RunResult:
     stats: Stats
     plan: Plan
     elapsed: float = 0.0
+    wall_start: float = 0.0  # unix time at the run's second 0 (where its stats' buckets start)
     planned: int = 0
     started: int = 0
     completed: int = 0

@@ -22,6 +22,7 @@ from redloop.platform.api import Platform, PlatformError
 from redloop.platform.client import OPS, AsyncClient, Calls, Client, TokenBook, Unreachable
 from redloop.scenarios.schema import Scenario
 
+from . import leanhttp
 from .crowd import Crowd, build_crowd
 from .errors import LoadTestError
 from .leanhttp import LeanHttp
@@ -242,11 +243,11 @@ class HttpTarget:
     ) -> RunResult:
         """Follow the plan with asyncio tasks; sessions still running ``grace`` seconds after
         the end are cancelled (counted as unfinished)."""
-        return asyncio.run(self._run(crowd, plan, grace, progress))
+        return leanhttp.run(self._run(crowd, plan, grace, progress))
 
     async def _run(self, crowd: Crowd, plan: Plan, grace: float, progress: bool) -> RunResult:
         stats = Stats()
-        result = RunResult(stats, plan, planned=len(plan.times))
+        result = RunResult(stats, plan, planned=len(plan.times), wall_start=time.time())
         t0 = time.perf_counter()
 
         def record(name: str, seconds: float, ok: bool, status: int) -> None:

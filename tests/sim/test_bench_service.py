@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import math
 
+import numpy as np
 import pytest
 
 from redloop.sim.load import bench_service
@@ -55,3 +56,20 @@ def test_the_read_heavy_mix_is_pages_reads_and_likes_of_known_notes() -> None:
     assert ids <= set(range(5))
     assert {h["Authorization"] for _, _, _, h in mix} == {"Bearer a", "Bearer b"}
     assert mix == bench_service.read_heavy_mix(["a", "b"], notes=5, visits=50, seed=3)
+
+
+def test_the_generator_is_read_over_its_steady_window() -> None:
+    """Like Locust's: the second half of the run's whole seconds, in unix time."""
+    from redloop.sim.load.result import RunResult
+    from redloop.sim.load.shapes import Plan, make_shape
+    from redloop.sim.load.stats import Stats
+
+    stats = Stats()
+    for second, count in enumerate([1, 2, 3, 4, 5, 6, 7]):  # second 6 is the grace period
+        for _ in range(count):
+            stats.record("GET /x", 0.001, True, second + 0.5, 200)
+    plan = Plan.draw(make_shape("constant", 6.0), 1.0, 0.0, np.random.default_rng(0))
+    result = RunResult(stats, plan, wall_start=1000.0)
+    assert bench_service._steady_window(result, 6) == (1003.0, 1006.0, 4 + 5 + 6)
+    assert bench_service._steady_window(result, 1) == (1000.0, 1001.0, 1)
+    assert bench_service._steady_window(result, 0) is None

@@ -4,6 +4,7 @@ through the platform's AsyncClient, and its framing and stale-connection handlin
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -103,3 +104,13 @@ async def test_lean_http_framing_and_stale_connections() -> None:
         await LeanHttp(f"http://127.0.0.1:{port}").request("GET", "/")
     with pytest.raises(ValueError, match="plain http"):
         LeanHttp("https://example.org")
+
+
+def test_run_drives_a_load_phase_on_uvloop_when_installed() -> None:
+    from redloop.sim.load import leanhttp
+
+    async def loop_module() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    expected = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    assert leanhttp.run(loop_module()).split(".")[0] == expected

@@ -466,3 +466,15 @@ def test_crowd_partitions_people_between_processes() -> None:
         picked.add(person.uid)
         crowd.release(person)
     assert picked and all(uid % 3 == 1 for uid in picked)
+
+
+def test_crowd_never_picks_a_busy_person_and_gives_up_when_all_are() -> None:
+    model = build_crowd(load("baseline", **{"population.users": 40}), Platform())
+    crowd = Crowd(model, np.random.default_rng(0))
+    picked = [crowd.pick(0) for _ in range(len(model.people) * 3)]
+    uids = [p.uid for p in picked if p is not None]
+    assert uids and len(uids) == len(set(uids)) == len(crowd.busy)  # each at most once
+    crowd.busy.update(p.uid for p in model.people)
+    assert crowd.pick(0) is None
+    crowd.release(picked[0])
+    assert crowd.pick(0) in (picked[0], None)  # only the one let go can come back
