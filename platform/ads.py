@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from array import array
 
+from .batch_kernels import PACING_LEAD_HOURS
 from .errors import check_id
-from .kernels import PACING_LEAD_HOURS
 from .model import AdCampaign, AdPlacement, topic_names
 
 #: Campaign and boost ids are packed into 20 bits of a served page's event.

@@ -28,7 +28,7 @@ from itertools import chain
 
 import numpy as np
 
-from . import kernels
+from . import batch_kernels
 from .bulk import id_column
 from .codec import EventKind, pack_served
 from .discovery import FeedCommands
@@ -162,7 +162,7 @@ class BulkFeedCommands(FeedCommands):
             self._took_ads(ads, values)
 
     def _feed_ads(self, now: float, paged: PageBatch) -> tuple:
-        """The feed campaigns for :func:`.kernels.serve_pool_pages`: the running ones in
+        """The feed campaigns for :func:`.batch_kernels.serve_pool_pages`: the running ones in
         creation order, their columns, and where to say which page got which ad."""
         ads = self._ads
         live = np.array(ads._live[AdPlacement.FEED], dtype=np.int64)
@@ -218,7 +218,7 @@ class BulkFeedCommands(FeedCommands):
         own_idx = np.frombuffer(b"".join(own), dtype=np.int32) if own else _NO_IDS
         last_by, prev_by = self._notes.author_chains()
         batch = seen.batch(users)
-        kernels.serve_following_pages(
+        batch_kernels.serve_following_pages(
             users, batch.slot_of, batch.rows, batch.cursor, batch.assigned, following.indptr,
             following.indices, own_of, own_ptr, own_idx, last_by, prev_by,
             self._notes.impressions, seen.tables, seen.state, batch.per_gen, cards, counts,

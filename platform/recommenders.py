@@ -21,7 +21,7 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-from . import kernels
+from . import batch_kernels, kernels
 from .kernels import SEEN_HASH
 from .model import N_TOPICS, TOPICS_OF_MASK, PlatformConfig
 from .notes import Notes
@@ -134,7 +134,7 @@ class ServeBatch(NamedTuple):
     """What :meth:`Recommender.serve_many` serves into: ``cards`` (one row per user, -1
     padded) and ``counts``, the impressions column, the seen filter with the batch's view of
     it (``seen``), ``skip``, the users it must leave to the caller, and for a recommender
-    that ``serves_ads`` the feed campaigns (see :func:`.kernels.serve_pool_pages`)."""
+    that ``serves_ads`` the feed campaigns (see :func:`.batch_kernels.serve_pool_pages`)."""
 
     now: float
     k: int
@@ -200,7 +200,7 @@ class Recommender:
         ranked = self.ranking(serve.now, serve.k)
         assert ranked is not None, f"{self.name} has no ranking to serve in bulk"
         b, notes = serve.seen, self.notes
-        return kernels.serve_ranked_pages(
+        return batch_kernels.serve_ranked_pages(
             ranked, users, serve.skip, b.slot_of, b.rows, b.cursor, b.assigned,
             self.accounts.interests, ALL_TOPICS_MASK, notes.recent, notes.recent_len,
             notes.created_at, _NO_STAGES, serve.impressions, serve.seen_filter.tables,
@@ -487,7 +487,7 @@ class CESPools(Recommender):
         b, notes = serve.seen, self.notes
         max_age = float(self.config.pool_max_age_hours)
         while True:
-            start, spent = kernels.serve_pool_pages(
+            start, spent = batch_kernels.serve_pool_pages(
                 users, serve.skip, b.slot_of, b.rows, b.cursor, b.assigned,
                 self.accounts.interests, ALL_TOPICS_MASK, self.pool_notes, self.pool_len,
                 self._weights, self.targeted, N_TOPICS, self.stage, self.quota,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from . import kernels
+from . import batch_kernels
 from .errors import Forbidden, InvalidInput, check_id
 from .model import N_TOPICS, TOPICS_OF_MASK, AccountKind, User, topic_names
 
@@ -310,7 +310,7 @@ class Accounts:
         if refresh and now >= self.coengaged_due and users.size:
             self.retrain_coengagement(now, half_life)
             self.coengaged_due = (now // refresh + 1) * refresh
-        kernels.learn_many(
+        batch_kernels.learn_many(
             users, topics, weight, now, half_life, N_TOPICS, self.affinity, self.learned_at
         )
 

@@ -229,11 +229,11 @@ def test_a_streamed_log_of_bulk_pages_replays_from_sqlite(tmp_path) -> None:
 
 BULK_WORKLOAD = """
 import numpy as np
-from redloop.platform import kernels
+from redloop.platform import batch_kernels, kernels
 from redloop.platform.api import Platform, PlatformConfig, TOPICS
 p = Platform(PlatformConfig(pool_quotas=(5, 20, 80), pool_thresholds=(0.1, 0.1),
                             pool_slot_weights=(0.5, 0.3, 0.2), seen_window=20), rng=3)
-kinds = (kernels.serve_pool_pages, kernels.serve_ranked_pages, kernels.spend_quota)
+kinds = (batch_kernels.serve_pool_pages, batch_kernels.serve_ranked_pages, kernels.spend_quota)
 before = [len(getattr(k, "signatures", "x")) for k in kinds]
 p.create_users([f"u{i}" for i in range(60)], "consumer",
                [[TOPICS[i % 4], TOPICS[i % 7]] for i in range(60)], now=0)
