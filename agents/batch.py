@@ -167,9 +167,10 @@ def _react(
     for i in np.flatnonzero(share).tolist():
         run_inline(people[readers[i]].share(int(notes[i]), now))
     wants = np.flatnonzero(follow)
-    authors = np.array([people[readers[i]].author_to_follow(int(notes[i])) for i in wants.tolist()])
-    wants = wants[authors >= 0] if wants.size else wants
-    if wants.size:
-        p.follow_many(uids[wants], authors[authors >= 0], now=now, via_notes=notes[wants])
+    authors = [people[readers[i]].author_to_follow(int(notes[i])) for i in wants.tolist()]
+    keep = np.array(authors, dtype=np.int64) >= 0
+    if keep.any():
+        wants = wants[keep]
+        p.follow_many(uids[wants], np.array(authors)[keep], now=now, via_notes=notes[wants])
     for i in np.flatnonzero(np.frombuffer(m.notes.product, dtype=np.int32)[notes] >= 0).tolist():
         people[readers[i]].hear_from(int(notes[i]), now)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from array import array
 
+import numpy as np
+
 from .batch_kernels import PACING_LEAD_HOURS
 from .errors import check_id
 from .model import AdCampaign, AdPlacement, topic_names
@@ -85,6 +87,15 @@ class Ads:
         if self.active[campaign]:
             self.active[campaign] = 0
             self._live[self.placement[campaign]].remove(campaign)
+
+    def live(self, placement: int) -> np.ndarray:
+        """The campaigns of ``placement`` not stopped, in creation order."""
+        return np.array(self._live[placement], dtype=np.int64)
+
+    def keep_live(self, placement: int, campaigns: np.ndarray) -> None:
+        """After a compiled batch stopped some: ``campaigns`` are those of ``placement``
+        still live, in creation order (their ``active`` flags already cleared)."""
+        self._live[placement][:] = campaigns.tolist()
 
     def running(self, campaign: int, now: float) -> bool:
         return bool(self.active[campaign]) and now < self.end[campaign]

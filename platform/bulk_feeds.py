@@ -165,7 +165,7 @@ class BulkFeedCommands(FeedCommands):
         """The feed campaigns for :func:`.batch_kernels.serve_pool_pages`: the running ones in
         creation order, their columns, and where to say which page got which ad."""
         ads = self._ads
-        live = np.array(ads._live[AdPlacement.FEED], dtype=np.int64)
+        live = ads.live(AdPlacement.FEED)
         columns = (ads.topics, ads.start, ads.end, ads.cpm_cents, ads.budget_mc, ads.spent_mc,
                    ads.note)  # fmt: skip
         campaign = np.full(len(paged), -1, dtype=np.int64)
@@ -177,7 +177,7 @@ class BulkFeedCommands(FeedCommands):
         """After the compiled batch: the feed campaigns that stopped leave the running list,
         and the pages with an ad log their slot and campaign."""
         live, n_live, *_, ad_slot, campaign = feed_ads
-        self._ads._live[AdPlacement.FEED][:] = live[: n_live[0]].tolist()
+        self._ads.keep_live(AdPlacement.FEED, live[: n_live[0]])
         code = self._active.code
         for i in np.flatnonzero(campaign >= 0).tolist():
             values[i] = pack_served(_DISCOVERY, code, int(ad_slot[i]), int(campaign[i]), -1, -1)

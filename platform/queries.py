@@ -92,8 +92,7 @@ class Queries(PlatformState):
         """``Platform.note_counts``."""
         notes = self._notes
         notes.check(note)
-        stage = self._pools.stage[note]
-        stage = -2 - stage if stage <= -2 else stage  # under review: the stage reviewed
+        stage = self._pools.stage_of(note)
         return (
             notes.impressions[note],
             notes.reads[note],

@@ -430,6 +430,11 @@ class CESPools(Recommender):
         stage = np.array(self.stage, dtype=np.int8)
         return np.where(stage <= -2, -2 - stage, stage).astype(np.int8)
 
+    def stage_of(self, note: int) -> int:
+        """One note's stage as :meth:`stages` reads it."""
+        stage = self.stage[note]
+        return -2 - stage if stage <= -2 else stage
+
     def reviews_due(self, now: float) -> bool:
         """Whether any spent stage is due for review at ``now``."""
         return bool(self.reviews) and self.reviews[0][0] <= now
