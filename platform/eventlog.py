@@ -416,9 +416,6 @@ def stored_row(e: Event) -> chain.Row:
     return (e.seq, e.kind.label, e.time, e.actor, e.object, e.value, ints, e.text)
 
 
-_STORED = "seq, kind, time, actor, object, value, ints, text, hash"
-
-
 def partial_of(path: Path) -> Path:
     """Where a log at ``path`` is written until it is finished: ``<path>.partial``."""
     return path.with_name(path.name + ".partial")
@@ -443,7 +440,11 @@ def reopen_partial(path: Path) -> Path:
 
 def stored_rows(path: Path, n: int, head: bytes) -> Iterator[chain.Row]:
     """The first ``n`` rows (without hashes) of the stored log ``path`` (or its
-    ``.partial``), the last of which must carry chain hash ``head``."""
+    ``.partial``), verified as they are read, the last of which must carry chain hash
+    ``head``: CorruptLog at the first row edited, missing or out of place, so a fork never
+    re-chains a tampered history as its own."""
+    from .logread import verified_rows  # the verifying reader imports this module
+
     source = as_written(path)
     if not source.exists():
         raise CorruptLog("is missing", path=str(path))
@@ -452,7 +453,10 @@ def stored_rows(path: Path, n: int, head: bytes) -> Iterator[chain.Row]:
         found = db.execute("SELECT hash FROM events WHERE seq = ?", (n - 1,)).fetchone()
         if n and (found is None or found[0] != head):
             raise CorruptLog(f"does not hold the {n:,} rows of this history", path=str(path))
-        for *row, _ in db.execute(f"SELECT {_STORED} FROM events WHERE seq < ? ORDER BY seq", (n,)):
+        meta = db.execute("SELECT key, value FROM meta").fetchall()
+        if not all(type(k) is str and type(v) is str for k, v in meta):
+            raise CorruptLog("its meta rows are not text", path=str(path))
+        for row, _ in verified_rows(db, chain.genesis(meta), str(path), below=n):
             yield tuple(row)  # type: ignore[misc]
     finally:
         db.close()

@@ -19,7 +19,14 @@ from . import chain
 from .errors import CorruptLog, InvalidInput
 from .eventlog import KIND_BY_LABEL, Event
 
-__all__ = ["check_end", "meta_values", "read_meta", "read_sqlite", "verified_events"]
+__all__ = [
+    "check_end",
+    "meta_values",
+    "read_meta",
+    "read_sqlite",
+    "verified_events",
+    "verified_rows",
+]
 
 _COLUMNS = "seq, kind, time, actor, object, value, ints, text, hash"
 _INTS = ("seq", "actor", "object", "value")
@@ -92,9 +99,25 @@ def verified_events(
     db: sqlite3.Connection, last: bytes, head: dict[str, Any], where: str
 ) -> Iterator[Event]:
     """The events in seq order, each checked against the chain; then the head is checked."""
+    seq, end = 0, last
+    for row, end in verified_rows(db, last, where):  # noqa: B007 - the chain's end is checked below
+        yield _event(row, where)
+        seq += 1
+    check_end(seq, end, head, where)
+
+
+def verified_rows(
+    db: sqlite3.Connection, last: bytes, where: str, below: int | None = None
+) -> Iterator[tuple[list[Any], bytes]]:
+    """The stored rows in seq order (all, or those with seq < ``below``), each checked for
+    its column types, its sequence number and its link in the chain that starts at
+    ``last``, with the chain hash after it."""
     seq = 0
+    query = f"SELECT {_COLUMNS} FROM events ORDER BY seq"
+    if below is not None:
+        query = f"SELECT {_COLUMNS} FROM events WHERE seq < {int(below)} ORDER BY seq"
     try:
-        for stored in db.execute(f"SELECT {_COLUMNS} FROM events ORDER BY seq"):
+        for stored in db.execute(query):
             *row, digest = stored
             _check_types(row, seq, where)
             if row[0] != seq:
@@ -112,11 +135,10 @@ def verified_events(
                     seq=seq,
                     path=where,
                 )
-            yield _event(row, where)
+            yield row, last
             seq += 1
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         raise CorruptLog(f"the file is damaged ({exc})", seq=seq, path=where) from exc
-    check_end(seq, last, head, where)
 
 
 def check_end(seq: int, last: bytes, head: dict[str, Any], where: str) -> None:

@@ -176,8 +176,9 @@ def fork_run(
     header, model = checkpoints.read(checkpoints.find(source, day))
     new = forked_scenario(model.scenario_config, scenario, overrides or [])
     check_fork(model.scenario_config, new, model.hour)  # before anything is written
-    out.mkdir(parents=True, exist_ok=True)
     earlier = event_log(source)  # the fork's log has the original's format
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
     meta = {
         # the settings its history starts from (the fork's changes are events in it)
         "platform_config": checkpoints.stored_meta(earlier, "platform_config"),
@@ -190,6 +191,8 @@ def fork_run(
             out / earlier.name, earlier, header.log_head or "", meta
         )  # a log kept in memory (no head) has no file to fork from: refused as missing
     except PlatformError as exc:
+        if created:  # a refused fork leaves nothing behind (the stream discarded its file)
+            out.rmdir()
         raise CheckpointError(f"{source}: {exc}") from None
     retarget(model, new)  # after the history is copied: a change of settings is an event
     return finish(model, out, start, progress=progress)

@@ -264,6 +264,27 @@ def test_fork_refuses_what_cannot_change_mid_run(
     assert not (out / "events.sqlite").exists()
 
 
+def test_a_fork_of_a_tampered_history_is_refused_and_leaves_no_folder(
+    tmp_path: Path, capsys
+) -> None:
+    source = tmp_path / "run"
+    run_scenario(
+        load("baseline", **{"population.users": 300, "days": 6}),
+        source,
+        progress=False,
+        schedule=Schedule(every=4),
+    )
+    db = sqlite3.connect(source / "events.sqlite")
+    with db:  # an edited like: the history no longer matches the checkpoint's chain head
+        db.execute("UPDATE events SET actor = actor + 1 WHERE seq = 50")
+    db.close()
+    out = tmp_path / "fork"
+    assert main(["fork", str(source), "--day", "4", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(source) in err
+    assert not out.exists()
+
+
 def test_compare_of_forks_continues_arm_a_as_a_plain_run_and_pairs_the_difference(
     tmp_path: Path,
 ) -> None:
