@@ -274,10 +274,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--fact: unknown fact {unknown[0]!r}; allowed: {', '.join(validate.FACTS)}"
         )
+    settings = replace(validate.QUICK if args.quick else validate.FULL, engine=args.engine)
+    if args.seeds is not None:
+        if args.seeds < 2:
+            raise UsageError("--seeds: the facts' paired intervals need at least 2 seeds")
+        settings = replace(settings, seeds=tuple(range(1, args.seeds + 1)))
     out = _results_folder(args.out, "validation")
     if args.json:
         _check_writable(Path(args.json), "--json", folder=False)
-    settings = replace(validate.QUICK if args.quick else validate.FULL, engine=args.engine)
     findings = validate.validate(
         settings,
         out,
@@ -391,6 +395,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("sessions", "batch"),
         default="sessions",
         help="run every scenario on this engine (default: one by one)",
+    )
+    val.add_argument(
+        "--seeds",
+        type=_positive,
+        metavar="N",
+        help="seeds 1..N for the facts compared over seeds (default 5, or 3 with --quick): "
+        "more seeds narrow their intervals; the targets stay the same",
     )
     val.add_argument("--quiet", action="store_true", help="no progress lines")
     val.set_defaults(func=cmd_validate)

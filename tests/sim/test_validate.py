@@ -136,3 +136,28 @@ def test_unusable_output_is_refused_before_running(tmp_path, flag) -> None:
     assert proc.returncode == 2, proc.stderr
     assert flag in proc.stderr and "Traceback" not in proc.stderr
     assert blocker.read_text() == "keep me"
+
+
+def test_seeds_runs_the_facts_over_seeds_one_to_n(tmp_path) -> None:
+    target = tmp_path / "facts.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "redloop.sim.cli", "validate", "--quick", "--quiet", "--fact",
+         "like_concentration", "--seeds", "2", "--out", str(tmp_path / "v"), "--json",
+         str(target)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr
+    (fact,) = json.loads(target.read_text())["facts"]
+    assert "(seeds 1, 2)" in fact["summary"]
+    assert "seeds 1, 2;" in (tmp_path / "v" / "validation.html").read_text()
+
+
+def test_a_single_seed_is_a_usage_error(tmp_path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "redloop.sim.cli", "validate", "--seeds", "1", "--out",
+         str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "--seeds" in proc.stderr and "at least 2" in proc.stderr
+    assert "Traceback" not in proc.stderr and not any(tmp_path.iterdir())
