@@ -45,7 +45,7 @@ class ShopOperator(mesa.Agent):
 
     model: World
 
-    def __init__(self, model: World, uid: int, threshold: int, batch: int = 10_000) -> None:
+    def __init__(self, model: World, uid: int, threshold: int, batch: int) -> None:
         super().__init__(model)
         self.uid = uid
         self.threshold = threshold

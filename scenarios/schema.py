@@ -158,7 +158,9 @@ class ProductSpec:
     topic: str = spec("skincare", "topic", choices=TOPICS)
     price: float = spec(99.0, "price in yuan", 0.01, 1e6)
     quality: float = spec(0.7, "hidden quality, 0..1: drives satisfaction and reviews", 0, 1)
-    stock: int = spec(100_000, "initial stock (0: not sold on the platform yet)", 0, 10**9)
+    stock: int = spec(
+        100_000, "initial stock, audience-sized (0: not sold on the platform yet)", 0, 10**9
+    )
 
 
 @dataclass
@@ -252,11 +254,15 @@ class Scenario:
     shop_restock_threshold: int = spec(
         5, "notes tagging a product before the platform's shop stocks it (overseas goods)", 1, 10**6
     )
+    shop_restock_units: int = spec(
+        10_000, "units the platform's shop orders each time it stocks a product", 1, 10**9
+    )
     reference_users: int = spec(
         0,
         "community size the audience-sized constants are set for (editors' picks per day, shop "
-        "restock threshold, quotas of the pools that reach everyone, brands' budgets, the "
-        "review counts shoppers judge a product page by): they scale by "
+        "restock threshold and units, products' stock, quotas of the pools that reach "
+        "everyone, brands' budgets, the review counts shoppers judge a product page by): they "
+        "scale by "
         "population.users / this; 0: absolute",
         0,
         5_000_000,
@@ -272,8 +278,9 @@ class Scenario:
         return self.population.users / self.reference_users if self.reference_users else 1.0
 
     def sized(self, count: int) -> int:
-        """An audience-sized count (editors' picks, restock threshold) at this scenario's size."""
-        return max(1, round(count * self.size_factor)) if count else 0
+        """An audience-sized count (editors' picks, restock threshold, stock) at this
+        scenario's size: at least 1 unless it is 0, at most the platform's int32 limit."""
+        return min(2**31 - 1, max(1, round(count * self.size_factor))) if count else 0
 
     def _sized(self, config: PlatformConfig) -> PlatformConfig:
         """The pools that reach everyone (stages from ``pool_targeted_stages`` on) get quotas in
@@ -283,10 +290,7 @@ class Scenario:
         if self.size_factor == 1.0:
             return config
         first = config.pool_targeted_stages
-        quotas = tuple(
-            q if s < first else min(2**31 - 1, self.sized(q))
-            for s, q in enumerate(config.pool_quotas)
-        )
+        quotas = tuple(q if s < first else self.sized(q) for s, q in enumerate(config.pool_quotas))
         return replace(config, pool_quotas=quotas)
 
     def to_dict(self) -> dict[str, Any]:

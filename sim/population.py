@@ -181,7 +181,9 @@ def build_staff(world: RedloopModel, sc: Scenario, platform: Any) -> None:
         for i in range(sc.editors)
     ]
     shop = platform.create_user("redloop-shop", "staff", now=0.0)
-    world.shop = ShopOperator(world, shop, sc.sized(sc.shop_restock_threshold))
+    world.shop = ShopOperator(
+        world, shop, sc.sized(sc.shop_restock_threshold), sc.sized(sc.shop_restock_units)
+    )
 
 
 def build_brands(world: RedloopModel, sc: Scenario, platform: Any) -> None:
@@ -192,8 +194,9 @@ def build_brands(world: RedloopModel, sc: Scenario, platform: Any) -> None:
         uid = platform.create_user(spec.name, "brand", now=0.0)
         products = []
         for prod in spec.products:
+            stock = sc.sized(prod.stock)  # the same units per person at any size
             pid = platform.create_product(
-                uid, prod.name, prod.topic, prod.price, prod.stock, now=0.0, origin=spec.origin
+                uid, prod.name, prod.topic, prod.price, stock, now=0.0, origin=spec.origin
             )
             world.catalogue.add(
                 pid,
@@ -203,7 +206,7 @@ def build_brands(world: RedloopModel, sc: Scenario, platform: Any) -> None:
                 prod.price,
                 prod.quality,
                 spec.origin,
-                prod.stock,
+                stock,
                 spec.established,
             )
             products.append(pid)

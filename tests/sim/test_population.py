@@ -108,3 +108,18 @@ def test_a_timeline_campaign_budget_is_set_for_the_reference_community(tmp_path)
     model.run_days(1)
     lumi = next(b for b in model.brands if b.name == "LumiSkin")
     assert [model.platform.campaign(c).budget for c in lumi.campaigns] == [1000.0]
+
+
+def test_stock_is_set_for_the_reference_community() -> None:
+    """Products' stock and the shop's order size are units per audience: at half the
+    reference size a product starts with half its units (one not yet sold stays at 0) and the
+    shop orders half as many, so a large crowd does not sell out what a small one never did."""
+    sc = load("baseline", **{"population.users": 1500})
+    model = RedloopModel(sc)
+    specs = [p for b in sc.brands for p in b.products]
+    stocks = [model.platform.product(p).stock for b in model.brands for p in b.products]
+    assert stocks == [round(p.stock / 2) for p in specs]
+    assert 0 in stocks  # the overseas cream nobody sells yet
+    assert model.shop is not None and model.shop.batch == sc.shop_restock_units // 2
+    huge = load("baseline", reference_users=1, **{"population.users": 5_000_000})
+    assert huge.sized(100_000) == 2**31 - 1  # the platform's stock column is int32
