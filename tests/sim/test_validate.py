@@ -161,3 +161,30 @@ def test_a_single_seed_is_a_usage_error(tmp_path) -> None:
     assert proc.returncode == 2
     assert "--seeds" in proc.stderr and "at least 2" in proc.stderr
     assert "Traceback" not in proc.stderr and not any(tmp_path.iterdir())
+
+
+def test_salganiks_unpredictability_is_the_mean_pairwise_difference_of_shares() -> None:
+    shares = np.array([[0.5, 0.5], [1.0, 0.0], [0.0, 1.0]])  # worlds × items
+    assert facts_platform.unpredictability(shares) == pytest.approx([2 / 3, 2 / 3])
+    assert np.isnan(facts_platform.unpredictability(shares[:1])).all()  # one world: no pairs
+
+
+def test_author_shares_follow_the_same_members_in_every_world() -> None:
+    """One community, independent worlds: the members are matched by account (sign-ups, which
+    differ between worlds, are left out); the same world twice is perfectly predictable."""
+    from redloop.platform.model import AccountKind
+    from redloop.scenarios.schema import load
+
+    runs = [
+        battery.simulate(load("baseline", world_seed=w, days=14, **{"population.users": 400}))
+        for w in (1, 1, 2)
+    ]
+    users = runs[0].tables["users"]
+    members = (users["created_at"] == 0) & (users["kind"] == AccountKind.CONSUMER)
+    shares = facts_platform.author_shares(runs, AccountKind.CONSUMER)
+    assert shares.shape == (3, np.count_nonzero(members))
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    assert not facts_platform.unpredictability(shares[:2]).any()
+    assert facts_platform.unpredictability(shares[1:]).mean() > 0
+    everyone = facts_platform.author_shares(runs)
+    assert everyone.shape[1] == np.count_nonzero(users["created_at"] == 0) > shares.shape[1]
