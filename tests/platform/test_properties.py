@@ -5,12 +5,13 @@ After every step: each counter equals what the log implies (recomputed by iterat
 ``platform.log``), stock is never negative, order histories follow the lifecycle, and
 ``Platform.replay(log, config)`` reproduces ``fingerprint()``. Every failed call must raise a
 ``PlatformError`` naming a field and change nothing; idempotent calls repeated change nothing.
+The reference model and the draws are in ``property_support``, the shop and marketing rules
+in ``shop_rules``.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
 from typing import Any
 
 import pytest
@@ -20,186 +21,27 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from redloop.platform.api import (
     RECOMMENDERS,
-    TOPICS,
-    EventKind,
     InvalidInput,
     Platform,
     PlatformConfig,
     PlatformError,
-    unpack_boost,
-    unpack_served,
 )
 
-CONFIG = PlatformConfig(
-    page_size=5,
-    ad_slot=2,
-    seen_window=10,
-    pool_quotas=(2, 4, 8),
-    pool_thresholds=(0.3, 0.3),
-    pool_slot_weights=(0.5, 0.3, 0.2),
-    attribution_window_hours=24.0,
-    max_order_quantity=5,
-    trending_window_hours=24,
-    pool_max_age_hours=200.0,
+from .property_support import (
+    CONFIG,
+    FAILED,
+    K,
+    any_topics,
+    channels,
+    implied_shares,
+    implied_state,
+    ref,
+    valid_topics,
 )
-K = EventKind
-FAILED = object()
-
-# An id is drawn as a reference: -1 stays -1 (an unknown id), any other value picks one of
-# the existing entities (or one of the right kind), so most calls get past the NotFound checks.
-ref = st.integers(-1, 40)
-valid_topics = st.lists(st.sampled_from(TOPICS[:6]), min_size=1, max_size=3)
-any_topics = st.lists(st.sampled_from([*TOPICS[:6], "knitting"]), max_size=4)
-channels = st.sampled_from(["discovery", "following", "search", "ad", "direct", "radio"])
-
-# Legal order transitions: event kind -> (statuses it may start from, resulting status).
-TRANSITIONS = {
-    K.ORDER_PAID: ({"placed"}, "paid"),
-    K.ORDER_SHIPPED: ({"paid"}, "shipped"),
-    K.ORDER_DELIVERED: ({"shipped"}, "delivered"),
-    K.ORDER_REVIEWED: ({"delivered"}, "reviewed"),
-    K.ORDER_CANCELLED: ({"placed", "paid"}, "cancelled"),
-    K.ORDER_REFUNDED: ({"delivered", "reviewed"}, "refunded"),
-}
+from .shop_rules import ShopRules
 
 
-def implied_state(p: Platform) -> dict[str, Any]:
-    """Everything the counters should say, recomputed from the event log alone."""
-    note_counts: dict[int, Counter] = defaultdict(Counter)
-    liked: set[tuple[int, int]] = set()
-    collected: set[tuple[int, int]] = set()
-    edges: set[tuple[int, int]] = set()
-    notes_by: Counter = Counter()
-    stock: dict[int, int] = {}
-    sold: Counter = Counter()
-    ratings: dict[int, list[int]] = defaultdict(list)
-    order_product: dict[int, tuple[int, int]] = {}
-    status: dict[int, str] = {}
-    campaign: dict[int, dict[str, int]] = {}
-    boosted: Counter = Counter()
-
-    def charge(cid: int) -> None:
-        """An auction's winner pays between the reserve and its own bid per impression."""
-        c = campaign[cid]
-        c["impressions"] += 1
-        c["min_spent"] += reserve
-        c["max_spent"] += c["cpm"]
-
-    reserve = round(p.config.ad_reserve_cpm * 100)
-
-    for e in p.log:
-        k, actor, obj = e.kind, e.actor, e.object
-        if k is K.FOLLOWED:
-            edges.add((actor, obj))
-            if e.value >= 0:
-                note_counts[e.value]["follows"] += 1
-        elif k is K.UNFOLLOWED:
-            edges.discard((actor, obj))
-        elif k is K.NOTE_PUBLISHED:
-            notes_by[actor] += 1
-            note_counts.setdefault(obj, Counter())  # every note gets an entry
-        elif k is K.NOTE_READ:
-            note_counts[obj]["reads"] += 1
-        elif k in (K.LIKED, K.UNLIKED, K.COLLECTED, K.UNCOLLECTED):
-            counter = "likes" if k in (K.LIKED, K.UNLIKED) else "collects"
-            pairs = liked if counter == "likes" else collected
-            on = k in (K.LIKED, K.COLLECTED)
-            assert ((actor, obj) in pairs) != on, f"{k.label} event that changes nothing"
-            (pairs.add if on else pairs.discard)((actor, obj))
-            note_counts[obj][counter] += 1 if on else -1
-        elif k is K.COMMENTED:
-            note_counts[obj]["comments"] += 1
-        elif k in (K.SHARED, K.SHARE_DELIVERED, K.SHARED_OUTSIDE):
-            note_counts[obj]["shares"] += 1
-        elif k is K.FEED_SERVED:
-            for n in e.ints or ():
-                note_counts[n]["impressions"] += 1
-            if (cid := unpack_served(e.value)[3]) >= 0:
-                charge(cid)
-            if (boost := unpack_boost(e.value)[1]) >= 0:
-                boosted[boost] += 1
-        elif k is K.SEARCHED:
-            for n in e.ints or ():
-                note_counts[n]["impressions"] += 1
-            if e.value > 0:
-                note_counts[campaign[e.value - 1]["note"]]["impressions"] += 1
-                charge(e.value - 1)
-        elif k is K.PRODUCT_CREATED:
-            stock[obj] = e.fields["stock"]
-        elif k is K.PRODUCT_RESTOCKED:
-            stock[obj] += e.value
-        elif k is K.ORDER_PLACED:
-            quantity = e.fields["quantity"]
-            order_product[obj] = (e.value, quantity)
-            stock[e.value] -= quantity
-            sold[e.value] += quantity
-            status[obj] = "placed"
-        elif k in TRANSITIONS:
-            sources, target = TRANSITIONS[k]
-            assert status[obj] in sources, f"{k.label} from {status[obj]}"
-            status[obj] = target
-            product, quantity = order_product[obj]
-            if k is K.ORDER_CANCELLED:
-                stock[product] += quantity
-            if k in (K.ORDER_CANCELLED, K.ORDER_REFUNDED):
-                sold[product] -= quantity
-            if k is K.ORDER_REVIEWED:
-                ratings[product].append(e.value)
-        elif k is K.CAMPAIGN_CREATED:
-            f = e.fields
-            campaign[obj] = {
-                "note": f["note"],
-                "budget": f["budget_cents"] * 1000,
-                "cpm": f["cpm_cents"],
-                "min_spent": 0,
-                "max_spent": 0,
-                "impressions": 0,
-                "active": 1,
-            }
-        elif k is K.CAMPAIGN_STOPPED:
-            campaign[obj]["active"] = 0
-    return {
-        "notes": note_counts,
-        "liked": liked,
-        "collected": collected,
-        "edges": edges,
-        "notes_by": notes_by,
-        "stock": stock,
-        "sold": sold,
-        "ratings": ratings,
-        "status": status,
-        "order_product": order_product,
-        "campaign": campaign,
-        "boosted": boosted,
-    }
-
-
-def implied_shares(p: Platform) -> list[dict[str, Any]]:
-    """Every share node as the event log describes it (sharer, note, parent, recipients,
-    visitors, sign-ups), in share-id order."""
-    shares: list[dict[str, Any]] = []
-    for e in p.log:
-        if e.kind in (K.SHARED, K.SHARE_DELIVERED, K.SHARED_OUTSIDE):
-            parent = e.value - 1 if e.kind is not K.SHARED else -1
-            shares.append(
-                {
-                    "sharer": e.actor,
-                    "note": e.object,
-                    "parent": parent if parent >= 0 else None,
-                    "outside": e.kind is K.SHARED_OUTSIDE,
-                    "recipients": tuple(e.ints or ()),
-                    "visitors": 0,
-                    "signups": 0,
-                }
-            )
-        elif e.kind is K.SHARE_VISITED:
-            shares[e.object]["visitors"] += e.value
-        elif e.kind is K.SHARE_SIGNUP:
-            shares[e.object]["signups"] += 1
-    return shares
-
-
-class PlatformMachine(RuleBasedStateMachine):
+class PlatformMachine(ShopRules, RuleBasedStateMachine):
     """Drives one platform through random calls; the clock only moves forward by ``advance``.
 
     A replica fed the same events (as replay does) is compared after every step.
@@ -529,193 +371,6 @@ class PlatformMachine(RuleBasedStateMachine):
         result = self.attempt("search", self.user(user), query)
         if result is not FAILED:
             assert len(set(result.notes)) == len(result.notes)
-
-    @rule(
-        is_brand=st.booleans(),
-        brand=ref,
-        name=st.sampled_from(["Night Cream", "Trail", ""]),
-        topic=st.sampled_from([*TOPICS[:6], "knitting"]),
-        price=st.sampled_from([9.9, 9.9, 0.0, -1.0]),
-        stock=st.sampled_from([0, 2, 2, -1]),
-        origin=st.sampled_from(["domestic", "overseas", "x"]),
-    )
-    def create_product(self, is_brand, brand, name, topic, price, stock, origin) -> None:
-        brand = self.of_kind("brand", brand) if is_brand else self.user(brand)
-        self.attempt("create_product", brand, name, topic, price, stock, origin=origin)
-
-    def seller(self, role: str, product: int, ref: int) -> int:
-        if role == "brand" and product >= 0:
-            return self.p.product(product).brand
-        return self.of_kind("staff", ref) if role == "staff" else self.user(ref)
-
-    @rule(
-        role=st.sampled_from(["brand", "staff", "any"]),
-        actor=ref,
-        product=ref,
-        quantity=st.sampled_from([1, 4, 4, 0, 10**9, 2**31 - 1]),
-    )
-    def restock(self, role: str, actor: int, product: int, quantity: int) -> None:
-        product = self.product(product)
-        self.attempt("restock", self.seller(role, product, actor), product, quantity)
-
-    @rule(
-        role=st.sampled_from(["brand", "staff", "any"]),
-        actor=ref,
-        product=ref,
-        price=st.sampled_from([5.0, 12.34, 0.0, 2e7]),
-    )
-    def set_price(self, role: str, actor: int, product: int, price: float) -> None:
-        product = self.product(product)
-        self.attempt("set_price", self.seller(role, product, actor), product, price)
-
-    @rule(user=ref, product=ref, channel=channels)
-    def view_product(self, user: int, product: int, channel: str) -> None:
-        self.attempt("view_product", self.user(user), self.product(product), channel=channel)
-
-    @rule(user=ref, product=ref, quantity=st.sampled_from([1, 1, 2, 5, 6, 0]))
-    def place_order(self, user: int, product: int, quantity: int) -> None:
-        product = self.product(product)
-        stock = self.p.product(product).stock if product >= 0 else None
-        oid = self.attempt("place_order", self.user(user), product, quantity)
-        if oid is not FAILED:
-            assert self.p.product(product).stock == stock - quantity
-            assert self.p.order(oid).status == "placed"
-
-    def order_actor(self, role: str, order: int, ref: int) -> int:
-        if order >= 0 and role == "buyer":
-            return self.p.order(order).buyer
-        if order >= 0 and role == "seller":
-            return self.p.product(self.p.order(order).product).brand
-        return self.user(ref)
-
-    @rule(
-        action=st.sampled_from(["pay", "ship", "deliver", "cancel", "refund"]),
-        role=st.sampled_from(["buyer", "seller", "any"]),
-        actor=ref,
-        order=ref,
-    )
-    def order_step(self, action: str, role: str, actor: int, order: int) -> None:
-        order = self.order(order)
-        self.attempt(action, self.order_actor(role, order, actor), order)
-
-    @rule(
-        role=st.sampled_from(["buyer", "buyer", "any"]),
-        user=ref,
-        order=ref,
-        rating=st.sampled_from([1, 4, 5, 0, 6]),
-        note=st.sampled_from([None, "theirs", "any"]),
-        note_ref=ref,
-    )
-    def review(
-        self, role: str, user: int, order: int, rating: int, note: str | None, note_ref: int
-    ) -> None:
-        order = self.order(order)
-        user = self.order_actor(role, order, user)
-        if note == "theirs" and user >= 0:
-            nid = self.pick(note_ref, self.p.notes_by(user))
-        else:
-            nid = self.note(note_ref)
-        self.attempt("review", user, order, rating, note=None if note is None else nid)
-
-    @rule(
-        role=st.sampled_from(["author", "brand", "any"]),
-        brand=ref,
-        note=ref,
-        budget=st.sampled_from([0.1, 5.0, 5.0, 0.0]),
-        placement=st.sampled_from(["feed", "search", "feed", "tv"]),
-        topics=st.none() | valid_topics | any_topics,
-        cpm=st.sampled_from([50.0, 1000.0]),
-    )
-    def create_campaign(self, role, brand, note, budget, placement, topics, cpm) -> None:
-        note = self.note(note)
-        if role == "author" and note >= 0:
-            brand = self.p.note(note).author
-        else:
-            brand = self.of_kind("brand", brand) if role == "brand" else self.user(brand)
-        if (
-            self.attempt(
-                "create_campaign", brand, note, budget, placement=placement, topics=topics, cpm=cpm
-            )
-            is not FAILED
-        ):
-            self.n_campaigns += 1
-
-    @rule(
-        brand=ref,
-        topics=valid_topics,
-        placement=st.sampled_from(["feed", "search"]),
-        impressions=st.integers(1, 4),
-    )
-    def campaign_flow(
-        self, brand: int, topics: list[str], placement: str, impressions: int
-    ) -> None:
-        """A brand promotes a fresh note with a budget for a few impressions at 50 yuan CPM."""
-        brand = self.of_kind("brand", brand)
-        note = self.attempt("publish", brand, topics)
-        if note is not FAILED:
-            cid = self.attempt(
-                "create_campaign", brand, note, 0.05 * impressions, placement=placement
-            )
-            assert cid == self.n_campaigns
-            self.n_campaigns += 1
-            assert self.p.campaign(cid).active
-
-    @rule(
-        own=st.booleans(),
-        user=ref,
-        note=ref,
-        fee=st.sampled_from([75.0, 100.0, 50.0]),
-        hours=st.sampled_from([6.0, 24.0, 1.0]),
-        goal=st.sampled_from(["reads", "engagement", "follows", "fame"]),
-        cpm=st.sampled_from([None, 40.0]),
-    )
-    def create_boost(self, own, user, note, fee, hours, goal, cpm) -> None:
-        """Boost a note (its author's, or anyone's), with a campaign competing for attention."""
-        note = self.note(note)
-        user = self.p.note(note).author if own and note >= 0 else self.user(user)
-        self.attempt("create_boost", user, note, fee, hours=hours, goal=goal)
-        if cpm is not None and note >= 0 and self.p.note(note).sponsor is not None:
-            brand = self.p.note(note).sponsor
-            if (
-                self.attempt("create_campaign", brand, note, 1.0, cpm=cpm, hours=hours)
-                is not FAILED
-            ):
-                self.n_campaigns += 1
-
-    @rule(
-        user=ref,
-        product=ref,
-        steps=st.integers(0, 4),
-        end=st.sampled_from([None, "cancel", "refund", "pay"]),
-        rating=st.integers(1, 5),
-        with_note=st.booleans(),
-    )
-    def order_flow(
-        self, user: int, product: int, steps: int, end: str | None, rating: int, with_note: bool
-    ) -> None:
-        """Place an order and take it ``steps`` steps along placed → ... → reviewed."""
-        user, product = self.user(user), self.product(product)
-        oid = self.attempt("place_order", user, product, 1)
-        if oid is FAILED:
-            return
-        brand = self.p.product(product).brand
-        for action, actor in (("pay", user), ("ship", brand), ("deliver", brand))[:steps]:
-            assert self.attempt(action, actor, oid) is not FAILED, action
-        if steps == 4:
-            note = None
-            if with_note:
-                topic = self.p.product(product).topic
-                note = self.attempt("publish", user, [topic], products=[product])
-            assert self.attempt("review", user, oid, rating, note=note) is not FAILED
-            assert self.p.order(oid).rating == rating
-        if end is not None:
-            self.attempt(end, user, oid)  # may not be allowed from here: then nothing changes
-
-    @rule(owner=st.booleans(), brand=ref, campaign=ref)
-    def stop_campaign(self, owner: bool, brand: int, campaign: int) -> None:
-        campaign = self.pick(campaign, range(self.n_campaigns))
-        owner_id = self.p.campaign(campaign).brand if campaign >= 0 else -1
-        self.attempt("stop_campaign", owner_id if owner else self.user(brand), campaign)
 
     # ---------------------------------------------------------------- invariants
 
