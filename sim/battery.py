@@ -47,7 +47,7 @@ class Settings:
     # of the seeds' review notes pass the first traffic pool (note appeal is lognormal), and
     # the arms' histories part after the first sample, so pairing removes little: over 20
     # seeds top_degree − random is +89 adopters with an sd of 100–126 between seeds, which 5
-    # seeds detect with a power of 0.2–0.4 and 20 seeds with 0.85–0.96 (README, *Seeding*).
+    # seeds detect with a power of 0.2–0.4 and 20 seeds with 0.85–0.99 (README, *Seeding*).
     seeding_seeds: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
