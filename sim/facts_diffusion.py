@@ -260,10 +260,11 @@ def seeding(runs: Runs, s: Settings) -> Finding:
 
     rules = ("greedy", "top_degree", "random")
     base = load("seeding_by_choice", **{"population.users": s.users})
+    seeds = s.seeding_seeds or s.seeds
     done = runs.many(
-        [(seeded_scenario(base, r, 20, seed, s.days), seed, {}) for r in rules for seed in s.seeds]
+        [(seeded_scenario(base, r, 20, seed, s.days), seed, {}) for r in rules for seed in seeds]
     )
-    n = len(s.seeds)
+    n = len(seeds)
     adopters = {
         r: np.array(
             [adopters_of(m.tables, m.brand_products[0][0]) for m in done[i * n : (i + 1) * n]]
@@ -274,6 +275,7 @@ def seeding(runs: Runs, s: Settings) -> Finding:
     d_vs_r, d_half = paired_diff_ci(adopters["random"], adopters["top_degree"])
     value = {f"adopters_{r}": round(float(adopters[r].mean()), 2) for r in rules}
     value |= {
+        "seeds": n,
         "greedy_minus_top_degree": round(g_vs_d, 2),
         "greedy_minus_top_degree_ci95": round(g_half, 2),
         "top_degree_minus_random": round(d_vs_r, 2),
@@ -289,7 +291,7 @@ def seeding(runs: Runs, s: Settings) -> Finding:
         f"adopters after {s.days} days: greedy {adopters['greedy'].mean():.0f}, top_degree "
         f"{adopters['top_degree'].mean():.0f}, random {adopters['random'].mean():.0f} "
         f"(greedy − top_degree {g_vs_d:+.0f} ± {g_half:.0f}; top_degree − random "
-        f"{d_vs_r:+.0f} ± {d_half:.0f})",
+        f"{d_vs_r:+.0f} ± {d_half:.0f}; {n} paired seeds)",
         [
             bar_figure(
                 tuple((r, adopters[r].astype(float)) for r in rules),

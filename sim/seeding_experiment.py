@@ -5,8 +5,10 @@ no other marketing) is run with ``brands[0].seeding_rule`` set and ``seeds = k``
 is the product's adopters after ``days``: distinct accounts that bought it (sample
 recipients never buy what they were given). ``none`` is the control: no samples at all.
 
-``python -m redloop.sim.seeding_experiment [--users N] [--k K] [--days N] [--seeds 1 2 3]``
-prints the table.
+``python -m redloop.sim.seeding_experiment [--users N] [--k K] [--days N] [--seeds 1 2 3]
+[--rules greedy random]`` prints the table: per rule the mean adopters, the per-seed values,
+and how many of the seeds' review notes were posted, promoted past the first traffic pool
+and bought through.
 """
 
 from __future__ import annotations
@@ -34,6 +36,23 @@ def adopters_of(tables: dict[str, dict[str, np.ndarray]], product: int) -> int:
     return int(np.unique(orders["buyer"][bought & ~cancelled]).size)
 
 
+def seed_notes(tables: dict[str, dict[str, np.ndarray]], product: int) -> dict[str, int]:
+    """What the seeds' own reviews did, from ``tables()``: how many samples were reviewed in
+    a note, how many of those notes are in a traffic pool past the first (promoted; a note
+    retired after a later stage, 4,000 impressions on, would be missed), and the bought
+    orders attributed to them — where a seeding arm's adopters come from."""
+    orders, notes = tables["orders"], tables["notes"]
+    mine = orders["product"] == product
+    reviews = orders["review_note"][mine & (orders["is_sample"] == 1)]
+    reviews = reviews[reviews >= 0]
+    bought = mine & (orders["is_sample"] == 0) & (orders["status"] != 5)
+    return {
+        "seed_posts": int(reviews.size),
+        "seed_notes_promoted": int((notes["pool_stage"][reviews] >= 1).sum()),
+        "seed_note_orders": int(np.isin(orders["note"][bought], reviews).sum()),
+    }
+
+
 def seeded_scenario(base: Scenario, rule: str, k: int, seed: int, days: int) -> Scenario:
     """``base`` with its first brand seeding ``k`` accounts by ``rule`` (``none``: no samples)."""
     scenario = copy.deepcopy(base)
@@ -55,13 +74,14 @@ def seeded_run(base: Scenario, rule: str, k: int, seed: int, days: int) -> dict[
         seeded = model.brands[0].seeded
         reach = sum(model.platform.user(uid).followers for uid in seeded)
         product = model.brands[0].products[0]
+        tables = model.platform.tables()
         return {
             "rule": rule,
             "seed": seed,
             "samples": len(seeded),
             "seed_followers": reach,
-            "adopters": adopters_of(model.platform.tables(), product),
-        }
+            "adopters": adopters_of(tables, product),
+        } | seed_notes(tables, product)
     finally:
         model.close()
 
@@ -93,6 +113,9 @@ def summary(runs: pd.DataFrame) -> pd.DataFrame:
         adopters_min=("adopters", "min"),
         adopters_max=("adopters", "max"),
         seed_followers=("seed_followers", "mean"),
+        seed_posts=("seed_posts", "mean"),
+        seed_notes_promoted=("seed_notes_promoted", "mean"),
+        seed_note_orders=("seed_note_orders", "mean"),
     )
     out["per_seed"] = grouped["adopters"].apply(list)
     return out.sort_values("adopters_mean", ascending=False)
@@ -105,9 +128,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--k", type=int, default=20)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--rules", nargs="+", choices=RULES, default=list(RULES))
     args = parser.parse_args(argv)
     runs = seeding_experiment(
-        args.scenario, k=args.k, days=args.days, seeds=args.seeds, users=args.users
+        args.scenario,
+        rules=args.rules,
+        k=args.k,
+        days=args.days,
+        seeds=args.seeds,
+        users=args.users,
     )
     with pd.option_context("display.width", 120):
         print(summary(runs).to_string())

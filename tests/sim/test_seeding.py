@@ -6,7 +6,7 @@ import pytest
 
 from redloop.scenarios.schema import ScenarioError, load
 from redloop.sim.model import RedloopModel
-from redloop.sim.seeding_experiment import seeding_experiment, summary
+from redloop.sim.seeding_experiment import seed_notes, seeding_experiment, summary
 
 
 def small(**overrides):
@@ -120,7 +120,10 @@ def test_experiment_returns_adopters_per_rule_and_seed() -> None:
     runs = seeding_experiment(
         k=5, days=6, seeds=(1, 2), users=300, rules=("top_degree", "random", "none")
     )
-    assert list(runs.columns) == ["rule", "seed", "samples", "seed_followers", "adopters"]
+    assert list(runs.columns) == [
+        "rule", "seed", "samples", "seed_followers", "adopters",
+        "seed_posts", "seed_notes_promoted", "seed_note_orders",
+    ]  # fmt: skip
     assert runs["samples"].tolist() == [5, 5, 5, 5, 0, 0]
     assert (runs["adopters"] >= 0).all()
     again = seeding_experiment(k=5, days=6, seeds=(1, 2), users=300, rules=("top_degree",))
@@ -128,3 +131,25 @@ def test_experiment_returns_adopters_per_rule_and_seed() -> None:
     table = summary(runs)
     assert set(table.index) == {"top_degree", "random", "none"}
     assert table.loc["none", "seed_followers"] == 0
+
+
+def test_seed_notes_count_the_seeds_reviews_their_promotions_and_orders() -> None:
+    """Where an arm's adopters come from, counted one order and note at a time through the
+    platform's views: the samples' review notes, those in a pool past the first, and the
+    bought orders attributed to them."""
+    sc = small(**{"population.users": 600, "days": 16})
+    sc.brands[0].seeds = 20
+    model = run(sc, days=16)
+    product = model.brands[0].products[0]
+    orders = [model.platform.order(i) for i in range(model.platform.n_orders)]
+    mine = [o for o in orders if o.product == product]
+    reviews = {o.review_note for o in mine if o.sample and o.review_note is not None}
+    bought = [o for o in mine if not o.sample and o.status != "cancelled"]
+    promoted = [n for n in reviews if (model.platform.note(n).pool_stage or 0) >= 1]
+    counted = seed_notes(model.platform.tables(), product)
+    assert counted == {
+        "seed_posts": len(reviews),
+        "seed_notes_promoted": len(promoted),
+        "seed_note_orders": sum(o.note in reviews for o in bought),
+    }
+    assert counted["seed_posts"] > 0 and counted["seed_note_orders"] > 0

@@ -75,6 +75,16 @@ def test_a_battery_needs_the_switch_day() -> None:
         battery.Settings(quick=True, users=100, days=10, seeds=(1,), bass_users=100)
 
 
+def test_seeding_fact_pairs_its_own_seeds() -> None:
+    """The seeding fact measures over ``seeding_seeds`` when given (one battery seed alone
+    would leave no interval)."""
+    s = battery.Settings(quick=True, users=200, days=22, seeds=(1,), seeding_seeds=(1, 2))
+    finding = facts_diffusion.seeding(battery.Runs(s), s)
+    assert finding.value["seeds"] == 2
+    assert math.isfinite(finding.value["top_degree_minus_random_ci95"])
+    assert "2 paired seeds" in finding.summary
+
+
 @pytest.fixture(scope="module")
 def quick_battery(tmp_path_factory):
     out = tmp_path_factory.mktemp("validation")
