@@ -24,6 +24,7 @@ from redloop.sim.usage import UsageError
 
 if TYPE_CHECKING:  # the schema pulls in the platform: imported where a command needs it
     from redloop.scenarios import schema
+    from redloop.sim.battery import Settings
 
 EXIT_USAGE = 2
 
@@ -266,6 +267,19 @@ def _check_writable(path: Path, flag: str, *, folder: bool) -> None:
         raise UsageError(f"{flag} {path}: {probe} is not writable")
 
 
+def validation_settings(quick: bool, engine: str, seeds: int | None) -> Settings:
+    """The battery's settings for ``validate``'s flags: ``seeds`` (1..N) replaces every
+    fact's seeds, the seeding fact's own 20 included."""
+    from redloop.sim import validate
+
+    settings = replace(validate.QUICK if quick else validate.FULL, engine=engine)
+    if seeds is None:
+        return settings
+    if seeds < 2:
+        raise UsageError("--seeds: the facts' paired intervals need at least 2 seeds")
+    return replace(settings, seeds=tuple(range(1, seeds + 1)), seeding_seeds=())
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from redloop.sim import validate
 
@@ -274,11 +288,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--fact: unknown fact {unknown[0]!r}; allowed: {', '.join(validate.FACTS)}"
         )
-    settings = replace(validate.QUICK if args.quick else validate.FULL, engine=args.engine)
-    if args.seeds is not None:
-        if args.seeds < 2:
-            raise UsageError("--seeds: the facts' paired intervals need at least 2 seeds")
-        settings = replace(settings, seeds=tuple(range(1, args.seeds + 1)))
+    settings = validation_settings(args.quick, args.engine, args.seeds)
     out = _results_folder(args.out, "validation")
     if args.json:
         _check_writable(Path(args.json), "--json", folder=False)
@@ -400,8 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--seeds",
         type=_positive,
         metavar="N",
-        help="seeds 1..N for the facts compared over seeds (default 5, or 3 with --quick): "
-        "more seeds narrow their intervals; the targets stay the same",
+        help="seeds 1..N for every fact compared over seeds (default 5, seeding 20; 3 with "
+        "--quick): more seeds narrow their intervals; the targets stay the same",
     )
     val.add_argument("--quiet", action="store_true", help="no progress lines")
     val.set_defaults(func=cmd_validate)

@@ -198,3 +198,13 @@ def test_author_shares_follow_the_same_members_in_every_world() -> None:
     assert facts_platform.unpredictability(shares[1:]).mean() > 0
     everyone = facts_platform.author_shares(runs)
     assert everyone.shape[1] == np.count_nonzero(users["created_at"] == 0) > shares.shape[1]
+
+
+def test_seeds_replace_every_facts_seeds_the_seeding_facts_own_included() -> None:
+    from redloop.sim.cli import validation_settings
+
+    full = validation_settings(False, "sessions", None)
+    assert full.seeds == (1, 2, 3, 4, 5) and len(full.seeding_seeds) == 20
+    more = validation_settings(False, "batch", 12)
+    assert more.seeds == tuple(range(1, 13)) and not more.seeding_seeds
+    assert more.engine == "batch" and more.users == full.users
