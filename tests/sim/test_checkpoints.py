@@ -264,8 +264,29 @@ def test_fork_refuses_what_cannot_change_mid_run(
     assert not (out / "events.sqlite").exists()
 
 
+def _edit_row_50(events: Path) -> None:
+    """Change one event's actor in place: the history no longer matches its chain."""
+    if events.suffix == ".sqlite":
+        db = sqlite3.connect(events)
+        with db:
+            db.execute("UPDATE events SET actor = actor + 1 WHERE seq = 50")
+        db.close()
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    part = sorted(events.glob("part-*.parquet"))[0]
+    table = pq.read_table(part)
+    actors = table.column("actor").to_pylist()
+    actors[50] += 1
+    field = table.schema.field("actor")
+    column = pa.array(actors, type=field.type)
+    pq.write_table(table.set_column(table.schema.get_field_index("actor"), field, column), part)
+
+
+@pytest.mark.parametrize("log_format", ["sqlite", "parquet"])
 def test_a_fork_of_a_tampered_history_is_refused_and_leaves_no_folder(
-    tmp_path: Path, capsys
+    tmp_path: Path, capsys, log_format: str
 ) -> None:
     source = tmp_path / "run"
     run_scenario(
@@ -273,11 +294,9 @@ def test_a_fork_of_a_tampered_history_is_refused_and_leaves_no_folder(
         source,
         progress=False,
         schedule=Schedule(every=4),
+        log_format=log_format,
     )
-    db = sqlite3.connect(source / "events.sqlite")
-    with db:  # an edited like: the history no longer matches the checkpoint's chain head
-        db.execute("UPDATE events SET actor = actor + 1 WHERE seq = 50")
-    db.close()
+    _edit_row_50(event_log(source))
     out = tmp_path / "fork"
     assert main(["fork", str(source), "--day", "4", "--out", str(out)]) == 2
     err = capsys.readouterr().err
