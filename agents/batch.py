@@ -89,7 +89,8 @@ def _wanting(m: World, rows: np.ndarray) -> np.ndarray:
 def _search(m: World, rows: np.ndarray, now: float) -> np.ndarray:
     """Each of ``rows`` searches for what it wants most (:meth:`.consumer.Consumer.search_wants`,
     all in one :meth:`~redloop.platform.core.Platform.search_many`), then opens the product's
-    page where that search would: the notes found, as rows padded with -1 to the longest.
+    page where that search would (``view_product_many``): the notes found, as rows padded
+    with -1 to the longest.
     The pages are viewed after all the searches, so the log orders them so; nothing a
     search reads is changed by a view."""
     people, cat, p = m.people, m.catalogue, m.platform
@@ -99,10 +100,12 @@ def _search(m: World, rows: np.ndarray, now: float) -> np.ndarray:
     results = p.search_many(uids, queries, now=now, limit=SEARCH_CARDS)
     width = max((len(result.notes) for result in results), default=0)
     cards = np.full((rows.size, width), -1, dtype=np.int64)
+    views = np.zeros(rows.size, dtype=np.bool_)
     for i, (row, product, result) in enumerate(zip(rows.tolist(), wanted, results, strict=True)):
         cards[i, : len(result.notes)] = result.notes
-        if people[row].views_found(product, result.products):
-            p.view_product(int(uids[i]), product, now=now, channel=SEARCH)
+        views[i] = people[row].views_found(product, result.products)
+    products = np.array(wanted, dtype=np.int64)
+    p.view_product_many(uids[views], products[views], now=now, channel=SEARCH)
     return cards
 
 

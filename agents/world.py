@@ -61,6 +61,9 @@ class AgentPlatform(PlatformOps, Protocol):
     def follow_many(
         self, users: Iterable[int], targets: Iterable[int], *, now: float, via_notes: Any
     ) -> Any: ...
+    def view_product_many(
+        self, users: Iterable[int], products: Iterable[int], *, now: float, channel: int
+    ) -> None: ...
     def search_many(
         self, users: Iterable[int], queries: Sequence[str], *, now: float, limit: int
     ) -> list[SearchResult]: ...

@@ -1,4 +1,5 @@
-"""Bulk commands: many accounts, follows, reads, likes, collects or searches in one call.
+"""Bulk commands: many accounts, follows, reads, likes, collects, searches or product pages
+in one call.
 
 For engineers who drive the platform with large synthetic crowds (building a million-user
 community, replaying a day of traffic). Each bulk command has the semantics of its single
@@ -219,6 +220,30 @@ class BulkCommands(PlatformState):
         return self._engage_many(
             users, notes, now, E.COLLECTED, self._notes.collected, self._apply_collected
         )
+
+    def view_product_many(
+        self,
+        users: Iterable[int],
+        products: Iterable[int],
+        *,
+        now: float,
+        channel: str | int = Channel.DIRECT,
+    ) -> None:
+        """``users[i]`` opens ``products[i]``'s page, in order, all from ``channel``: what
+        :meth:`view_product` logs and touches for attribution, without building the pages
+        (read one with :meth:`product`)."""
+        us = id_column(users, len(self._accounts), "user")
+        ps = id_column(products, len(self._shop.brand), "product")
+        _pairs(us, ps, ("users", "products"))
+        ch = channel_code(channel)
+        if not us.size or ch == Channel.DIRECT:  # a direct visit is no touch: nothing logged
+            self._check_now(now)
+            return
+        now = self._tick(now)
+        self.log.extend(E.PRODUCT_VIEWED, now, us, ps, ch)
+        touched = self._shop.touched
+        for user, product in zip(us.tolist(), ps.tolist(), strict=True):
+            touched(user, (product,), -1, ch, now)
 
     def search_many(
         self, users: Iterable[int], queries: Sequence[str], *, now: float, limit: int = 20

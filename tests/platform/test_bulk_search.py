@@ -1,5 +1,6 @@
-"""search_many: the single searches in order — results, events, ad charges, state — and a
-rejected batch names its item and changes nothing."""
+"""search_many and view_product_many: the single searches and product-page visits in order —
+results, events, ad charges, attribution, state — and a rejected batch names its item and
+changes nothing."""
 
 from __future__ import annotations
 
@@ -64,6 +65,38 @@ def test_the_search_ad_runs_out_within_a_batch_as_it_does_one_by_one() -> None:
     assert shown == [r.ad_note is not None for r in singles]
     assert shown[0] and not shown[-1]  # the budget paid for some, not all
     same_platform(one, bulk)
+
+
+views = st.lists(st.tuples(st.integers(0, USERS - 1), st.integers(0, 1)), max_size=30)
+
+
+@settings(max_examples=40, deadline=None)
+@given(views, st.sampled_from(["search", "ad", "direct", "discovery"]))
+def test_view_product_many_is_the_single_views_in_order(
+    items: list[tuple[int, int]], channel: str
+) -> None:
+    one, bulk = shop(), shop()
+    for u, product in items:
+        one.view_product(u, product, now=5, channel=channel)
+    bulk.view_product_many([u for u, _ in items], [q for _, q in items], now=5, channel=channel)
+    # the touch attributes a later order as the single visit's did
+    orders = [p.place_order(2, 0, now=6) for p in (one, bulk)]
+    assert one.order(orders[0]) == bulk.order(orders[1])
+    same_platform(one, bulk)
+
+
+def test_a_rejected_view_batch_names_the_item_and_changes_nothing() -> None:
+    p = shop()
+    before = (p.fingerprint(), len(p.log), p.now)
+    for call, error, says in (
+        (lambda: p.view_product_many([2, 3], [0, 7], now=5, channel="search"), NotFound, "item 1"),
+        (lambda: p.view_product_many([2], [0, 1], now=5), InvalidInput, "same length"),
+        (lambda: p.view_product_many([2], [0], now=5, channel="tv"), InvalidInput, "channel"),
+        (lambda: p.view_product_many([2], [0], now=1, channel="ad"), InvalidInput, "now"),
+    ):
+        with pytest.raises(error, match=says):
+            call()
+        assert (p.fingerprint(), len(p.log), p.now) == before
 
 
 BAD = [
