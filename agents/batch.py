@@ -5,9 +5,10 @@ this one takes every visit of an hour at once, as the crowd's columns
 (:class:`~.people.People`) allow:
 
 1. inboxes with news since the last visit are read, visit by visit (rare);
-2. each visit draws its channel; a search runs visit by visit (it is about one person's
-   wants) and its results are read with the others; the following and discovery pages
-   are served to everyone in two bulk calls
+2. each visit draws its channel; the searches (each for what its person wants most) run in
+   one bulk call (``search_many``: an hour's crowd wants few products, each ranked once)
+   and their results are read with the others; the following and discovery pages are
+   served to everyone in two more
    (:meth:`~redloop.platform.core.Platform.following_feed_many`, ``discovery_feed_many``);
 3. the chances to open each card and to engage with it come from :func:`.decisions.chances`
    over the sessions × cards matrix — the same formulas the per-session reader applies card
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import decisions
-from .consumer import AD, COMMENTS, DISCOVERY, FOLLOWING, SEARCH
+from .consumer import AD, COMMENTS, DISCOVERY, FOLLOWING, SEARCH, SEARCH_CARDS
 from .steps import run_inline
 
 if TYPE_CHECKING:
@@ -58,15 +59,11 @@ def run_batch(world: World, rows: np.ndarray, now: float) -> None:
     w = m.channel_weights
     following = ~searching & (r < w[1] + w[2])
     discovery = ~(searching | following)
-    found: list[list[int]] = []
-    for i in np.flatnonzero(searching).tolist():
-        cards = run_inline(people[rows[i]].search_wants(now))
-        if cards:
-            found.append(cards)
-        else:
-            searching[i], discovery[i] = False, True
-    if found:
-        _browse(m, rows[searching], _padded(found), None, None, SEARCH, now)
+    found = _search(m, rows[searching], now)
+    empty = found.max(axis=1, initial=-1) < 0
+    discovery[np.flatnonzero(searching)[empty]] = True
+    if not empty.all():
+        _browse(m, rows[searching][~empty], found[~empty], None, None, SEARCH, now)
     followed = np.flatnonzero(following)
     pages = m.platform.following_feed_many(uids[followed], now=now, limit=FOLLOWING_CARDS)
     empty = pages.counts == 0
@@ -89,11 +86,26 @@ def _wanting(m: World, rows: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.fromiter(held, dtype=np.bool_, count=rows.size))
 
 
-def _padded(pages: list[list[int]]) -> np.ndarray:
-    """The pages as rows of a matrix, padded with -1."""
-    cards = np.full((len(pages), max(map(len, pages))), -1, dtype=np.int64)
-    for i, page in enumerate(pages):
-        cards[i, : len(page)] = page
+def _search(m: World, rows: np.ndarray, now: float) -> np.ndarray:
+    """Each of ``rows`` searches for what it wants most (:meth:`.consumer.Consumer.search_wants`,
+    all in one :meth:`~redloop.platform.core.Platform.search_many`), then opens the product's
+    page where that search would (``view_product_many``): the notes found, as rows padded
+    with -1 to the longest.
+    The pages are viewed after all the searches, so the log orders them so; nothing a
+    search reads is changed by a view."""
+    people, cat, p = m.people, m.catalogue, m.platform
+    uids = m.columns.uid[rows]
+    wanted = [people[row].most_wanted(now) for row in rows.tolist()]
+    queries = [cat.name[product] for product in wanted]
+    results = p.search_many(uids, queries, now=now, limit=SEARCH_CARDS)
+    width = max((len(result.notes) for result in results), default=0)
+    cards = np.full((rows.size, width), -1, dtype=np.int64)
+    views = np.zeros(rows.size, dtype=np.bool_)
+    for i, (row, product, result) in enumerate(zip(rows.tolist(), wanted, results, strict=True)):
+        cards[i, : len(result.notes)] = result.notes
+        views[i] = people[row].views_found(product, result.products)
+    products = np.array(wanted, dtype=np.int64)
+    p.view_product_many(uids[views], products[views], now=now, channel=SEARCH)
     return cards
 
 

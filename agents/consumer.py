@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 DISCOVERY, FOLLOWING, SEARCH, AD, DIRECT, SHARED = (int(c) for c in Channel)
 #: How much more a creator asks for a product outside their topics.
 OFF_TOPIC_PREMIUM = 1.5
+#: Results a search asks for.
+SEARCH_CARDS = 10
 COMMENTS = ("love this", "where did you buy it?", "saved!", "so helpful", "trying this")
 
 
@@ -223,11 +225,22 @@ class Consumer(mesa.Agent):
         """Search for the product one wants most; view its page if it is found in stock.
         Returns the notes the search found."""
         m = self.model
-        product = max(self.intent, key=lambda p: (self._intent(p, now), -p))
-        result = yield m.platform.search(self.uid, m.catalogue.name[product], now=now, limit=10)
-        if product in result.products and m.catalogue.stock_hint[product]:
+        product = self.most_wanted(now)
+        result = yield m.platform.search(
+            self.uid, m.catalogue.name[product], now=now, limit=SEARCH_CARDS
+        )
+        if self.views_found(product, result.products):
             yield m.platform.view_product(self.uid, product, now=now, channel=SEARCH)
         return list(result.notes)
+
+    def most_wanted(self, now: float) -> int:
+        """The product a search is for: the one wanted most now (the lowest id on a tie)."""
+        return max(self.intent, key=lambda p: (self._intent(p, now), -p))
+
+    def views_found(self, product: int, found: Sequence[int]) -> bool:
+        """Whether a search for ``product`` that found the products ``found`` goes on to its
+        page: when it is among them and believed in stock."""
+        return product in found and bool(self.model.catalogue.stock_hint[product])
 
     def open_note(self, note: int, channel: int, now: float, via_share: int = -1) -> Steps:
         """Read a note, react to it (:func:`.decisions.engage_chances`), and let it move

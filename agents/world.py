@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from redloop.platform.api import Order, PlatformConfig
+from redloop.platform.api import Order, PlatformConfig, SearchResult
 from redloop.platform.client.protocol import PlatformOps
 
 from .settings import CreatorSettings
@@ -61,6 +61,12 @@ class AgentPlatform(PlatformOps, Protocol):
     def follow_many(
         self, users: Iterable[int], targets: Iterable[int], *, now: float, via_notes: Any
     ) -> Any: ...
+    def view_product_many(
+        self, users: Iterable[int], products: Iterable[int], *, now: float, channel: int
+    ) -> None: ...
+    def search_many(
+        self, users: Iterable[int], queries: Sequence[str], *, now: float, limit: int
+    ) -> list[SearchResult]: ...
 
 
 class Stream(Protocol):

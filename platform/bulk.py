@@ -1,4 +1,5 @@
-"""Bulk commands: many accounts, follows, reads, likes or collects in one call.
+"""Bulk commands: many accounts, follows, reads, likes, collects, searches or product pages
+in one call.
 
 For engineers who drive the platform with large synthetic crowds (building a million-user
 community, replaying a day of traffic). Each bulk command has the semantics of its single
@@ -23,7 +24,9 @@ import numpy as np
 from .checks import channel_code
 from .codec import EventKind
 from .errors import InvalidInput, PlatformError, check_id
-from .model import TOPICS, AccountKind, Channel, topic_mask
+from .model import TOPICS, AccountKind, AdPlacement, Channel, SearchResult, topic_mask
+from .notes import Notes
+from .shop import Shop
 from .social import EdgeKeys
 from .state import LEARN_READ, PlatformState
 
@@ -217,6 +220,61 @@ class BulkCommands(PlatformState):
         return self._engage_many(
             users, notes, now, E.COLLECTED, self._notes.collected, self._apply_collected
         )
+
+    def view_product_many(
+        self,
+        users: Iterable[int],
+        products: Iterable[int],
+        *,
+        now: float,
+        channel: str | int = Channel.DIRECT,
+    ) -> None:
+        """``users[i]`` opens ``products[i]``'s page, in order, all from ``channel``: what
+        :meth:`view_product` logs and touches for attribution, without building the pages
+        (read one with :meth:`product`)."""
+        us = id_column(users, len(self._accounts), "user")
+        ps = id_column(products, len(self._shop.brand), "product")
+        _pairs(us, ps, ("users", "products"))
+        ch = channel_code(channel)
+        if not us.size or ch == Channel.DIRECT:  # a direct visit is no touch: nothing logged
+            self._check_now(now)
+            return
+        now = self._tick(now)
+        self.log.extend(E.PRODUCT_VIEWED, now, us, ps, ch)
+        touched = self._shop.touched
+        for user, product in zip(us.tolist(), ps.tolist(), strict=True):
+            touched(user, (product,), -1, ch, now)
+
+    def search_many(
+        self, users: Iterable[int], queries: Sequence[str], *, now: float, limit: int = 20
+    ) -> list[SearchResult]:
+        """``users[i]`` searches ``queries[i]``, in order: :meth:`search`'s results and
+        events. A query asked twice in the batch is ranked once (logging a search changes
+        no note's score), so an hour's crowd wanting the same few products searches cheaply."""
+        us = id_column(users, len(self._accounts), "user")
+        queries = list(queries)
+        if len(queries) != us.size:
+            raise InvalidInput(
+                f"users and queries must have the same length; got {us.size} and {len(queries)}",
+                field="queries",
+            )
+        for query in dict.fromkeys(queries):  # distinct, in order of first appearance
+            _at(queries.index(query), Notes.check_text, query, "query", 200, allow_empty=False)
+        Shop.check_quantity(limit, "limit", 1, 100)
+        if not us.size:
+            self._check_now(now)
+            return []
+        now = self._tick(now)
+        # whether a search campaign may run depends only on ``now``: the same for the batch
+        ads = self._ads.any_running(AdPlacement.SEARCH, now)
+        ranked: dict[str, tuple[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...]]] = {}
+        results = []
+        for user, query in zip(us.tolist(), queries, strict=True):
+            if (done := ranked.get(query)) is None:
+                match = self._search.match(query)
+                done = ranked[query] = (match, self._search.rank(*match, now, limit))
+            results.append(self._log_search(user, query, *done, now, ads=ads))
+        return results
 
     # ------------------------------------------------------------ shared
 

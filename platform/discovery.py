@@ -8,7 +8,7 @@ from typing import Any
 
 from .codec import EventKind, pack_served
 from .errors import InvalidInput
-from .model import TOPICS, AccountKind, AdPlacement, BoostGoal, Channel, DiscoveryPage, SearchResult
+from .model import AccountKind, AdPlacement, BoostGoal, Channel, DiscoveryPage, SearchResult
 from .notes import Notes
 from .shop import Shop
 from .state import PlatformState
@@ -192,21 +192,7 @@ class FeedCommands(PlatformState):
         Notes.check_text(query, "query", 200, allow_empty=False)
         Shop.check_quantity(limit, "limit", 1, 100)
         now = self._tick(now)
-        topics, products = self._search.match(query)
-        found = self._search.rank(topics, products, now, limit)
-        campaign = -1
-        if self._ads.any_running(AdPlacement.SEARCH, now):  # else no auction can be won
-            mask = self._search_targeting(topics, products)
-            campaign = (
-                self._ads.auction(AdPlacement.SEARCH, mask, now, self._reserve_mc)[0]
-                if mask
-                else -1
-            )
-        self._emit(E.SEARCHED, now, user, -1, query, found, campaign)
-        return SearchResult(
-            query=query,
-            topics=tuple(TOPICS[t] for t in topics),
-            products=products,
-            notes=found,
-            ad_note=self._ads.note[campaign] if campaign >= 0 else None,
-        )
+        match = self._search.match(query)
+        found = self._search.rank(*match, now, limit)
+        ads = self._ads.any_running(AdPlacement.SEARCH, now)  # else no auction can be won
+        return self._log_search(user, query, match, found, now, ads=ads)

@@ -82,6 +82,9 @@ class Shares:
         self.signups = array("i")
         self.recipients: dict[int, tuple[int, ...]] = {}
         self.inbox: dict[int, array] = {}  # user -> shares delivered to them, oldest first
+        #: user -> the last share delivered to them (-1: none; users past its end have none):
+        #: whose inbox has news, for a crowd at once, is one gather
+        self.latest = np.full(0, -1, dtype=np.int64)
         self.by_note: dict[int, array] = {}
         self.via_share: dict[int, int] = {}  # user who signed up -> the share they came by
 
@@ -169,7 +172,24 @@ class Shares:
                 if box is None:
                     box = self.inbox[user] = array("i")
                 box.append(sid)
+            self._delivered(recipients, sid)
         return sid
+
+    def _delivered(self, recipients: tuple[int, ...], sid: int) -> None:
+        last, top = self.latest, max(recipients)
+        if top >= last.size:
+            grown = np.full(max(2 * last.size, top + 1), -1, dtype=np.int64)
+            grown[: last.size] = last
+            self.latest = last = grown
+        last[list(recipients)] = sid
+
+    def latest_of(self, users: np.ndarray) -> np.ndarray:
+        """Per user (valid ids), the last share delivered to them, -1 if none."""
+        last = self.latest
+        out = np.full(users.size, -1, dtype=np.int64)
+        inside = users < last.size
+        out[inside] = last[users[inside]]
+        return out
 
     def view(self, share: int) -> Share:
         self.check(share)

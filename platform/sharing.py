@@ -100,12 +100,7 @@ class SharingCommands(PlatformState):
         """Per user, the id of the last share delivered to them (-1: none yet): whose
         inboxes hold news since the share id they last read, for many users in one call.
         A pure read."""
-        inbox = self._shares.inbox
-        us = id_column(users, len(self._accounts), "user")
-        if not inbox:
-            return np.full(us.size, -1, dtype=np.int64)
-        last = [box[-1] if (box := inbox.get(u)) else -1 for u in us.tolist()]
-        return np.array(last, dtype=np.int64)
+        return self._shares.latest_of(id_column(users, len(self._accounts), "user"))
 
     def share_info(self, share: int) -> Share:
         return self._shares.view(share)

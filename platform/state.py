@@ -23,7 +23,15 @@ from .codec import CODECS, EventKind
 from .collabs import Collabs
 from .errors import InvalidInput
 from .eventlog import EventLog
-from .model import AccountKind, AdPlacement, Channel, OrderStatus, PlatformConfig
+from .model import (
+    TOPICS,
+    AccountKind,
+    AdPlacement,
+    Channel,
+    OrderStatus,
+    PlatformConfig,
+    SearchResult,
+)
 from .notes import Notes
 from .recommenders import REGISTRY, CESPools, Recommender, SeenFilter
 from .search import Search
@@ -186,6 +194,32 @@ class PlatformState:
         """Topics a search ad may target: the query's, else those of the products it names."""
         return sum(1 << t for t in topics) or sum(
             1 << t for t in {self._shop.topic[p] for p in products}
+        )
+
+    def _log_search(
+        self,
+        user: int,
+        query: str,
+        match: tuple[tuple[int, ...], tuple[int, ...]],
+        found: tuple[int, ...],
+        now: float,
+        *,
+        ads: bool,
+    ) -> SearchResult:
+        """Log one validated, ranked search (``match``: the query's topics and products),
+        with the search ad it wins when ``ads`` (a search campaign may be running)."""
+        topics, products = match
+        mask = self._search_targeting(topics, products) if ads else 0
+        campaign = -1
+        if mask:
+            campaign = self._ads.auction(AdPlacement.SEARCH, mask, now, self._reserve_mc)[0]
+        self._emit(EventKind.SEARCHED, now, user, -1, query, found, campaign)
+        return SearchResult(
+            query=query,
+            topics=tuple(TOPICS[t] for t in topics),
+            products=products,
+            notes=found,
+            ad_note=self._ads.note[campaign] if campaign >= 0 else None,
         )
 
     def _charge(self, placement: int, topics: int, campaign: int, now: float) -> None:
