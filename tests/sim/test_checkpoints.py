@@ -230,6 +230,19 @@ def test_a_fork_can_change_how_a_brand_markets_from_the_fork_day(tmp_path: Path)
     assert after.loc[(last, "LumiSkin"), "spend"] > 0  # it buys feed ads from the fork on
 
 
+def _checkpointed_run(tmp_path: Path, log_format: str = "sqlite") -> Path:
+    """A small baseline run (300 users, 6 days) checkpointed every 4 days, to fork from."""
+    source = tmp_path / "run"
+    run_scenario(
+        load("baseline", **{"population.users": 300, "days": 6}),
+        source,
+        progress=False,
+        schedule=Schedule(every=4),
+        log_format=log_format,
+    )
+    return source
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -250,13 +263,7 @@ def test_a_fork_can_change_how_a_brand_markets_from_the_fork_day(tmp_path: Path)
 def test_fork_refuses_what_cannot_change_mid_run(
     tmp_path: Path, capsys, args: list[str], message: str
 ) -> None:
-    source = tmp_path / "run"
-    run_scenario(
-        load("baseline", **{"population.users": 300, "days": 6}),
-        source,
-        progress=False,
-        schedule=Schedule(every=4),
-    )
+    source = _checkpointed_run(tmp_path)
     out = tmp_path / "fork"
     assert main(["fork", str(source), *args, "--out", str(out)]) == 2
     err = capsys.readouterr().err
@@ -288,14 +295,7 @@ def _edit_row_50(events: Path) -> None:
 def test_a_fork_of_a_tampered_history_is_refused_and_leaves_no_folder(
     tmp_path: Path, capsys, log_format: str
 ) -> None:
-    source = tmp_path / "run"
-    run_scenario(
-        load("baseline", **{"population.users": 300, "days": 6}),
-        source,
-        progress=False,
-        schedule=Schedule(every=4),
-        log_format=log_format,
-    )
+    source = _checkpointed_run(tmp_path, log_format)
     _edit_row_50(event_log(source))
     out = tmp_path / "fork"
     assert main(["fork", str(source), "--day", "4", "--out", str(out)]) == 2
