@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from html import escape
 from pathlib import Path
@@ -53,6 +55,31 @@ def texts(rc) -> list[str]:
 
 def day_shown(rc) -> str:
     return rc.find(v.Html, class_="rl-day").widget.children[0]
+
+
+def eventually(check: Callable[[], object], timeout: float = 30) -> None:
+    """Run ``check`` until its assertions pass, or fail with its last error after ``timeout``.
+
+    A page's click may return before its redraw: while the page's prefetch thread is
+    rendering "next day ready", reacton leaves the click's render to that thread rather than
+    wait for its lock. So a check after an interaction on the whole page waits for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            check()
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def assert_day(rc, day: int) -> None:
+    eventually(lambda: assert_equal(day_shown(rc), f"Day {day}"))
+
+
+def assert_equal(got: object, expected: object) -> None:
+    assert got == expected
 
 
 # ------------------------------------------------------------------ panels
@@ -176,31 +203,35 @@ def test_page_step_advances_the_day_and_the_charts():
     step = rc.find(v.Btn, children=["Step"]).widget
     step.click()
     step.click()
-    assert day_shown(rc) == "Day 2"
-    out = html(rc)
-    assert 'data-chart="dau" data-points="2"' in out
-    assert 'class="rl-card' in out  # the feed inspector has a page to show
+    assert_day(rc, 2)
+    eventually(lambda: assert_equal('data-chart="dau" data-points="2"' in html(rc), True))
+    assert 'class="rl-card' in html(rc)  # the feed inspector has a page to show
 
 
 def test_page_steps_a_scenario_on_the_batched_engine():
     batched = Path(redloop.__file__).parent / "docs" / "engines" / "baseline_batch.toml"
     rc = render(Page(str(batched), users=300))
     rc.find(v.Btn, children=["Step"]).widget.click()
-    assert day_shown(rc) == "Day 1"
-    assert 'data-chart="dau" data-points="1"' in html(rc)
+    assert_day(rc, 1)
+    eventually(lambda: assert_equal('data-chart="dau" data-points="1"' in html(rc), True))
     assert 'class="rl-card' in html(rc)
+
+
+def running_text(rc) -> str:
+    return rc.find(v.Html, class_="rl-muted rl-running").widget.children[0]
 
 
 def test_page_reset_rebuilds_with_the_new_values():
     rc = render(Page("baseline", users=300))
     rc.find(v.Btn, children=["Step"]).widget.click()
+    assert_day(rc, 1)
     rc.find(v.Slider, label="Users: 300").widget.v_model = 400
     rc.find(v.Switch, label="Buyers share reviews (the loop)").widget.v_model = False
     assert day_shown(rc) == "Day 1"  # nothing applied before Reset
     rc.find(v.Btn, children=["Reset"]).widget.click()
-    assert day_shown(rc) == "Day 0"
-    running = rc.find(v.Html, class_="rl-muted rl-running").widget.children[0]
-    assert "400 users" in running and "sharing off" in running
+    assert_day(rc, 0)
+    eventually(lambda: assert_equal("400 users" in running_text(rc), True))
+    assert "sharing off" in running_text(rc)
     rc.find(v.Alert).assert_empty()
     assert 'data-nodes="300"' in html(rc)  # 400 accounts, drawn as a 300-node sample
 
@@ -208,8 +239,7 @@ def test_page_reset_rebuilds_with_the_new_values():
 def test_page_play_runs_days_until_paused():
     rc = render(Page("baseline", users=300))
     rc.find(v.Btn, children=["Play"]).widget.click()
-    rc.find(v.Btn, children=["Step"]).assert_single()
-    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+    eventually(lambda: assert_equal(rc.find(v.Btn, children=["Step"]).widget.disabled, True))
     rc.find(v.Html, children=["Day 2"]).wait_for(timeout=60)
     rc.find(v.Btn, children=["Pause"]).widget.click()
     # the play thread may finish the day it is on, and render it, after the click
@@ -223,16 +253,16 @@ def test_picking_a_scenario_rebuilds_from_its_values(tmp_path):
         'extends = "baseline"\ndescription = "A tiny town."\n[population]\nusers = 200\n'
     )
     rc = render(Page(scenario=str(own)))
-    running = rc.find(v.Html, class_="rl-muted rl-running").widget.children[0]
-    assert "200 users" in running
+    assert "200 users" in running_text(rc)
     assert "A tiny town." in texts(rc)
     rc.find(v.Btn, children=["Step"]).widget.click()
+    assert_day(rc, 1)
     select = rc.find(v.Select, label="Scenario").widget
     assert "baseline" in select.items
     select.v_model = "baseline"
-    assert day_shown(rc) == "Day 0"
-    running = rc.find(v.Html, class_="rl-muted rl-running").widget.children[0]
-    assert "baseline · 3,000 users" in running  # the scenario's own population
+    assert_day(rc, 0)
+    # the scenario's own population
+    eventually(lambda: assert_equal("baseline · 3,000 users" in running_text(rc), True))
 
 
 def test_play_stops_at_the_end_of_the_scenario(tmp_path):
@@ -244,31 +274,37 @@ def test_play_stops_at_the_end_of_the_scenario(tmp_path):
     rc.find(v.Html, children=["Day 2"]).wait_for(timeout=60)
     rc.find(v.Btn, children=["Play"]).wait_for(timeout=30)  # stopped by itself
     assert day_shown(rc) == "Day 2"
-    assert any("Play runs to day 4" in t for t in texts(rc))  # the next lap
+    # the next lap
+    eventually(lambda: assert_equal(any("Play runs to day 4" in t for t in texts(rc)), True))
 
 
 def test_the_all_parameters_panel_shows_the_schema_error_and_disables_reset():
     rc = render(Page("baseline", users=300))
     rc.find(v.Switch, label=f"Show all {len(schema_fields())} scenario keys").widget.v_model = True
+    eventually(lambda: rc.find(v.TextField, label="days (days; 1 to 3,650)").assert_single())
     days = rc.find(v.TextField, label="days (days; 1 to 3,650)").widget
     assert days.v_model == "30"
     days.v_model = "-3"
     days.fire_event("keyup.enter", {})  # the box applies on Enter or leaving it
-    rc.find(v.Alert).assert_single()
+    eventually(lambda: rc.find(v.Alert).assert_single())
     assert "days: -3 is out of range" in rc.find(v.Alert).widget.children[0]
     assert rc.find(v.Btn, children=["Reset"]).widget.disabled
     days = rc.find(v.TextField, label="days (days; 1 to 3,650)").widget
     days.v_model = "12"
     days.fire_event("keyup.enter", {})
-    assert not rc.find(v.Btn, children=["Reset"]).widget.disabled
+    eventually(lambda: assert_equal(rc.find(v.Btn, children=["Reset"]).widget.disabled, False))
     rc.find(v.Btn, children=["Reset"]).widget.click()
-    assert any("Play runs to day 12" in t for t in texts(rc))
+    eventually(lambda: assert_equal(any("Play runs to day 12" in t for t in texts(rc)), True))
 
 
 def test_pinning_overlays_the_run_on_the_charts():
     rc = render(Page("baseline", users=300))
     rc.find(v.Btn, children=["Step"]).widget.click()
+    eventually(
+        lambda: assert_equal(rc.find(v.Btn, children=["Pin this run"]).widget.disabled, False)
+    )
     rc.find(v.Btn, children=["Pin this run"]).widget.click()
-    assert html(rc).count('data-overlay-key="1"') == 8  # every time chart (not the funnel)
+    # every time chart (not the funnel)
+    eventually(lambda: assert_equal(html(rc).count('data-overlay-key="1"'), 8))
     rc.find(v.Btn, children=["Unpin"]).widget.click()
-    assert "data-pinned" not in html(rc)
+    eventually(lambda: assert_equal("data-pinned" in html(rc), False))
