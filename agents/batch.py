@@ -17,7 +17,12 @@ this one takes every visit of an hour at once, as the crowd's columns
 4. reads, likes and collects go to the platform in bulk (``read_many``, ``like_many``,
    ``collect_many``), in session order; comments, shares, follows and word of mouth about
    tagged products item by item through the per-session code;
-5. who wants something considers buying, visit by visit.
+5. who wants something considers buying: every visit's wanted products as arrays of
+   (person, product, intent, since) pairs, walked in one compiled call
+   (:func:`.decisions.buying`, the per-session buyer's formulas) that stops only at a
+   purchase; the order is placed through the per-session code and the walk goes on. It
+   draws the per-session buyer's numbers in its order, so it buys what visit-by-visit
+   buying bought, to the event.
 
 What changes is *when* a visit sees the others: within an hour every page is served before
 anyone reacts, so a like given at 20:30 shows on pages from 21:30, not on a page served a
@@ -28,6 +33,7 @@ their confidence intervals, and the batch's event log is as deterministic as the
 
 from __future__ import annotations
 
+from itertools import chain, compress
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,7 +43,7 @@ from .consumer import AD, COMMENTS, DISCOVERY, FOLLOWING, SEARCH, SEARCH_CARDS
 from .steps import run_inline
 
 if TYPE_CHECKING:
-    from .world import World
+    from .world import Stream, World
 
 __all__ = ["run_batch"]
 
@@ -76,8 +82,7 @@ def run_batch(world: World, rows: np.ndarray, now: float) -> None:
     m.tally.short_pages += int((feed.counts < m.page_size).sum())
     likes = feed.likes if m.behaviour.social_proof else None
     _browse(m, rows[chosen], feed.cards, likes, feed.ad_slot, DISCOVERY, now)
-    for row in rows[_wanting(m, rows)].tolist():
-        run_inline(people[row].consider_buying(now))
+    _buy(m, rows, now)
 
 
 def _wanting(m: World, rows: np.ndarray) -> np.ndarray:
@@ -186,3 +191,74 @@ def _react(
         p.follow_many(uids[wants], np.array(authors)[keep], now=now, via_notes=notes[wants])
     for i in np.flatnonzero(np.frombuffer(m.notes.product, dtype=np.int32)[notes] >= 0).tolist():
         people[readers[i]].hear_from(int(notes[i]), now)
+
+
+def _buy(m: World, rows: np.ndarray, now: float) -> None:
+    """Each visit of ``rows`` considers buying what its person wants, as
+    :meth:`.consumer.Consumer.consider_buying` would visit after visit: the same products
+    in the same order, the same draws from the decisions stream (as many: the stream is
+    left where the walk left it), the orders placed one by one (rare)."""
+    intent, columns, cat = m.columns.intent, m.columns, m.catalogue
+    wants = list(map(intent.__getitem__, rows.tolist()))
+    sizes = list(map(len, wants))
+    wants = list(compress(wants, sizes))
+    if not wants:
+        return
+    person = np.repeat(rows, sizes)
+    n = person.size
+    product = np.fromiter(chain.from_iterable(wants), dtype=np.int64, count=n)
+    held = chain.from_iterable(chain.from_iterable(map(dict.values, wants)))
+    value, since = np.fromiter(held, dtype=np.float64, count=2 * n).reshape(n, 2).T.copy()
+    pairs = (person, product, value, since)
+    stock = np.array(cat.stock_hint, dtype=np.int64)
+    proof = np.zeros(stock.size)
+    for p in np.unique(product).tolist():  # reviews read once an hour (cached by the world)
+        proof[p] = run_inline(m.social_proof(p, now))
+    shop = (np.array(cat.price, dtype=np.float64), stock, proof)
+    crowd = (columns.budget, columns.spent, columns.price_sensitivity)
+    gone, forget = np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.bool_)
+    args = (m.intent_half_life_hours, shop, crowd, m.behaviour.buy_beta)
+    _, most = decisions.buying(0, pairs, gone, forget, now, *args, None, 0)
+    draws = _Draws(m.streams.decisions, most)
+    twice = _visits_twice(rows)
+    j, used = decisions.buying(0, pairs, gone, forget, now, *args, draws.values, 0)
+    while j < n:
+        row, p = int(person[j]), int(product[j])
+        if run_inline(m.people[row].buy(p, now)) is None:
+            stock[p] = 0  # out of stock: the buyer found out (and set the world's hint)
+        elif row in twice:  # bought: not wanted in this person's later visit
+            later = np.flatnonzero((person[j:] == row) & (product[j:] == p))
+            gone[later + j] = True
+        j, used = decisions.buying(j + 1, pairs, gone, forget, now, *args, draws.values, used)
+    draws.keep(used)
+    for i in np.flatnonzero(forget).tolist():
+        intent[person[i]].pop(int(product[i]), None)
+
+
+class _Draws:
+    """``count`` scalar draws from ``stream`` made ahead, of which a walk may use fewer:
+    :meth:`keep` leaves the stream as if only those had been drawn (it is rewound to the
+    chunk they end in and drawn on to there, so the redrawn part stays short)."""
+
+    CHUNK = 256
+
+    def __init__(self, stream: Stream, count: int) -> None:
+        self.stream, self.count = stream, count
+        self.states, values = [], []
+        for start in range(0, count, self.CHUNK):
+            self.states.append(stream.getstate())
+            values.extend(stream.random() for _ in range(min(self.CHUNK, count - start)))
+        self.values = np.array(values, dtype=np.float64)
+
+    def keep(self, used: int) -> None:
+        if used < self.count:
+            chunk, extra = divmod(used, self.CHUNK)
+            self.stream.setstate(self.states[chunk])
+            for _ in range(extra):
+                self.stream.random()
+
+
+def _visits_twice(rows: np.ndarray) -> set[int]:
+    """The people who visit more than once in ``rows``."""
+    ordered = np.sort(rows)
+    return set(ordered[1:][ordered[1:] == ordered[:-1]].tolist())

@@ -8,7 +8,6 @@ the products it tags), which the world model keeps in ``model.notes``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Generator, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -306,11 +305,11 @@ class Consumer(mesa.Agent):
 
     def _intent(self, product: int, now: float) -> float:
         value, since = self.intent[product]
-        return value * 0.5 ** ((now - since) / self.model.intent_half_life_hours)
+        return decisions.faded(value, since, now, self.model.intent_half_life_hours)
 
     def _max_intent(self, now: float) -> float:
-        half_life = self.model.intent_half_life_hours
-        return max(v * 0.5 ** ((now - since) / half_life) for v, since in self.intent.values())
+        half_life, faded = self.model.intent_half_life_hours, decisions.faded
+        return max(faded(v, since, now, half_life) for v, since in self.intent.values())
 
     def hear(self, product: int, valence: float, now: float) -> None:
         """Word of mouth about a product: positive raises intent, negative lowers it."""
@@ -324,6 +323,10 @@ class Consumer(mesa.Agent):
             self.intent.pop(product, None)
 
     def consider_buying(self, now: float) -> Steps:
+        """Each wanted product in turn (in the order it came to be wanted): forgotten once
+        its intent has faded, else bought with :func:`.decisions.buy_chance` if the
+        budget and the stock allow (the batched engine walks an hour's visits alike with
+        :func:`.decisions.buying`)."""
         m = self.model
         cat = m.catalogue
         beta = m.behaviour.buy_beta
@@ -331,16 +334,16 @@ class Consumer(mesa.Agent):
         budget, sensitivity, spent = self.budget, self.price_sensitivity, self.spent
         for product in list(wants):
             intent = self._intent(product, now)
-            if intent < 0.01:
+            if intent < decisions.FORGOTTEN:
                 del wants[product]
                 continue
             price = cat.price[product]
             left = budget - spent
-            if price > left or not cat.stock_hint[product]:
+            if not decisions.may_buy(price, left, cat.stock_hint[product]):
                 continue
-            afford = math.exp(-sensitivity * price / max(left, 1.0))
             proof = yield from m.social_proof(product, now)  # reviews read before buying
-            if m.streams.decisions.random() < 1.0 - math.exp(-beta * intent * afford * proof):
+            chance = decisions.buy_chance(intent, price, left, sensitivity, proof, beta)
+            if m.streams.decisions.random() < chance:
                 yield from self.buy(product, now)
                 spent = self.spent
 

@@ -38,9 +38,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENGAGEMENTS",
+    "FORGOTTEN",
+    "buy_chance",
+    "buying",
     "chances",
     "engage_chances",
     "examined",
+    "faded",
+    "may_buy",
     "open_chance",
     "page_chances",
     "proof_table",
@@ -51,6 +56,8 @@ __all__ = [
 
 #: The last axis of the engagement chances, in the order a reader draws them.
 ENGAGEMENTS = ("like", "collect", "comment", "share", "follow")
+#: Purchase intent below this is forgotten: the product is no longer wanted.
+FORGOTTEN = 0.01
 _TABLES: dict[float, np.ndarray] = {}  # elasticity -> (1 + likes) ** elasticity, by likes
 _NO_LIKES = np.zeros((1, 0), dtype=np.int64)
 
@@ -253,3 +260,82 @@ def chances(
             for e in range(5):
                 engage[s, slot, e] = row[e]
     return opens, engage
+
+
+# ---------------------------------------------------------------------- buying
+
+
+def faded(value: float, since: float, now: float, half_life: float) -> float:
+    """Purchase intent ``value``, set at time ``since``, as it stands at ``now``: it halves
+    every ``half_life`` hours (word of mouth is forgotten unless renewed)."""
+    return value * 0.5 ** ((now - since) / half_life)
+
+
+def may_buy(price: float, left: float, in_stock: int) -> bool:
+    """Whether a product at ``price`` is bought at all: the month's budget has ``left``
+    for it and the shop shows it ``in_stock``."""
+    return bool(in_stock) and price <= left
+
+
+def buy_chance(
+    intent: float, price: float, left: float, sensitivity: float, proof: float, beta: float
+) -> float:
+    """The chance to buy a wanted product one ``may_buy``: ``1 - exp(-beta·intent·afford·proof)``,
+    where ``afford = exp(-sensitivity·price/left)`` (``left`` counted as at least 1) weighs
+    the price against what is left of the budget, and ``proof`` (0.25..1) is how much the
+    product page's reviews back the purchase."""
+    afford = math.exp(-sensitivity * price / max(left, 1.0))
+    return 1.0 - math.exp(-beta * intent * afford * proof)
+
+
+_faded = njit(cache=True, inline="always")(faded)
+_may_buy = njit(cache=True, inline="always")(may_buy)
+_buy_chance = njit(cache=True, inline="always")(buy_chance)
+
+
+@njit(cache=True)
+def buying(
+    start: int,
+    wants: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    gone: np.ndarray,
+    forget: np.ndarray,
+    now: float,
+    half_life: float,
+    shop: tuple[np.ndarray, np.ndarray, np.ndarray],
+    crowd: tuple[np.ndarray, np.ndarray, np.ndarray],
+    beta: float,
+    draws: np.ndarray | None,
+    drawn: int,
+) -> tuple[int, int]:
+    """Walk an hour's wants from pair ``start`` as the per-session buyer walks its own:
+    ``wants`` = (person row, product, intent, time it was set) per pair, each visit's pairs
+    in the order the person came to want them. A pair ``gone`` (bought earlier in the
+    hour) is passed over; one whose intent has :func:`faded` below ``FORGOTTEN`` is marked
+    in ``forget``; one the person :func:`may_buy` (``shop`` = price, stock shown, review
+    proof by product; ``crowd`` = budget, spent, price sensitivity by row) takes the next of
+    ``draws`` (from ``drawn``) and is bought if it falls below its :func:`buy_chance`.
+    Returns (the pair bought, or the number of pairs at the end; the draws used). With
+    ``draws`` None it only counts the draws the walk would take if nothing were bought."""
+    person, product, value, since = wants
+    price, stock, proof = shop
+    budget, spent, sensitivity = crowd
+    counting = draws is None
+    for j in range(start, person.size):
+        if gone[j]:
+            continue
+        intent = _faded(value[j], since[j], now, half_life)
+        if intent < FORGOTTEN:
+            if not counting:
+                forget[j] = True
+            continue
+        row, p = person[j], product[j]
+        left = budget[row] - spent[row]
+        if not _may_buy(price[p], left, stock[p]):
+            continue
+        drawn += 1
+        if counting:
+            continue
+        chance = _buy_chance(intent, price[p], left, sensitivity[row], proof[p], beta)
+        if draws[drawn - 1] < chance:  # type: ignore[index]
+            return j, drawn
+    return person.size, drawn

@@ -1,0 +1,154 @@
+"""Deciding to buy: the batched walk over an hour's wants buys what the per-session buyer
+buys visit by visit — the same orders, draws, budgets and forgotten wants — never beyond a
+budget or the stock, with one set of formulas compiled and not."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from redloop.agents import batch, decisions
+from redloop.agents.consumer import Consumer
+from redloop.agents.steps import run_inline
+from redloop.platform.api import Platform, PlatformConfig
+
+from .fake_world import FakeWorld, as_world
+
+PRICES = (40.0, 120.0, 260.0, 900.0)
+PROOF = (0.25, 0.5, 0.8, 1.0)  # the reviews' backing, by product
+NOW = 300.5
+
+
+class ShopWorld(FakeWorld):
+    """The fake world with reviews that back each product differently."""
+
+    def social_proof(self, product: int, now: float) -> Generator[Any, Any, float]:
+        yield self.platform.product(product)
+        return PROOF[product]
+
+
+def shop_world(seed: int, people: int = 12, stocks: tuple[int, ...] = ()) -> ShopWorld:
+    """Four products (with ``stocks``, or random ones: some scarce, some none), and people
+    with random budgets, some of it spent, and random wants set at random times (some
+    long faded)."""
+    rng = np.random.default_rng(seed)
+    p = Platform(PlatformConfig(), rng=seed)
+    brand = p.create_user("brand", "brand", [], now=0)
+    w = ShopWorld(p)
+    w.behaviour.buy_beta = float(rng.uniform(0.5, 8.0))
+    for k, price in enumerate(PRICES):
+        stock = stocks[k] if stocks else int(rng.choice([0, 1, 2, 50]))
+        p.create_product(brand, f"product{k}", "skincare", price, stock, now=0)
+        w.catalogue.add(f"product{k}", "skincare", price, quality=0.5, stock=stock)
+    for i in range(people):
+        uid = p.create_user(f"user{i}", "consumer", ["skincare"], now=0)
+        budget = float(rng.uniform(30.0, 1_500.0))
+        person = Consumer(as_world(w), uid, 1, budget, float(rng.uniform(0.2, 3.0)), 1.0, 1.0, 0.0)
+        person.spent = float(rng.uniform(0.0, budget))
+        for product in rng.permutation(4)[: rng.integers(0, 5)].tolist():
+            since = float(rng.uniform(0.0, NOW))
+            person.intent[product] = (float(rng.lognormal(-1.0, 1.2)), since)
+        w.people.append(person)
+    return w
+
+
+def state(w: ShopWorld) -> tuple[Any, ...]:
+    """All that buying may change."""
+    crowd = w.columns
+    return (
+        w.platform.log.digest(),
+        w.streams.decisions.getstate(),
+        crowd.live("spent").tolist(),
+        crowd.intent,
+        crowd.bought,
+        crowd.live("adopted").tolist(),
+        list(w.catalogue.stock_hint),
+        [(o.buyer, o.product, o.amount) for o in w.orders],
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), visits=st.integers(1, 30))
+def test_the_batch_buys_what_visit_by_visit_buying_buys(seed: int, visits: int) -> None:
+    rows = np.random.default_rng(seed + 1).integers(0, 12, visits)  # some visit twice
+    batched, one_by_one = shop_world(seed), shop_world(seed)
+    budgets = batched.columns.live("budget").copy()
+    batch._buy(batched, rows, NOW)
+    for row in rows.tolist():
+        run_inline(one_by_one.people[row].consider_buying(NOW))
+    assert state(batched) == state(one_by_one)
+    assert (batched.columns.live("spent") <= budgets).all()  # never beyond the budget
+    sold = np.bincount([o.product for o in batched.orders], minlength=4)
+    assert (sold <= [batched.platform.product(k).stock + sold[k] for k in range(4)]).all()
+
+
+def test_a_batch_of_one_is_the_per_session_decision() -> None:
+    for seed in range(40):
+        batched, single = shop_world(seed, people=1), shop_world(seed, people=1)
+        batch._buy(batched, np.zeros(1, dtype=np.int64), NOW)
+        run_inline(single.people[0].consider_buying(NOW))
+        assert state(batched) == state(single)
+
+
+def test_what_is_out_of_stock_or_beyond_the_budget_is_not_bought() -> None:
+    w = shop_world(0, people=3, stocks=(50, 50, 1, 50))
+    w.behaviour.buy_beta = 1e6  # whatever may be bought, is
+    for person in w.people:
+        person.budget, person.spent = 300.0, 0.0
+        person.intent.clear()
+        person.intent.update({k: (1.0, NOW) for k in range(4)})
+    w.catalogue.stock_hint[1] = 0  # in stock, but the shop shows it out of stock
+    batch._buy(w, np.arange(3), NOW)
+    first, *others = (person.uid for person in w.people)
+    # 40, then 260 of the 260 left (its only unit); 120 is not shown; 900 is beyond the budget
+    assert [(o.buyer, o.product) for o in w.orders] == [(first, 0), (first, 2)] + [
+        (uid, 0) for uid in others
+    ]
+    assert w.catalogue.stock_hint == [1, 0, 0, 1]  # the next buyer found the last unit gone
+    assert [person.spent for person in w.people] == [300.0, 40.0, 40.0]
+    assert [list(person.intent) for person in w.people] == [[1, 3], [1, 2, 3], [1, 2, 3]]
+
+
+def test_faded_wants_are_forgotten_and_draw_nothing() -> None:
+    w = shop_world(3, people=2)
+    for person in w.people:
+        person.intent.clear()
+        person.intent.update({0: (0.5, NOW - 24 * 7 * 10), 1: (0.5, NOW)})
+        person.budget, person.spent = 1e9, 0.0
+    w.catalogue.stock_hint[:] = [1, 0, 1, 1]  # 1 still wanted, but not shown in stock
+    before = w.streams.decisions.getstate()
+    batch._buy(w, np.arange(2), NOW)
+    assert all(list(person.intent) == [1] for person in w.people)
+    assert w.streams.decisions.getstate() == before and not w.orders
+
+
+@given(
+    value=st.floats(0.0, 50.0),
+    age=st.floats(0.0, 5_000.0),
+    price=st.floats(0.01, 5_000.0),
+    left=st.floats(-100.0, 20_000.0),
+    sensitivity=st.floats(0.0, 10.0),
+    proof=st.floats(0.25, 1.0),
+    beta=st.floats(0.0, 20.0),
+)
+def test_the_compiled_formulas_are_the_python_ones_to_the_last_bit(
+    value: float,
+    age: float,
+    price: float,
+    left: float,
+    sensitivity: float,
+    proof: float,
+    beta: float,
+) -> None:
+    since = 100.5
+    now, half_life = since + age, 24.0 * 7
+    intent = decisions.faded(value, since, now, half_life)
+    assert decisions._faded(value, since, now, half_life) == intent
+    chance = decisions.buy_chance(intent, price, left, sensitivity, proof, beta)
+    assert decisions._buy_chance(intent, price, left, sensitivity, proof, beta) == chance
+    assert decisions._may_buy(price, left, 1) == decisions.may_buy(price, left, 1)
+    assert decisions.may_buy(price, left, 1) == (price <= left)
