@@ -5,10 +5,11 @@ this one takes every visit of an hour at once, as the crowd's columns
 (:class:`~.people.People`) allow:
 
 1. inboxes with news since the last visit are read, visit by visit (rare);
-2. each visit draws its channel; the searches (each for what its person wants most) run in
-   one bulk call (``search_many``: an hour's crowd wants few products, each ranked once)
-   and their results are read with the others; the following and discovery pages are
-   served to everyone in two more
+2. each visit draws its channel (search more likely the more one wants something, and for
+   what one wants most: :func:`.decisions.strongest` over every visit's wants as arrays,
+   as in step 5); the searches run in one bulk call (``search_many``: an hour's crowd
+   wants few products, each ranked once) and their results are read with the others; the
+   following and discovery pages are served to everyone in two more
    (:meth:`~redloop.platform.core.Platform.following_feed_many`, ``discovery_feed_many``);
 3. the chances to open each card and to engage with it come from :func:`.decisions.chances`
    over the sessions × cards matrix — the same formulas the per-session reader applies card
@@ -17,7 +18,7 @@ this one takes every visit of an hour at once, as the crowd's columns
 4. reads, likes and collects go to the platform in bulk (``read_many``, ``like_many``,
    ``collect_many``), in session order; comments, shares, follows and word of mouth about
    tagged products item by item through the per-session code;
-5. who wants something considers buying: every visit's wanted products as arrays of
+5. who wants something considers buying: every visit's wants as arrays of
    (person, product, intent, since) pairs, walked in one compiled call
    (:func:`.decisions.buying`, the per-session buyer's formulas) that stops only at a
    purchase; the order is placed through the per-session code and the walk goes on. It
@@ -55,17 +56,15 @@ def run_batch(world: World, rows: np.ndarray, now: float) -> None:
     """Every visit of the hour at ``now`` by the people in ``rows`` (rows of
     ``world.columns``, in the order they come online; a row twice visits twice)."""
     m = world
-    people, uids = m.people, m.columns.uid[rows]
+    uids = m.columns.uid[rows]
     m.tally.sessions += rows.size
     _read_inboxes(m, rows, uids, now)
     r = m.streams.decisions.rng.random(rows.size)
-    searching = np.zeros(rows.size, dtype=np.bool_)
-    for i in _wanting(m, rows).tolist():
-        searching[i] = people[rows[i]].searches(float(r[i]), now)
+    searching, wanted = _searching(m, rows, r, now)
     w = m.channel_weights
     following = ~searching & (r < w[1] + w[2])
     discovery = ~(searching | following)
-    found = _search(m, rows[searching], now)
+    found = _search(m, rows[searching], wanted[searching], now)
     empty = found.max(axis=1, initial=-1) < 0
     discovery[np.flatnonzero(searching)[empty]] = True
     if not empty.all():
@@ -85,32 +84,38 @@ def run_batch(world: World, rows: np.ndarray, now: float) -> None:
     _buy(m, rows, now)
 
 
-def _wanting(m: World, rows: np.ndarray) -> np.ndarray:
-    """Which of the visits' people want something (hold purchase intent)."""
-    held = map(bool, map(m.columns.intent.__getitem__, rows.tolist()))
-    return np.flatnonzero(np.fromiter(held, dtype=np.bool_, count=rows.size))
+def _searching(
+    m: World, rows: np.ndarray, r: np.ndarray, now: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which visits, with channel draws ``r``, go to search
+    (:meth:`.consumer.Consumer.searches`), and what each visit wants most
+    (:meth:`.consumer.Consumer.most_wanted`; -1 if nothing)."""
+    sizes, wants = _wants(m, rows)
+    stored, strongest, wanted = decisions.strongest(sizes, wants, now, m.intent_half_life_hours)
+    w, weight = m.channel_weights[2], decisions.search_weight
+    return (sizes > 0) & (r < weight(w, stored)) & (r < weight(w, strongest)), wanted
 
 
-def _search(m: World, rows: np.ndarray, now: float) -> np.ndarray:
-    """Each of ``rows`` searches for what it wants most (:meth:`.consumer.Consumer.search_wants`,
-    all in one :meth:`~redloop.platform.core.Platform.search_many`), then opens the product's
+def _search(m: World, rows: np.ndarray, wanted: np.ndarray, now: float) -> np.ndarray:
+    """Each of ``rows`` searches for what it wants most, ``wanted``
+    (:meth:`.consumer.Consumer.search_wants`, all in one
+    :meth:`~redloop.platform.core.Platform.search_many`), then opens the product's
     page where that search would (``view_product_many``): the notes found, as rows padded
     with -1 to the longest.
     The pages are viewed after all the searches, so the log orders them so; nothing a
     search reads is changed by a view."""
     people, cat, p = m.people, m.catalogue, m.platform
     uids = m.columns.uid[rows]
-    wanted = [people[row].most_wanted(now) for row in rows.tolist()]
-    queries = [cat.name[product] for product in wanted]
+    queries = [cat.name[product] for product in wanted.tolist()]
     results = p.search_many(uids, queries, now=now, limit=SEARCH_CARDS)
     width = max((len(result.notes) for result in results), default=0)
     cards = np.full((rows.size, width), -1, dtype=np.int64)
     views = np.zeros(rows.size, dtype=np.bool_)
-    for i, (row, product, result) in enumerate(zip(rows.tolist(), wanted, results, strict=True)):
+    pairs = zip(rows.tolist(), wanted.tolist(), results, strict=True)
+    for i, (row, product, result) in enumerate(pairs):
         cards[i, : len(result.notes)] = result.notes
         views[i] = people[row].views_found(product, result.products)
-    products = np.array(wanted, dtype=np.int64)
-    p.view_product_many(uids[views], products[views], now=now, channel=SEARCH)
+    p.view_product_many(uids[views], wanted[views], now=now, channel=SEARCH)
     return cards
 
 
@@ -199,17 +204,11 @@ def _buy(m: World, rows: np.ndarray, now: float) -> None:
     in the same order, the same draws from the decisions stream (as many: the stream is
     left where the walk left it), the orders placed one by one (rare)."""
     intent, columns, cat = m.columns.intent, m.columns, m.catalogue
-    wants = list(map(intent.__getitem__, rows.tolist()))
-    sizes = list(map(len, wants))
-    wants = list(compress(wants, sizes))
-    if not wants:
-        return
-    person = np.repeat(rows, sizes)
+    _, pairs = _wants(m, rows)
+    person, product = pairs[:2]
     n = person.size
-    product = np.fromiter(chain.from_iterable(wants), dtype=np.int64, count=n)
-    held = chain.from_iterable(chain.from_iterable(map(dict.values, wants)))
-    value, since = np.fromiter(held, dtype=np.float64, count=2 * n).reshape(n, 2).T.copy()
-    pairs = (person, product, value, since)
+    if not n:
+        return
     stock = np.array(cat.stock_hint, dtype=np.int64)
     proof = np.zeros(stock.size)
     for p in np.unique(product).tolist():  # reviews read once an hour (cached by the world)
@@ -233,6 +232,21 @@ def _buy(m: World, rows: np.ndarray, now: float) -> None:
     draws.keep(used)
     for i in np.flatnonzero(forget).tolist():
         intent[person[i]].pop(int(product[i]), None)
+
+
+def _wants(m: World, rows: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """What the people of ``rows`` want now: per visit its number of wants, and the wants
+    as pairs (person row, product, intent, time it was set), visit after visit, each
+    person's in the order they came to want them."""
+    wants = list(map(m.columns.intent.__getitem__, rows.tolist()))
+    sizes = list(map(len, wants))
+    wants = list(compress(wants, sizes))
+    person = np.repeat(rows, sizes)
+    n = person.size
+    product = np.fromiter(chain.from_iterable(wants), dtype=np.int64, count=n)
+    held = chain.from_iterable(chain.from_iterable(map(dict.values, wants)))
+    value, since = np.fromiter(held, dtype=np.float64, count=2 * n).reshape(n, 2).T.copy()
+    return np.array(sizes, dtype=np.int64), (person, product, value, since)
 
 
 class _Draws:

@@ -164,11 +164,11 @@ class Consumer(mesa.Agent):
         weight grows with the strongest purchase intent. Intent only fades, so the stored
         values bound it: they are faded only if they could win."""
         wants = self.intent
-        w = self.model.channel_weights[2]
+        w, weight = self.model.channel_weights[2], decisions.search_weight
         return (
             bool(wants)
-            and r < w * (1 + max(wants.values())[0])
-            and r < w * (1 + self._max_intent(now))
+            and r < weight(w, max(wants.values())[0])
+            and r < weight(w, self._max_intent(now))
         )
 
     def browse(

@@ -50,7 +50,9 @@ __all__ = [
     "page_chances",
     "proof_table",
     "row_starts",
+    "search_weight",
     "social_proof",
+    "strongest",
     "warmth",
 ]
 
@@ -288,6 +290,12 @@ def buy_chance(
     return 1.0 - math.exp(-beta * intent * afford * proof)
 
 
+def search_weight(weight: float, intent: float) -> float:
+    """The search channel's share of the visits of someone whose strongest purchase intent
+    is ``intent``: its base ``weight``, grown with what one wants (elementwise on arrays)."""
+    return weight * (1 + intent)
+
+
 _faded = njit(cache=True, inline="always")(faded)
 _may_buy = njit(cache=True, inline="always")(may_buy)
 _buy_chance = njit(cache=True, inline="always")(buy_chance)
@@ -339,3 +347,31 @@ def buying(
         if draws[drawn - 1] < chance:  # type: ignore[index]
             return j, drawn
     return person.size, drawn
+
+
+@njit(cache=True)
+def strongest(
+    sizes: np.ndarray,
+    wants: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    now: float,
+    half_life: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per visit, whose wants are the next ``sizes[v]`` pairs of ``wants`` (as in
+    :func:`buying`): the largest intent as stored, the largest as it has :func:`faded` by
+    ``now``, and the product wanted most now (the largest faded intent, the lowest id on a
+    tie, as :meth:`~.consumer.Consumer.most_wanted`; -1 for a visit that wants nothing)."""
+    _, product, value, since = wants
+    stored, now_at = np.zeros(sizes.size), np.zeros(sizes.size)
+    top = np.full(sizes.size, -1, dtype=np.int64)
+    j = 0
+    for v in range(sizes.size):
+        for k in range(j, j + sizes[v]):
+            intent, p = _faded(value[k], since[k], now, half_life), product[k]
+            if k == j:
+                stored[v], now_at[v], top[v] = value[k], intent, p
+                continue
+            stored[v] = max(stored[v], value[k])
+            if intent > now_at[v] or (intent == now_at[v] and p < top[v]):
+                now_at[v], top[v] = intent, p
+        j += sizes[v]
+    return stored, now_at, top

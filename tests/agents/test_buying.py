@@ -1,6 +1,7 @@
 """Deciding to buy: the batched walk over an hour's wants buys what the per-session buyer
 buys visit by visit — the same orders, draws, budgets and forgotten wants — never beyond a
-budget or the stock, with one set of formulas compiled and not."""
+budget or the stock, with one set of formulas compiled and not; and the batch sends the
+visits the per-session choice sends to search, each for what it wants most."""
 
 from __future__ import annotations
 
@@ -124,6 +125,23 @@ def test_faded_wants_are_forgotten_and_draw_nothing() -> None:
     batch._buy(w, np.arange(2), NOW)
     assert all(list(person.intent) == [1] for person in w.people)
     assert w.streams.decisions.getstate() == before and not w.orders
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), visits=st.integers(1, 30))
+def test_who_searches_and_for_what_is_the_per_session_choice(seed: int, visits: int) -> None:
+    w = shop_world(seed)
+    w.channel_weights = (0.5, 0.2, 0.3)
+    w.people[0].intent.clear()
+    w.people[0].intent.update({3: (0.5, 100.5), 1: (0.5, 100.5), 2: (0.2, 100.5)})  # a tie
+    rows = np.random.default_rng(seed + 1).integers(0, 12, visits)
+    rows[0] = 0
+    r = np.random.default_rng(seed + 2).random(visits)
+    searching, wanted = batch._searching(w, rows, r, NOW)
+    people = [w.people[row] for row in rows.tolist()]
+    chosen = [a.searches(x, NOW) for a, x in zip(people, r.tolist(), strict=True)]
+    assert searching.tolist() == chosen and wanted[0] == 1  # the lowest id of the tie
+    assert wanted.tolist() == [a.most_wanted(NOW) if a.intent else -1 for a in people]
 
 
 @given(
