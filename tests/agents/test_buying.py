@@ -87,6 +87,18 @@ def test_the_batch_buys_what_visit_by_visit_buying_buys(seed: int, visits: int) 
     assert (sold <= [batched.platform.product(k).stock + sold[k] for k in range(4)]).all()
 
 
+def test_a_long_hour_leaves_the_stream_where_visit_by_visit_buying_does() -> None:
+    # more draws than one chunk of those made ahead, some of them not used
+    for seed in (5, 6):
+        batched, one_by_one = shop_world(seed, people=300), shop_world(seed, people=300)
+        rows = np.random.default_rng(seed).permutation(np.repeat(np.arange(300), 2))
+        batch._buy(batched, rows, NOW)
+        for row in rows.tolist():
+            run_inline(one_by_one.people[row].consider_buying(NOW))
+        assert len(batched.orders) > 10
+        assert state(batched) == state(one_by_one)
+
+
 def test_a_batch_of_one_is_the_per_session_decision() -> None:
     for seed in range(40):
         batched, single = shop_world(seed, people=1), shop_world(seed, people=1)
