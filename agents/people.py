@@ -3,9 +3,11 @@
 A batch of sessions reads and writes a whole column at once; :class:`~.consumer.Consumer`
 is a thin view onto one row, so behaviour written per person reads the same numbers. Intent
 and purchases stay sparse per person (a dict per row: most people want or own few
-products). Rows are appended in bulk when the community is built and one at a time for a
-sign-up; the arrays keep spare capacity, so a column's live part is ``column[:len(people)]``
-(what :meth:`People.live` returns).
+products); the batched engine gathers an hour's visits' intents into arrays of (person,
+product) pairs to decide searching and buying in compiled calls. Rows are appended in bulk
+when the community is built and one at a time for a sign-up; the arrays keep spare
+capacity, so a column's live part is ``column[:len(people)]`` (what :meth:`People.live`
+returns).
 """
 
 from __future__ import annotations
