@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..platform.batch_kernels import HALF
 from . import decisions
 from .consumer import AD, COMMENTS, DISCOVERY, FOLLOWING, SEARCH, SEARCH_CARDS
 from .steps import run_inline
@@ -91,7 +92,9 @@ def _searching(
     (:meth:`.consumer.Consumer.searches`), and what each visit wants most
     (:meth:`.consumer.Consumer.most_wanted`; -1 if nothing)."""
     sizes, wants = _wants(m, rows)
-    stored, strongest, wanted = decisions.strongest(sizes, wants, now, m.intent_half_life_hours)
+    stored, strongest, wanted = decisions.strongest(
+        sizes, wants, now, m.intent_half_life_hours, HALF
+    )
     w, weight = m.channel_weights[2], decisions.search_weight
     return (sizes > 0) & (r < weight(w, stored)) & (r < weight(w, strongest)), wanted
 
@@ -216,7 +219,7 @@ def _buy(m: World, rows: np.ndarray, now: float) -> None:
     shop = (np.array(cat.price, dtype=np.float64), stock, proof)
     crowd = (columns.budget, columns.spent, columns.price_sensitivity)
     gone, forget = np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.bool_)
-    args = (m.intent_half_life_hours, shop, crowd, m.behaviour.buy_beta)
+    args = (m.intent_half_life_hours, HALF, shop, crowd, m.behaviour.buy_beta)
     _, most = decisions.buying(0, pairs, gone, forget, now, *args, None, 0)
     draws = _Draws(m.streams.decisions, most)
     twice = _visits_twice(rows)

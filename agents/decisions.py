@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from ..platform.batch_kernels import HALF
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -267,10 +269,12 @@ def chances(
 # ---------------------------------------------------------------------- buying
 
 
-def faded(value: float, since: float, now: float, half_life: float) -> float:
+def faded(value: float, since: float, now: float, half_life: float, half: float = HALF) -> float:
     """Purchase intent ``value``, set at time ``since``, as it stands at ``now``: it halves
-    every ``half_life`` hours (word of mouth is forgotten unless renewed)."""
-    return value * 0.5 ** ((now - since) / half_life)
+    every ``half_life`` hours (word of mouth is forgotten unless renewed). Compiled callers
+    pass ``half`` (always :data:`~redloop.platform.batch_kernels.HALF`) as an argument, so
+    the fade is CPython's to the last bit."""
+    return value * half ** ((now - since) / half_life)
 
 
 def may_buy(price: float, left: float, in_stock: int) -> bool:
@@ -309,6 +313,7 @@ def buying(
     forget: np.ndarray,
     now: float,
     half_life: float,
+    half: float,
     shop: tuple[np.ndarray, np.ndarray, np.ndarray],
     crowd: tuple[np.ndarray, np.ndarray, np.ndarray],
     beta: float,
@@ -317,7 +322,8 @@ def buying(
 ) -> tuple[int, int]:
     """Walk an hour's wants from pair ``start`` as the per-session buyer walks its own:
     ``wants`` = (person row, product, intent, time it was set) per pair, each visit's pairs
-    in the order the person came to want them. A pair ``gone`` (bought earlier in the
+    in the order the person came to want them, intents fading with ``half_life`` (and
+    ``half``, as :func:`faded`). A pair ``gone`` (bought earlier in the
     hour) is passed over; one whose intent has :func:`faded` below ``FORGOTTEN`` is marked
     in ``forget``; one the person :func:`may_buy` (``shop`` = price, stock shown, review
     proof by product; ``crowd`` = budget, spent, price sensitivity by row) takes the next of
@@ -331,7 +337,7 @@ def buying(
     for j in range(start, person.size):
         if gone[j]:
             continue
-        intent = _faded(value[j], since[j], now, half_life)
+        intent = _faded(value[j], since[j], now, half_life, half)
         if intent < FORGOTTEN:
             if not counting:
                 forget[j] = True
@@ -355,6 +361,7 @@ def strongest(
     wants: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     now: float,
     half_life: float,
+    half: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per visit, whose wants are the next ``sizes[v]`` pairs of ``wants`` (as in
     :func:`buying`): the largest intent as stored, the largest as it has :func:`faded` by
@@ -366,7 +373,7 @@ def strongest(
     j = 0
     for v in range(sizes.size):
         for k in range(j, j + sizes[v]):
-            intent, p = _faded(value[k], since[k], now, half_life), product[k]
+            intent, p = _faded(value[k], since[k], now, half_life, half), product[k]
             if k == j:
                 stored[v], now_at[v], top[v] = value[k], intent, p
                 continue

@@ -311,7 +311,15 @@ class Accounts:
             self.retrain_coengagement(now, half_life)
             self.coengaged_due = (now // refresh + 1) * refresh
         batch_kernels.learn_many(
-            users, topics, weight, now, half_life, N_TOPICS, self.affinity, self.learned_at
+            users,
+            topics,
+            weight,
+            now,
+            half_life,
+            batch_kernels.HALF,
+            N_TOPICS,
+            self.affinity,
+            self.learned_at,
         )
 
     def retrain_coengagement(self, now: float, half_life: float) -> None:
