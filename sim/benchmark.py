@@ -595,5 +595,22 @@ def main(
     return 0
 
 
+def one_run(argv: list[str] | None = None) -> None:
+    """``python -m redloop.sim.benchmark USERS DAYS [ENGINE]``: one :func:`sim_figures` run,
+    printed as one JSON line (what ``bench sim`` runs in a child process per size)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m redloop.sim.benchmark", description=one_run.__doc__
+    )
+    parser.add_argument("users", type=int, help="community size")
+    parser.add_argument("days", type=int, help="simulated days (0: only the build)")
+    parser.add_argument("engine", nargs="?", default="sessions", choices=("sessions", "batch"))
+    args = parser.parse_args(argv)
+    if args.users < 1 or args.days < 0:
+        parser.error(f"users must be >= 1 and days >= 0; got {args.users} and {args.days}")
+    print(json.dumps(sim_figures(args.users, args.days, engine=args.engine)))
+
+
 if __name__ == "__main__":
-    print(json.dumps(sim_figures(int(sys.argv[1]), int(sys.argv[2]), engine=sys.argv[3])))
+    one_run()
