@@ -2,12 +2,15 @@
 traffic pools' with their feed-ad auctions, the ranked lists', the following feeds' — and
 many readers' topic profiles learnt at once. Built from the single pages' kernels
 (:mod:`.kernels`), so a page served in bulk is the one served alone; compiled by
-:func:`warm_up` (every ``Platform`` calls it) and cached next to this file.
+:func:`warm_up` before a platform's first bulk call (a process that makes none, as the
+per-session engine and the HTTP service, never compiles them: about 6 s on a fresh checkout)
+and cached next to this file.
 """
 
 from __future__ import annotations
 
 from array import array
+from functools import cache
 
 import numpy as np
 from numba import njit
@@ -351,9 +354,11 @@ def no_feed_ads() -> tuple:
             none.copy())  # fmt: skip
 
 
+@cache
 def warm_up() -> None:
-    """Compile (or load from the cache) every bulk kernel now, with the argument types the
-    platform passes."""
+    """Compile (or load from the cache) every bulk kernel, with the argument types the
+    platform passes, once per process: the first bulk call waits for this, no later one
+    for a recompile."""
     seen, seen_state = np.zeros((1, 2, 8), dtype=np.uint8), np.zeros((1, 2), dtype=np.int64)
     table, lengths = np.zeros((1, 1), dtype=np.int32), np.zeros(1, dtype=np.int64)
     out = np.empty(1, dtype=np.int64)

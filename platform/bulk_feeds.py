@@ -139,6 +139,7 @@ class BulkFeedCommands(FeedCommands):
     ) -> None:
         """The recommender's compiled batch serves every user whose page cannot hold a paid
         card; the others are served one by one in between, in order."""
+        batch_kernels.warm_up()
         rec, seen, i, n = self._active, self._seen, 0, len(users)
         skip = self._paid_possible(users, now, rec.serves_ads)
         if skip.all():  # a boost runs: nothing for the compiled batch
@@ -202,6 +203,7 @@ class BulkFeedCommands(FeedCommands):
         """The newest pages, drawn and served in one compiled call: the follow rows are read
         where they are held (the compressed rows loaded in bulk, or a user's own row once it
         changed), the notes from each author's chain."""
+        batch_kernels.warm_up()
         following, seen = self._accounts.following, self._seen
         held = following.rows
         own_of = np.full(users.size, -1, dtype=np.int64)

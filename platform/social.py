@@ -307,6 +307,7 @@ class Accounts:
     ) -> None:
         """:meth:`learn` for each of ``users`` (with the topic mask of ``topics``) in order,
         all at ``now``, in one compiled call."""
+        batch_kernels.warm_up()
         if refresh and now >= self.coengaged_due and users.size:
             self.retrain_coengagement(now, half_life)
             self.coengaged_due = (now // refresh + 1) * refresh

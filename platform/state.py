@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import batch_kernels, kernels
+from . import kernels
 from .ads import Ads
 from .boosts import Boosts
 from .checks import NUMBER
@@ -99,7 +99,6 @@ class PlatformState:
         self._active: Recommender = self._recommenders[config.recommender]
         self._pools: CESPools = self._recommenders["ces_pools"]  # type: ignore[assignment]
         kernels.warm_up()
-        batch_kernels.warm_up()
 
     def reseed(self, seed: int) -> None:
         """Restart the feeds' random stream from ``seed``. Not an event (feeds are not
