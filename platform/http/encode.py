@@ -19,6 +19,7 @@ import pydantic_core
 
 from ..core import Platform
 from ..model import DiscoveryPage, interaction_rate
+from ..shares import SharedItem
 from .schemas import NoteOut
 
 __all__ = ["Encoder"]
@@ -77,4 +78,16 @@ class Encoder:
         return (
             f'{{"notes":[{_ints(page.notes)}],"ad_slots":[{_ints(page.ad_slots)}],'
             f'"boost_slots":[{_ints(page.boost_slots)}],"likes":[{_ints(page.likes)}]}}'
+        ).encode()
+
+    @staticmethod
+    def inbox(items: list[SharedItem]) -> bytes:
+        """``list[SharedItemOut]`` of a "shared with you" inbox (most often empty)."""
+        return (
+            "["
+            + ",".join(
+                f'{{"share":{i.share},"note":{i.note},"sharer":{i.sharer},"time":{_float(i.time)}}}'
+                for i in items
+            )
+            + "]"
         ).encode()

@@ -4,15 +4,17 @@ Profiled under the crowd's read-heavy traffic (discovery pages, reads, likes), F
 route matching (a linear scan of ~60 routes), dependency solving (service, bearer token, path
 and query parameters) and response re-validation cost more server CPU than the platform call.
 :class:`FastRoutes` answers those routes' *well-formed* requests itself: a bearer token that
-names a user, a canonical decimal id within range, no query string but a canonical ``k``, and
-no body or a JSON object the input model takes. It then runs the very function the FastAPI
-route runs (``routes.feeds.discovery_page``, ``routes.notes.read_note``/``toggle_note``)
-and writes the bytes FastAPI's response model would (:mod:`.encode`); a platform error
-gets the error handler's own response. Anything else (a missing or unknown token, an odd id,
-a query parameter, a body it does not take as it is, any other method or path) goes on to
-the FastAPI app unchanged, so every refusal is FastAPI's: the fast path can only answer what
-FastAPI would answer with the same bytes (``tests/platform/test_http_fast.py`` compares them),
-and the OpenAPI schema is the routes' own.
+names a user, a canonical decimal id within range, no query string but a canonical ``k`` (a
+discovery page) or ``after`` and ``limit`` (the inbox), and no body or a JSON object the input
+model takes. It then runs the very function the FastAPI route runs
+(``routes.feeds.discovery_page``, ``routes.notes.read_note``/``toggle_note``,
+``routes.shares.inbox``: the "shared with you" inbox the crowd reads at every visit) and writes
+the bytes FastAPI's response model would (:mod:`.encode`); a platform error gets the error
+handler's own response. Anything else (a missing or unknown token, an odd id, a query
+parameter, a body it does not take as it is, any other method or path) goes on to the FastAPI
+app unchanged, so every refusal is FastAPI's: the fast path can only answer what FastAPI would
+answer with the same bytes (``tests/platform/test_http_fast.py`` compares them), and the
+OpenAPI schema is the routes' own.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .encode import Encoder
 from .errors import platform_error_response
 from .routes.feeds import discovery_page
 from .routes.notes import TOGGLES, read_note, toggle_note
+from .routes.shares import INBOX_LIMIT, INBOX_MAX_LIMIT, inbox
 from .schemas import MAX_ID, ChannelName, ReadIn
 
 __all__ = ["FastRoutes"]
@@ -85,6 +88,8 @@ class FastRoutes:
                 return receive
             page = self.encoder.discovery_page
             return await self._answer(send, 200, lambda svc: page(discovery_page(svc, actor, k)))
+        if path.startswith("/users/") and path.endswith("/shared-with") and method == "GET":
+            return await self._inbox(scope, receive, send, _id(path[7:-12]))
         if not path.startswith("/notes/") or scope["query_string"]:
             return receive
         id_text, _, switch = path[7:].partition("/")
@@ -113,6 +118,20 @@ class FastRoutes:
                 lambda svc: engaged(svc.platform, read_note(svc, actor, note, channel), note),
             )
         return receive
+
+    async def _inbox(
+        self, scope: MutableMapping[str, Any], receive: Receive, send: Send, user: int | None
+    ) -> Receive | None:
+        """``GET /users/{user}/shared-with``, its query plainly valid (:func:`_inbox_query`)."""
+        query = _inbox_query(scope["query_string"])
+        actor = self._actor(scope) if user is not None and query is not None else None
+        if actor is None or query is None:
+            return receive
+        after, limit = query
+        encode = self.encoder.inbox
+        return await self._answer(
+            send, 200, lambda svc: encode(inbox(svc, actor, user, after, limit))
+        )
 
     @staticmethod
     def _k(query: bytes) -> int | bool | None:
@@ -181,6 +200,24 @@ async def _read_body(receive: Receive) -> tuple[bytes | None, Receive]:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return body, replay
+
+
+def _inbox_query(query: bytes) -> tuple[int | None, int] | None:
+    """The inbox's ``after`` and ``limit`` from ``[after=ID][&][limit=N]`` in that order (as
+    clients write them), each canonical and within range; None for anything else."""
+    after, limit = None, INBOX_LIMIT
+    head, _, rest = query.partition(b"&")
+    if head.startswith(b"after="):
+        after = _id(head[6:].decode("latin-1"))
+        if after is None:
+            return None
+        head, rest = rest, b""
+    if head.startswith(b"limit="):
+        limit = _id(head[6:].decode("latin-1"))
+        if limit is None or not 1 <= limit <= INBOX_MAX_LIMIT:
+            return None
+        head = b""
+    return (after, limit) if not head and not rest else None
 
 
 def _once(message: Message) -> Receive:

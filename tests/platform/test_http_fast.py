@@ -41,6 +41,9 @@ def _app(fast: bool) -> tuple[Any, dict[int, str]]:
     for topics in (["skincare"], ["beauty"], ["food"], ["skincare", "beauty"]):
         platform.publish(CY, topics, now=0.5)
     platform.publish(GLOWCO, ["skincare"], now=0.5, products=[SERUM], sponsor=GLOWCO, title=TITLE)
+    platform.follow(ANN, CY, now=0.6)
+    platform.deliver_share(CY, 0, [ANN], now=0.7)
+    platform.deliver_share(CY, 4, [ANN], now=0.8125)  # ann's inbox: two entries
     ticks = iter(range(1, 10_000))
     app = create_app(platform, clock=lambda: 1.0 + next(ticks) / 100)
     if not fast:
@@ -100,7 +103,23 @@ def _requests() -> list[tuple[str, str, dict[str, str], bytes | None]]:
         ("PUT", "/notes/2/like", {"authorization": "Bearer nope"}, None),
         ("GET", "/notes/2", {}, None),
         ("GET", "/health", {}, None),
+        *(("GET", f"/users/{ANN}/shared-with{query}", bearer, None) for query in INBOX_QUERIES),
+        ("GET", f"/users/{BO}/shared-with", bearer, None),
+        ("GET", "/users/99/shared-with", bearer, None),
+        ("GET", "/users/01/shared-with", bearer, None),
+        ("GET", "/users//shared-with", bearer, None),
+        ("GET", f"/users/{ANN}/shared-with/", bearer, None),
+        ("GET", f"/users/{ANN}/shared-with", {}, None),
+        ("GET", f"/users/{ANN}/shared-with", {"authorization": "Bearer nope"}, None),
+        ("POST", f"/users/{ANN}/shared-with", bearer, None),
     ]
+
+
+#: the inbox's queries: none and a canonical ``after`` (answered fast), the rest handed on
+INBOX_QUERIES = ("", "?after=0", "?after=1", "?limit=1", "?after=0&limit=1", "?limit=1000",
+                 "?after=00", "?after=-1", "?after=x", "?after=", "?limit=0", "?limit=1001",
+                 "?limit=1&after=0", "?after=0&", "?after=0&limit=1&x=2", "?after=1&after=0",
+                 "?limit=05", "?after=2147483648", "?x=1")  # fmt: skip
 
 
 async def _send(client: httpx.AsyncClient, token: str, request: Any) -> httpx.Response:
@@ -111,6 +130,16 @@ async def _send(client: httpx.AsyncClient, token: str, request: Any) -> httpx.Re
 
 async def test_the_fast_path_answers_byte_for_byte_what_fastapi_answers() -> None:
     (fast, fast_tokens), (plain, plain_tokens) = _app(True), _app(False)
+    handed_on: list[tuple[str, str, str]] = []  # what the fast path left to FastAPI
+    fastapi = fast.entry.app
+
+    async def recorded(scope: Any, receive: Any, send: Any) -> None:
+        query = scope["query_string"].decode()
+        auth = dict(scope["headers"]).get(b"authorization", b"").decode()
+        handed_on.append((scope["method"], scope["path"] + (f"?{query}" if query else ""), auth))
+        await fastapi(scope, receive, send)
+
+    fast.entry.app = recorded
     answered = 0
     async with (
         httpx.AsyncClient(transport=httpx.ASGITransport(fast), base_url="http://t") as a,
@@ -128,7 +157,14 @@ async def test_the_fast_path_answers_byte_for_byte_what_fastapi_answers() -> Non
                 ), where
                 answered += ra.is_success
     assert fast.state.platform.log.digest() == plain.state.platform.log.digest()
-    assert answered > 30  # most of the well-formed requests succeeded (on both)
+    inbox = f"/users/{ANN}/shared-with"
+    for user in (ANN, BO):  # with a valid token: answered by the fast path (a 403 too)
+        bearer = f"Bearer {fast_tokens[user]}"
+        for fast_one in ("/feed/discovery?k=3", inbox, f"{inbox}?after=0&limit=1"):
+            assert ("GET", fast_one, bearer) not in handed_on
+        for odd in (f"{inbox}?after=00", f"{inbox}?limit=1&after=0", "/users/01/shared-with"):
+            assert ("GET", odd, bearer) in handed_on
+    assert answered > 40  # most of the well-formed requests succeeded (on both)
 
 
 async def test_fast_answers_read_back_as_their_response_models() -> None:

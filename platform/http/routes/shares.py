@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from ...errors import Forbidden
-from ..auth import Actor, Svc, must_be
+from ...shares import SharedItem
+from ..auth import Actor, Service, Svc, must_be
 from ..errors import ACT, BODY, error_responses
 from ..schemas import (
     MAX_ID,
@@ -29,10 +30,12 @@ from ..schemas import (
     VisitsIn,
 )
 
-__all__ = ["router"]
+__all__ = ["INBOX_LIMIT", "INBOX_MAX_LIMIT", "inbox", "router"]
 
 router = APIRouter()
 TAGS = ["shares"]
+#: Inbox entries per answer when the request names no ``limit``, and the most it may name.
+INBOX_LIMIT, INBOX_MAX_LIMIT = 20, 1000
 
 
 @router.post(
@@ -112,12 +115,18 @@ async def shared_with(
     actor: Actor,
     user_id: PathId,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="last share id seen")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    limit: Annotated[int, Query(ge=1, le=INBOX_MAX_LIMIT)] = INBOX_LIMIT,
 ) -> Any:
     """Your "shared with you" inbox, oldest first (only your own)."""
-    must_be(actor, user_id)
-    items = svc.platform.shared_with(actor, after=after, limit=limit)
-    return [SharedItemOut.of(item) for item in items]
+    return [SharedItemOut.of(item) for item in inbox(svc, actor, user_id, after, limit)]
+
+
+def inbox(
+    svc: Service, actor: int, user: int, after: int | None, limit: int = INBOX_LIMIT
+) -> list[SharedItem]:
+    """The route's work once its input is valid (also run by :mod:`..fast`)."""
+    must_be(actor, user)
+    return svc.platform.shared_with(actor, after=after, limit=limit)
 
 
 @router.get(
