@@ -120,7 +120,7 @@ def add_commands(sub: Any) -> None:
         description="Build a scenario's crowd on the target, then generate its sessions as an "
         "open model: Poisson arrivals at --rate x shape(t); each arrival runs one session "
         "without waiting for earlier ones. Writes loadtest.csv, timeline.csv, loadtest.html "
-        "and summary.json; exits 1 when a --max-* threshold is breached (errors over 1%% by "
+        "and summary.json; exits 1 when a --max-* threshold is breached (errors over 1% by "
         "default) or the target died.",
     )
     load.add_argument(

@@ -367,6 +367,17 @@ def test_every_help_leaves_the_heavy_modules_unloaded() -> None:
     assert float(seconds) < 0.5 * (int(subs) + 1)  # every --help within its 0.5 s budget
 
 
+def test_no_help_shows_a_doubled_percent_sign() -> None:
+    """argparse %-formats a flag's help but prints a description as written: "1%%" there
+    reached the reader as it stands."""
+    from redloop.sim.cli import build_parser
+
+    parser = build_parser()
+    subs = parser._subparsers._group_actions[0].choices
+    for name, sub in {"redloop": parser, **subs}.items():
+        assert "%%" not in sub.format_help(), name
+
+
 def test_the_engine_imports_neither_the_visualiser_nor_the_http_service() -> None:
     """viz is imported only inside the command line's viz paths; the load generator talks to
     the service only through the client."""
