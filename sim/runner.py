@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from tqdm import tqdm
 
 from redloop import __version__
 from redloop.platform.api import PlatformError
-from redloop.scenarios.schema import Scenario
+from redloop.scenarios.schema import Scenario, load
 
 from . import checkpoints
 from .checkpoints import CheckpointError
@@ -74,19 +75,24 @@ def summarise(
 
 
 def run_scenario(
-    scenario: Scenario,
-    out: Path,
+    scenario: Scenario | str,
+    out: str | os.PathLike[str],
     *,
     progress: bool = True,
     schedule: checkpoints.Schedule = checkpoints.NEVER,
     log_format: str = "sqlite",
 ) -> RunResult:
-    """Run ``scenario`` for its days and write the results folder ``out`` with its event log
-    in ``log_format`` (:data:`~.results.EVENT_LOGS`), checkpointing on ``schedule``
-    (default: never).
+    """Run ``scenario`` (a :class:`Scenario`, or a name or file for :func:`load`) for its
+    days and write the results folder ``out`` with its event log in ``log_format``
+    (:data:`~.results.EVENT_LOGS`), checkpointing on ``schedule`` (default: never).
 
     ``summary.json`` is written last and removed first: its presence marks a complete run.
     """
+    if log_format not in EVENT_LOGS:
+        allowed = ", ".join(EVENT_LOGS)
+        raise ValueError(f"log_format must be one of {allowed}; got {log_format!r}")
+    scenario = load(scenario) if isinstance(scenario, str) else scenario
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").unlink(missing_ok=True)
     start = time.perf_counter()

@@ -74,6 +74,15 @@ def eventually(check: Callable[[], object], timeout: float = 30) -> None:
             time.sleep(0.01)
 
 
+def until(holds: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    """Wait until ``holds()`` (as :func:`eventually`); fail saying ``what`` never came true."""
+
+    def check() -> None:
+        assert holds(), f"never came true: {what}"
+
+    eventually(check, timeout)
+
+
 def assert_day(rc, day: int) -> None:
     eventually(lambda: assert_equal(day_shown(rc), f"Day {day}"))
 
@@ -204,7 +213,7 @@ def test_page_step_advances_the_day_and_the_charts():
     step.click()
     step.click()
     assert_day(rc, 2)
-    eventually(lambda: assert_equal('data-chart="dau" data-points="2"' in html(rc), True))
+    until(lambda: 'data-chart="dau" data-points="2"' in html(rc), "the DAU chart has 2 points")
     assert 'class="rl-card' in html(rc)  # the feed inspector has a page to show
 
 
@@ -213,7 +222,7 @@ def test_page_steps_a_scenario_on_the_batched_engine():
     rc = render(Page(str(batched), users=300))
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert_day(rc, 1)
-    eventually(lambda: assert_equal('data-chart="dau" data-points="1"' in html(rc), True))
+    until(lambda: 'data-chart="dau" data-points="1"' in html(rc), "the DAU chart has 1 point")
     assert 'class="rl-card' in html(rc)
 
 
@@ -230,7 +239,7 @@ def test_page_reset_rebuilds_with_the_new_values():
     assert day_shown(rc) == "Day 1"  # nothing applied before Reset
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert_day(rc, 0)
-    eventually(lambda: assert_equal("400 users" in running_text(rc), True))
+    until(lambda: "400 users" in running_text(rc), "the run line says 400 users")
     assert "sharing off" in running_text(rc)
     rc.find(v.Alert).assert_empty()
     assert 'data-nodes="300"' in html(rc)  # 400 accounts, drawn as a 300-node sample
@@ -239,7 +248,7 @@ def test_page_reset_rebuilds_with_the_new_values():
 def test_page_play_runs_days_until_paused():
     rc = render(Page("baseline", users=300))
     rc.find(v.Btn, children=["Play"]).widget.click()
-    eventually(lambda: assert_equal(rc.find(v.Btn, children=["Step"]).widget.disabled, True))
+    until(lambda: rc.find(v.Btn, children=["Step"]).widget.disabled, "Step is disabled")
     rc.find(v.Html, children=["Day 2"]).wait_for(timeout=60)
     rc.find(v.Btn, children=["Pause"]).widget.click()
     # the play thread may finish the day it is on, and render it, after the click
@@ -262,7 +271,7 @@ def test_picking_a_scenario_rebuilds_from_its_values(tmp_path):
     select.v_model = "baseline"
     assert_day(rc, 0)
     # the scenario's own population
-    eventually(lambda: assert_equal("baseline · 3,000 users" in running_text(rc), True))
+    until(lambda: "baseline · 3,000 users" in running_text(rc), "the run line names 3,000 users")
 
 
 def test_play_stops_at_the_end_of_the_scenario(tmp_path):
@@ -275,7 +284,7 @@ def test_play_stops_at_the_end_of_the_scenario(tmp_path):
     rc.find(v.Btn, children=["Play"]).wait_for(timeout=30)  # stopped by itself
     assert day_shown(rc) == "Day 2"
     # the next lap
-    eventually(lambda: assert_equal(any("Play runs to day 4" in t for t in texts(rc)), True))
+    until(lambda: any("Play runs to day 4" in t for t in texts(rc)), "Play runs to day 4")
 
 
 def test_the_all_parameters_panel_shows_the_schema_error_and_disables_reset():
@@ -292,19 +301,17 @@ def test_the_all_parameters_panel_shows_the_schema_error_and_disables_reset():
     days = rc.find(v.TextField, label="days (days; 1 to 3,650)").widget
     days.v_model = "12"
     days.fire_event("keyup.enter", {})
-    eventually(lambda: assert_equal(rc.find(v.Btn, children=["Reset"]).widget.disabled, False))
+    until(lambda: not rc.find(v.Btn, children=["Reset"]).widget.disabled, "Reset is enabled")
     rc.find(v.Btn, children=["Reset"]).widget.click()
-    eventually(lambda: assert_equal(any("Play runs to day 12" in t for t in texts(rc)), True))
+    until(lambda: any("Play runs to day 12" in t for t in texts(rc)), "Play runs to day 12")
 
 
 def test_pinning_overlays_the_run_on_the_charts():
     rc = render(Page("baseline", users=300))
     rc.find(v.Btn, children=["Step"]).widget.click()
-    eventually(
-        lambda: assert_equal(rc.find(v.Btn, children=["Pin this run"]).widget.disabled, False)
-    )
+    until(lambda: not rc.find(v.Btn, children=["Pin this run"]).widget.disabled, "Pin is enabled")
     rc.find(v.Btn, children=["Pin this run"]).widget.click()
     # every time chart (not the funnel)
     eventually(lambda: assert_equal(html(rc).count('data-overlay-key="1"'), 8))
     rc.find(v.Btn, children=["Unpin"]).widget.click()
-    eventually(lambda: assert_equal("data-pinned" in html(rc), False))
+    until(lambda: "data-pinned" not in html(rc), "the pinned run is gone")
