@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from redloop.scenarios.schema import Scenario, load
+from redloop.scenarios.schema import Scenario, ScenarioError, build, load, set_key
 
 from .model import RedloopModel
 
@@ -96,11 +96,13 @@ def seeding_experiment(
     users: int | None = None,
 ) -> pd.DataFrame:
     """One row per (rule, seed): samples sent, the seeds' followers, adopters after
-    ``days``. Same seeds for every rule (common random numbers up to the seeding itself)."""
+    ``days``. Same seeds for every rule (common random numbers up to the seeding itself).
+    ``users`` is validated as the scenario key ``population.users`` (ScenarioError)."""
     base = load(scenario) if isinstance(scenario, str) else scenario
     if users is not None:
-        base = copy.deepcopy(base)
-        base.population.users = users
+        data = base.to_dict()
+        set_key(data, "population.users", users)
+        base = build(Scenario, data, "users")
     rows = [seeded_run(base, rule, k, seed, days) for rule in rules for seed in seeds]
     return pd.DataFrame(rows)
 
@@ -130,14 +132,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--rules", nargs="+", choices=RULES, default=list(RULES))
     args = parser.parse_args(argv)
-    runs = seeding_experiment(
-        args.scenario,
-        rules=args.rules,
-        k=args.k,
-        days=args.days,
-        seeds=args.seeds,
-        users=args.users,
-    )
+    try:
+        runs = seeding_experiment(
+            args.scenario,
+            rules=args.rules,
+            k=args.k,
+            days=args.days,
+            seeds=args.seeds,
+            users=args.users,
+        )
+    except ScenarioError as exc:
+        parser.error(str(exc))
     with pd.option_context("display.width", 120):
         print(summary(runs).to_string())
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from redloop.scenarios.schema import ScenarioError, load
@@ -153,3 +156,17 @@ def test_seed_notes_count_the_seeds_reviews_their_promotions_and_orders() -> Non
         "seed_note_orders": sum(o.note in reviews for o in bought),
     }
     assert counted["seed_posts"] > 0 and counted["seed_note_orders"] > 0
+
+
+def test_the_experiments_users_is_validated_as_the_scenario_key() -> None:
+    """``--users`` goes through the schema's range check: one line, exit 2, no run."""
+    with pytest.raises(ScenarioError, match=r"population\.users: 5 is out of range"):
+        seeding_experiment(users=5, seeds=(1,), rules=("random",))
+    run = subprocess.run(
+        [sys.executable, "-m", "redloop.sim.seeding_experiment", "--users", "5"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2 and not run.stdout
+    assert "population.users: 5 is out of range" in run.stderr
+    assert "Traceback" not in run.stderr
