@@ -14,7 +14,6 @@ and bought through.
 from __future__ import annotations
 
 import argparse
-import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -54,16 +53,17 @@ def seed_notes(tables: dict[str, dict[str, np.ndarray]], product: int) -> dict[s
 
 
 def seeded_scenario(base: Scenario, rule: str, k: int, seed: int, days: int) -> Scenario:
-    """``base`` with its first brand seeding ``k`` accounts by ``rule`` (``none``: no samples)."""
-    scenario = copy.deepcopy(base)
-    scenario.seed, scenario.days = seed, days
-    brand = scenario.brands[0]
+    """``base`` with its first brand seeding ``k`` accounts by ``rule`` (``none``: no samples),
+    validated as a scenario file would be (ScenarioError names the key)."""
+    data = base.to_dict()
+    data["seed"], data["days"] = seed, days
+    brand = data["brands"][0]
     if rule == "none":
-        brand.strategy = "none"
+        brand["strategy"] = "none"
     else:
-        brand.seeding_rule, brand.seeds, brand.strategy = rule, k, "free_samples"
-        brand.budget = max(brand.budget, k * brand.products[0].price)
-    return scenario
+        brand |= {"seeding_rule": rule, "seeds": k, "strategy": "free_samples"}
+        brand["budget"] = max(brand["budget"], k * brand["products"][0]["price"])
+    return build(Scenario, data, f"seeding experiment ({rule}, k={k}, seed {seed})")
 
 
 def seeded_run(base: Scenario, rule: str, k: int, seed: int, days: int) -> dict[str, object]:

@@ -158,10 +158,15 @@ def test_seed_notes_count_the_seeds_reviews_their_promotions_and_orders() -> Non
     assert counted["seed_posts"] > 0 and counted["seed_note_orders"] > 0
 
 
-def test_the_experiments_users_is_validated_as_the_scenario_key() -> None:
-    """``--users`` goes through the schema's range check: one line, exit 2, no run."""
+def test_the_experiments_settings_are_validated_as_scenario_keys() -> None:
+    """``users``, ``k`` and ``days`` go through the schema's range checks (before any run);
+    on the command line: one line, exit 2."""
     with pytest.raises(ScenarioError, match=r"population\.users: 5 is out of range"):
         seeding_experiment(users=5, seeds=(1,), rules=("random",))
+    with pytest.raises(ScenarioError, match=r"brands\[0\]\.seeds: 0 is out of range"):
+        seeding_experiment(k=0, users=100, seeds=(1,), rules=("random",))
+    with pytest.raises(ScenarioError, match=r"days: 0 is out of range"):
+        seeding_experiment(days=0, users=100, seeds=(1,), rules=("none",))
     run = subprocess.run(
         [sys.executable, "-m", "redloop.sim.seeding_experiment", "--users", "5"],
         capture_output=True,
