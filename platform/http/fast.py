@@ -124,8 +124,10 @@ class FastRoutes:
     ) -> Receive | None:
         """``GET /users/{user}/shared-with``, its query plainly valid (:func:`_inbox_query`)."""
         query = _inbox_query(scope["query_string"])
-        actor = self._actor(scope) if user is not None and query is not None else None
-        if actor is None or query is None:
+        if user is None or query is None:
+            return receive
+        actor = self._actor(scope)
+        if actor is None:
             return receive
         after, limit = query
         encode = self.encoder.inbox
