@@ -34,7 +34,6 @@ their confidence intervals, and the batch's event log is as deterministic as the
 
 from __future__ import annotations
 
-from itertools import chain, compress
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -91,7 +90,7 @@ def _searching(
     """Which visits, with channel draws ``r``, go to search
     (:meth:`.consumer.Consumer.searches`), and what each visit wants most
     (:meth:`.consumer.Consumer.most_wanted`; -1 if nothing)."""
-    sizes, wants = _wants(m, rows)
+    sizes, wants = m.columns.wants.gather(rows)
     stored, strongest, wanted = decisions.strongest(
         sizes, wants, now, m.intent_half_life_hours, HALF
     )
@@ -197,8 +196,25 @@ def _react(
     if keep.any():
         wants = wants[keep]
         p.follow_many(uids[wants], np.array(authors)[keep], now=now, via_notes=notes[wants])
-    for i in np.flatnonzero(np.frombuffer(m.notes.product, dtype=np.int32)[notes] >= 0).tolist():
-        people[readers[i]].hear_from(int(notes[i]), now)
+    _hear(m, readers, notes, now)
+
+
+def _hear(m: World, readers: np.ndarray, notes: np.ndarray, now: float) -> None:
+    """What the read notes say of the products they tag moves the readers' intent, read
+    after read (:meth:`.consumer.Consumer.hear_from` for each, in one call)."""
+    book = m.notes
+    product = np.frombuffer(book.product, dtype=np.int32)[notes]
+    tagged = product >= 0
+    if not tagged.any():
+        return
+    rows, notes = readers[tagged], notes[tagged]
+    valence = np.frombuffer(book.valence, dtype=np.float32)[notes].astype(np.float64)
+    sponsored = np.frombuffer(book.kind, dtype=np.uint8)[notes] == book.SPONSORED
+    valence[sponsored] *= m.columns.trust[rows[sponsored]]
+    gains = m.behaviour.intent_gain * m.columns.susceptibility[rows] * valence
+    m.columns.wants.hear_many(
+        rows, product[tagged].astype(np.int64), gains, now, m.intent_half_life_hours
+    )
 
 
 def _buy(m: World, rows: np.ndarray, now: float) -> None:
@@ -206,8 +222,8 @@ def _buy(m: World, rows: np.ndarray, now: float) -> None:
     :meth:`.consumer.Consumer.consider_buying` would visit after visit: the same products
     in the same order, the same draws from the decisions stream (as many: the stream is
     left where the walk left it), the orders placed one by one (rare)."""
-    intent, columns, cat = m.columns.intent, m.columns, m.catalogue
-    _, pairs = _wants(m, rows)
+    columns, cat = m.columns, m.catalogue
+    _, pairs = columns.wants.gather(rows)
     person, product = pairs[:2]
     n = person.size
     if not n:
@@ -233,23 +249,7 @@ def _buy(m: World, rows: np.ndarray, now: float) -> None:
             gone[later + j] = True
         j, used = decisions.buying(j + 1, pairs, gone, forget, now, *args, draws.values, used)
     draws.keep(used)
-    for i in np.flatnonzero(forget).tolist():
-        intent[person[i]].pop(int(product[i]), None)
-
-
-def _wants(m: World, rows: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    """What the people of ``rows`` want now: per visit its number of wants, and the wants
-    as pairs (person row, product, intent, time it was set), visit after visit, each
-    person's in the order they came to want them."""
-    wants = list(map(m.columns.intent.__getitem__, rows.tolist()))
-    sizes = list(map(len, wants))
-    wants = list(compress(wants, sizes))
-    person = np.repeat(rows, sizes)
-    n = person.size
-    product = np.fromiter(chain.from_iterable(wants), dtype=np.int64, count=n)
-    held = chain.from_iterable(chain.from_iterable(map(dict.values, wants)))
-    value, since = np.fromiter(held, dtype=np.float64, count=2 * n).reshape(n, 2).T.copy()
-    return np.array(sizes, dtype=np.int64), (person, product, value, since)
+    columns.wants.drop_many(person[forget], product[forget])
 
 
 class _Draws:

@@ -18,6 +18,7 @@ from redloop.platform.api import TOPICS, Channel, OutOfStock
 
 from . import decisions
 from .steps import Steps, run_inline
+from .wants import KEPT
 
 if TYPE_CHECKING:
     from .world import World
@@ -108,15 +109,15 @@ class Consumer(mesa.Agent):
     def inbox_seen(self, share: int | None) -> None:
         self.columns.inbox_seen[self.row] = -1 if share is None else share
 
-    @property
-    def intent(self) -> dict[int, tuple[float, float]]:
-        """Product -> (intent, time it was last updated); fades with a half-life."""
-        return self.columns.intent[self.row]
+    def wanted(self) -> list[int]:
+        """The products this person wants, in the order they came to want them (intent
+        fades with a half-life: :meth:`intent`)."""
+        return self.columns.wants.products(self.row)
 
-    @property
-    def bought(self) -> dict[int, float]:
-        """Product -> time of last purchase."""
-        return self.columns.bought[self.row]
+    def got(self, product: int, now: float) -> None:
+        """Has ``product`` as of ``now`` (bought, or sent a sample): no longer wanted, and
+        word of mouth won't make them want it again."""
+        self.columns.wants.got(self.row, product, now)
 
     # ------------------------------------------------------------------ sessions
     #
@@ -141,7 +142,6 @@ class Consumer(mesa.Agent):
         likes: tuple[int, ...] = ()
         ad_slot = -1
         channel = DISCOVERY
-        wants = self.intent
         if self.searches(r, now):
             cards, channel = (yield from self.search_wants(now)), SEARCH
         elif r < w[1] + w[2]:
@@ -156,19 +156,19 @@ class Consumer(mesa.Agent):
         if cards:
             m.notes.cover(max(cards))
             yield from self.browse(cards, channel, ad_slot, likes, now)
-        if wants:
+        if self.columns.wants.any(self.row):
             yield from self.consider_buying(now)
 
     def searches(self, r: float, now: float) -> bool:
         """Whether a visit whose channel draw is ``r`` goes to search: the search channel's
         weight grows with the strongest purchase intent. Intent only fades, so the stored
         values bound it: they are faded only if they could win."""
-        wants = self.intent
+        held = self.columns.wants.held(self.row)
         w, weight = self.model.channel_weights[2], decisions.search_weight
         return (
-            bool(wants)
-            and r < weight(w, max(wants.values())[0])
-            and r < weight(w, self._max_intent(now))
+            bool(held)
+            and r < weight(w, max(value for _, value, _ in held))
+            and r < weight(w, max(faded for _, faded in self._intents(held, now)))
         )
 
     def browse(
@@ -234,7 +234,8 @@ class Consumer(mesa.Agent):
 
     def most_wanted(self, now: float) -> int:
         """The product a search is for: the one wanted most now (the lowest id on a tie)."""
-        return max(self.intent, key=lambda p: (self._intent(p, now), -p))
+        held = self.columns.wants.held(self.row)
+        return max(self._intents(held, now), key=lambda pi: (pi[1], -pi[0]))[0]
 
     def views_found(self, product: int, found: Sequence[int]) -> bool:
         """Whether a search for ``product`` that found the products ``found`` goes on to its
@@ -303,24 +304,31 @@ class Consumer(mesa.Agent):
 
     # ------------------------------------------------------------------ intent & buying
 
-    def _intent(self, product: int, now: float) -> float:
-        value, since = self.intent[product]
-        return decisions.faded(value, since, now, self.model.intent_half_life_hours)
+    def intent(self, product: int, now: float) -> float:
+        """The purchase intent for ``product`` at ``now`` (0 if not wanted): as last set by
+        word of mouth, halved every ``intent_half_life_hours`` since."""
+        held = self.columns.wants.get(self.row, product)
+        if held is None:
+            return 0.0
+        return decisions.faded(*held, now, self.model.intent_half_life_hours)
 
-    def _max_intent(self, now: float) -> float:
+    def _intents(self, held: list[tuple[int, float, float]], now: float) -> list[tuple[int, float]]:
+        """(product, intent at ``now``) of each of ``held`` (:meth:`.wants.Wants.held`)."""
         half_life, faded = self.model.intent_half_life_hours, decisions.faded
-        return max(faded(v, since, now, half_life) for v, since in self.intent.values())
+        return [(p, faded(value, since, now, half_life)) for p, value, since in held]
 
     def hear(self, product: int, valence: float, now: float) -> None:
-        """Word of mouth about a product: positive raises intent, negative lowers it."""
-        if product in self.bought:
+        """Word of mouth about a product: positive raises intent, negative lowers it (a want
+        left at ``KEPT`` or less ends); nothing for a product one has."""
+        wants, row = self.columns.wants, self.row
+        if wants.has_bought(row, product):
             return
-        current = self._intent(product, now) if product in self.intent else 0.0
-        value = current + self.model.behaviour.intent_gain * self.susceptibility * valence
-        if value > 0.01:
-            self.intent[product] = (value, now)
+        value = self.intent(product, now)
+        value += self.model.behaviour.intent_gain * self.susceptibility * valence
+        if value > KEPT:
+            wants.set(row, product, value, now)
         else:
-            self.intent.pop(product, None)
+            wants.drop(row, product)
 
     def consider_buying(self, now: float) -> Steps:
         """Each wanted product in turn (in the order it came to be wanted): forgotten once
@@ -330,12 +338,11 @@ class Consumer(mesa.Agent):
         m = self.model
         cat = m.catalogue
         beta = m.behaviour.buy_beta
-        wants = self.intent
         budget, sensitivity, spent = self.budget, self.price_sensitivity, self.spent
-        for product in list(wants):
-            intent = self._intent(product, now)
+        for product in self.wanted():
+            intent = self.intent(product, now)
             if intent < decisions.FORGOTTEN:
-                del wants[product]
+                self.columns.wants.drop(self.row, product)
                 continue
             price = cat.price[product]
             left = budget - spent
@@ -359,8 +366,7 @@ class Consumer(mesa.Agent):
         yield p.pay(self.uid, order, now=now)
         m.record_order((yield p.order(order)))
         self.spent += m.catalogue.price[product]
-        self.intent.pop(product, None)
-        self.bought[product] = now
+        self.got(product, now)
         if not self.adopted:
             self.adopted = True
             m.adopters += 1

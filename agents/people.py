@@ -1,9 +1,9 @@
 """The crowd's traits and state as columns: one numpy array per trait, one row per person.
 
 A batch of sessions reads and writes a whole column at once; :class:`~.consumer.Consumer`
-is a thin view onto one row, so behaviour written per person reads the same numbers. Intent
-and purchases stay sparse per person (a dict per row: most people want or own few
-products); the batched engine gathers an hour's visits' intents into arrays of (person,
+is a thin view onto one row, so behaviour written per person reads the same numbers. What
+each person wants and has bought is a table of its own, a row per person and a column per
+product (:class:`~.wants.Wants`), which the batched engine reads as arrays of (person,
 product) pairs to decide searching and buying in compiled calls. Rows are appended in bulk
 when the community is built and one at a time for a sign-up; the arrays keep spare
 capacity, so a column's live part is ``column[:len(people)]`` (what :meth:`People.live`
@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from .wants import Wants
 
 __all__ = ["COLUMNS", "People"]
 
@@ -39,9 +41,8 @@ _DEFAULTS = {"spent": 0.0, "skill": 1.0, "adopted": False, "active_today": False
 
 
 class People:
-    """Every person's traits and state (columns named as in ``COLUMNS``), plus the sparse
-    ``intent`` (product -> (intent, time it was last updated)) and ``bought`` (product ->
-    time of last purchase) of each row."""
+    """Every person's traits and state (columns named as in ``COLUMNS``), plus ``wants``:
+    per row and product, the purchase intent and the last purchase."""
 
     uid: np.ndarray
     creator: np.ndarray
@@ -62,8 +63,7 @@ class People:
         self.n = 0
         for name, dtype in COLUMNS.items():
             setattr(self, name, np.zeros(0, dtype=dtype))
-        self.intent: list[dict[int, tuple[float, float]]] = []
-        self.bought: list[dict[int, float]] = []
+        self.wants = Wants()
 
     def __len__(self) -> int:
         return self.n
@@ -89,8 +89,6 @@ class People:
         for name in COLUMNS:
             value = columns.get(name, _DEFAULTS.get(name, 0))
             getattr(self, name)[start:end] = value
-        self.intent.extend({} for _ in range(k))
-        self.bought.extend({} for _ in range(k))
         self.n = end
         return range(start, end)
 
@@ -99,3 +97,4 @@ class People:
             column = np.zeros(capacity, dtype=dtype)
             column[: self.n] = getattr(self, name)[: self.n]
             setattr(self, name, column)
+        self.wants.reserve(capacity)

@@ -80,10 +80,7 @@ class ShareGrowth:
         agent.skill = float(rng.lognormal(-0.18, 0.6))
         activity = pop.sessions_per_day * np.exp(sigma * rng.standard_normal() - sigma**2 / 2)
         m.add_person(agent, float(activity))
-        product = m.notes.product[note]
-        if product >= 0:  # they came by reading the note: its verdict moves their intent
-            sponsored = m.notes.kind[note] == m.notes.SPONSORED
-            agent.hear(product, m.notes.valence[note] * (agent.trust if sponsored else 1.0), now)
+        agent.hear_from(note, now)  # they came by reading the note: its verdict moves intent
         self.person_by_uid[uid] = agent
         p.follow(uid, sharer, now=now)
         self.signups += 1

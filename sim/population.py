@@ -259,12 +259,11 @@ def named_accounts(world: RedloopModel, sc: Scenario, index: int) -> list[Consum
 
 
 def _seed_awareness(world: RedloopModel, products: list[int]) -> None:
-    intent, interests = world.columns.intent, world.columns.live("interests").tolist()
+    wants, interests = world.columns.wants, world.columns.live("interests").tolist()
     for pid in products:
-        topic = world.catalogue.topic[pid]
-        for row, mask in enumerate(interests):
-            if mask >> topic & 1 and world.streams.population.random() < 0.15:
-                intent[row][pid] = (0.1, 0.0)
+        topic, rand = world.catalogue.topic[pid], world.streams.population.random
+        rows = [row for row, mask in enumerate(interests) if mask >> topic & 1 and rand() < 0.15]
+        wants.set_many(np.array(rows, dtype=np.int64), pid, 0.1, 0.0)
 
 
 def seed_content(world: RedloopModel) -> None:

@@ -53,9 +53,18 @@ def shop_world(seed: int, people: int = 12, stocks: tuple[int, ...] = ()) -> Sho
         person.spent = float(rng.uniform(0.0, budget))
         for product in rng.permutation(4)[: rng.integers(0, 5)].tolist():
             since = float(rng.uniform(0.0, NOW))
-            person.intent[product] = (float(rng.lognormal(-1.0, 1.2)), since)
+            w.columns.wants.set(person.row, product, float(rng.lognormal(-1.0, 1.2)), since)
         w.people.append(person)
     return w
+
+
+def want(person: Consumer, wants: dict[int, tuple[float, float]]) -> None:
+    """``person`` wants only ``wants`` (product -> (intent, since)), in this order."""
+    store = person.columns.wants
+    for product in person.wanted():
+        store.drop(person.row, product)
+    for product, (value, since) in wants.items():
+        store.set(person.row, product, value, since)
 
 
 def state(w: ShopWorld) -> tuple[Any, ...]:
@@ -65,8 +74,8 @@ def state(w: ShopWorld) -> tuple[Any, ...]:
         w.platform.log.digest(),
         w.streams.decisions.getstate(),
         crowd.live("spent").tolist(),
-        crowd.intent,
-        crowd.bought,
+        [(crowd.wants.products(row), crowd.wants.held(row)) for row in range(len(crowd))],
+        np.nan_to_num(crowd.wants.bought[: len(crowd)], nan=-1.0).tolist(),
         crowd.live("adopted").tolist(),
         list(w.catalogue.stock_hint),
         [(o.buyer, o.product, o.amount) for o in w.orders],
@@ -113,8 +122,7 @@ def test_what_is_out_of_stock_or_beyond_the_budget_is_not_bought() -> None:
     w.behaviour.buy_beta = 1e6  # whatever may be bought, is
     for person in w.people:
         person.budget, person.spent = 300.0, 0.0
-        person.intent.clear()
-        person.intent.update({k: (1.0, NOW) for k in range(4)})
+        want(person, {k: (1.0, NOW) for k in range(4)})
     w.catalogue.stock_hint[1] = 0  # in stock, but the shop shows it out of stock
     batch._buy(w, np.arange(3), NOW)
     first, *others = (person.uid for person in w.people)
@@ -124,19 +132,18 @@ def test_what_is_out_of_stock_or_beyond_the_budget_is_not_bought() -> None:
     ]
     assert w.catalogue.stock_hint == [1, 0, 0, 1]  # the next buyer found the last unit gone
     assert [person.spent for person in w.people] == [300.0, 40.0, 40.0]
-    assert [list(person.intent) for person in w.people] == [[1, 3], [1, 2, 3], [1, 2, 3]]
+    assert [person.wanted() for person in w.people] == [[1, 3], [1, 2, 3], [1, 2, 3]]
 
 
 def test_faded_wants_are_forgotten_and_draw_nothing() -> None:
     w = shop_world(3, people=2)
     for person in w.people:
-        person.intent.clear()
-        person.intent.update({0: (0.5, NOW - 24 * 7 * 10), 1: (0.5, NOW)})
+        want(person, {0: (0.5, NOW - 24 * 7 * 10), 1: (0.5, NOW)})
         person.budget, person.spent = 1e9, 0.0
     w.catalogue.stock_hint[:] = [1, 0, 1, 1]  # 1 still wanted, but not shown in stock
     before = w.streams.decisions.getstate()
     batch._buy(w, np.arange(2), NOW)
-    assert all(list(person.intent) == [1] for person in w.people)
+    assert all(person.wanted() == [1] for person in w.people)
     assert w.streams.decisions.getstate() == before and not w.orders
 
 
@@ -145,8 +152,7 @@ def test_faded_wants_are_forgotten_and_draw_nothing() -> None:
 def test_who_searches_and_for_what_is_the_per_session_choice(seed: int, visits: int) -> None:
     w = shop_world(seed)
     w.channel_weights = (0.5, 0.2, 0.3)
-    w.people[0].intent.clear()
-    w.people[0].intent.update({3: (0.5, 100.5), 1: (0.5, 100.5), 2: (0.2, 100.5)})  # a tie
+    want(w.people[0], {3: (0.5, 100.5), 1: (0.5, 100.5), 2: (0.2, 100.5)})  # a tie
     rows = np.random.default_rng(seed + 1).integers(0, 12, visits)
     rows[0] = 0
     r = np.random.default_rng(seed + 2).random(visits)
@@ -154,7 +160,7 @@ def test_who_searches_and_for_what_is_the_per_session_choice(seed: int, visits: 
     people = [w.people[row] for row in rows.tolist()]
     chosen = [a.searches(x, NOW) for a, x in zip(people, r.tolist(), strict=True)]
     assert searching.tolist() == chosen and wanted[0] == 1  # the lowest id of the tie
-    assert wanted.tolist() == [a.most_wanted(NOW) if a.intent else -1 for a in people]
+    assert wanted.tolist() == [a.most_wanted(NOW) if a.wanted() else -1 for a in people]
 
 
 @given(

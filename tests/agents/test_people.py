@@ -31,8 +31,8 @@ def test_setting_a_trait_through_the_view_writes_its_column() -> None:
     assert (cols.inbox_seen[0], cy.inbox_seen) == (7, None)  # -1 in the column: none read yet
     cols.budget[1] = 42.0  # and the other way: a write to the column is what the view reads
     assert cy.budget == 42.0 and ann.budget == 1_000.0
-    ann.intent[3] = (0.5, 1.0)
-    assert cols.intent[0] == {3: (0.5, 1.0)} and cy.intent == {}
+    ann.hear(3, 1.0, 1.0)
+    assert cols.wants.held(0) == [(3, ann.intent(3, 1.0), 1.0)] and cy.wanted() == []
 
 
 def test_columns_grow_and_keep_their_rows() -> None:
@@ -43,7 +43,7 @@ def test_columns_grow_and_keep_their_rows() -> None:
     assert len(people) == 43 and len(people.live("budget")) == 43
     assert people.live("budget")[:4].tolist() == [1.0, 2.0, 3.0, 10.0]
     assert people.live("skill").tolist() == [1.0] * 43  # a trait not given: its default
-    assert (people.live("inbox_seen") == -1).all() and len(people.intent) == 43
+    assert (people.live("inbox_seen") == -1).all() and people.wants.count.size >= 43
     copy = pickle.loads(pickle.dumps(people))
     for name in COLUMNS:
         assert (copy.live(name) == people.live(name)).all()

@@ -7,6 +7,7 @@ import inspect
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from redloop.agents.brand import Brand
@@ -56,7 +57,9 @@ def test_a_consumer_reads_a_card_engages_and_buys_what_it_tags(world: FakeWorld)
     placed = p.order(order)
     assert (placed.buyer, placed.product, placed.status) == (ANN, SERUM, "paid")
     assert world.orders == [placed]  # handed to the world's book-keeping
-    assert ann.bought == {SERUM: 1.0} and SERUM not in ann.intent
+    wants, everyone = world.columns.wants, np.arange(len(world.columns))
+    assert wants.bought.item(ann.row, SERUM) == 1.0 and ann.wanted() == []
+    assert wants.owners(everyone).tolist() == [True, False]  # ann has it, cy has nothing
     assert ann.adopted and world.adopters == 1 and ann.spent == 199.0
     assert {a.uid for a in world.agents} == {ANN, CY}  # registered through mesa.Agent
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+import numpy as np
+
 from redloop.agents.people import COLUMNS
 from redloop.agents.settings import BrandSettings, CreatorSettings
 from redloop.scenarios.schema import load
@@ -74,7 +76,9 @@ def test_the_bulk_build_is_the_one_by_one_build() -> None:
         assert type(a) is type(b) and (a.row, a.uid) == (b.row, b.uid)  # consumer or creator
     for name in COLUMNS:  # with the same traits and state
         assert (fast.columns.live(name) == slow.columns.live(name)).all(), name
-    assert fast.columns.intent == slow.columns.intent
+    for table in ("value", "since", "order", "bought", "count"):  # and the same wants
+        mine, theirs = getattr(fast.columns.wants, table), getattr(slow.columns.wants, table)
+        assert np.array_equal(mine, theirs, equal_nan=True), table
     assert (fast.activity == slow.activity).all()
     assert fast.head_kols == slow.head_kols
     hub = max(fast.people, key=lambda a: fast.platform.user(a.uid).followers).uid

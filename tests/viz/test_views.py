@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from redloop.scenarios.schema import load, named
@@ -104,7 +105,8 @@ def test_a_small_population_is_drawn_whole(young_sim):
     view = snapshot(young_sim).network
     assert view.nodes == view.total == len(young_sim.model.people) == 300
     assert 'data-nodes="300"' in view.svg
-    assert view.adopters == sum(bool(a.bought) for a in young_sim.model.people)
+    model = young_sim.model
+    assert view.adopters == model.columns.wants.owners(np.arange(len(model.people))).sum()
 
 
 def test_charts_follow_the_days(young_sim):
