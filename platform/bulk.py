@@ -28,7 +28,7 @@ from .model import TOPICS, AccountKind, AdPlacement, Channel, SearchResult, topi
 from .notes import Notes
 from .shop import Shop
 from .social import EdgeKeys
-from .state import LEARN_READ, PlatformState
+from .state import LEARN_READ, Match, PlatformState, search_result
 
 __all__ = ["BulkCommands"]
 
@@ -265,16 +265,39 @@ class BulkCommands(PlatformState):
             self._check_now(now)
             return []
         now = self._tick(now)
+        ranked: dict[str, tuple[Match, tuple[int, ...]]] = {}
+        for query in dict.fromkeys(queries):
+            match = self._search.match(query)
+            ranked[query] = (match, self._search.rank(*match, now, limit))
         # whether a search campaign may run depends only on ``now``: the same for the batch
-        ads = self._ads.any_running(AdPlacement.SEARCH, now)
-        ranked: dict[str, tuple[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...]]] = {}
-        results = []
-        for user, query in zip(us.tolist(), queries, strict=True):
-            if (done := ranked.get(query)) is None:
-                match = self._search.match(query)
-                done = ranked[query] = (match, self._search.rank(*match, now, limit))
-            results.append(self._log_search(user, query, *done, now, ads=ads))
-        return results
+        if self._ads.any_running(AdPlacement.SEARCH, now):  # auctions: one search at a time
+            pairs = zip(us.tolist(), queries, strict=True)
+            return [self._log_search(user, q, *ranked[q], now, ads=True) for user, q in pairs]
+        return self._log_searches(us, queries, ranked, now)
+
+    def _log_searches(
+        self,
+        users: np.ndarray,
+        queries: list[str],
+        ranked: dict[str, tuple[Match, tuple[int, ...]]],
+        now: float,
+    ) -> list[SearchResult]:
+        """What :meth:`_log_search` logs and applies for each search, with no ad to win: one
+        bulk append, and each note found counted as an impression once per search."""
+        found = [notes for _, notes in ranked.values()]
+        counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        table = np.full((len(found), int(counts.max())), -1, dtype=np.int64)
+        for i, notes in enumerate(found):
+            table[i, : len(notes)] = notes
+        index = {query: i for i, query in enumerate(ranked)}
+        which = np.fromiter(map(index.__getitem__, queries), dtype=np.int64, count=len(queries))
+        shown, objs = table[which], np.full(users.size, -1)
+        self.log.extend(E.SEARCHED, now, users, objs, 0, queries, (shown, counts[which]))
+        impressions = np.frombuffer(self._notes.impressions, dtype=np.int32)
+        np.add.at(impressions, shown[shown >= 0], 1)
+        del impressions  # release the view: the column must stay free to grow
+        results = {query: search_result(query, *done) for query, done in ranked.items()}
+        return [results[query] for query in queries]
 
     # ------------------------------------------------------------ shared
 

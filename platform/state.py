@@ -40,11 +40,22 @@ from .shop import Shop
 from .social import Accounts
 from .trending import Trending
 
-__all__ = ["APPLY", "PlatformState"]
+__all__ = ["APPLY", "Match", "PlatformState", "search_result"]
 
 #: How much each action teaches the interest profile about the note's topics.
 LEARN_READ, LEARN_ENGAGE = 0.1, 0.5
 _DISCOVERY = int(Channel.DISCOVERY)
+#: What a query names: its topics and products (by id).
+Match = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def search_result(
+    query: str, match: Match, found: tuple[int, ...], ad_note: int | None = None
+) -> SearchResult:
+    """What a search answers: the query's topics (by name) and products, the notes found
+    and the search ad's note (None: no ad won)."""
+    topics, products = match
+    return SearchResult(query, tuple(TOPICS[t] for t in topics), products, found, ad_note)
 
 
 def _status(target: OrderStatus) -> Callable[[PlatformState, int, int, float], None]:
@@ -199,7 +210,7 @@ class PlatformState:
         self,
         user: int,
         query: str,
-        match: tuple[tuple[int, ...], tuple[int, ...]],
+        match: Match,
         found: tuple[int, ...],
         now: float,
         *,
@@ -213,13 +224,8 @@ class PlatformState:
         if mask:
             campaign = self._ads.auction(AdPlacement.SEARCH, mask, now, self._reserve_mc)[0]
         self._emit(EventKind.SEARCHED, now, user, -1, query, found, campaign)
-        return SearchResult(
-            query=query,
-            topics=tuple(TOPICS[t] for t in topics),
-            products=products,
-            notes=found,
-            ad_note=self._ads.note[campaign] if campaign >= 0 else None,
-        )
+        ad_note = self._ads.note[campaign] if campaign >= 0 else None
+        return search_result(query, match, found, ad_note)
 
     def _charge(self, placement: int, topics: int, campaign: int, now: float) -> None:
         """Charge the auction's winner its second price (re-run on the same state, so a

@@ -14,9 +14,10 @@ USERS = 6
 QUERIES = ("glow serum", "skincare", "GlowCo", "food tips", "zzz", "travel mug", "serum")
 
 
-def shop() -> Platform:
+def shop(search_ad: bool = True) -> Platform:
     """A brand with two products, notes tagging them or on their topics (some liked, so
-    ranking matters), and a search campaign whose small budget runs out within a batch."""
+    ranking matters), and (if ``search_ad``) a search campaign whose small budget runs out
+    within a batch."""
     p = Platform(PlatformConfig(), rng=4)
     for i in range(USERS):
         p.create_user(f"u{i}", "creator" if i < 2 else "consumer", ["skincare"], now=0)
@@ -30,7 +31,8 @@ def shop() -> Platform:
     for user, note in ((2, 3), (3, 3), (4, 6), (5, 9), (2, 12)):
         p.like(user, note, now=3)
     ad = p.publish(brand, ["skincare"], now=3, products=[serum])
-    p.create_campaign(brand, ad, 0.05, now=3, placement="search", cpm=10.0)
+    if search_ad:
+        p.create_campaign(brand, ad, 0.05, now=3, placement="search", cpm=10.0)
     return p
 
 
@@ -46,11 +48,12 @@ searches = st.lists(
 
 
 @settings(max_examples=60, deadline=None)
-@given(searches, st.integers(1, 12))
+@given(searches, st.integers(1, 12), st.booleans())
 def test_search_many_is_the_single_searches_in_order(
-    items: list[tuple[int, str]], limit: int
+    items: list[tuple[int, str]], limit: int, search_ad: bool
 ) -> None:
-    one, bulk = shop(), shop()
+    """With a search campaign (auctions, one search at a time) or none (one bulk append)."""
+    one, bulk = shop(search_ad), shop(search_ad)
     singles = [one.search(u, q, now=5, limit=limit) for u, q in items]
     got = bulk.search_many([u for u, _ in items], [q for _, q in items], now=5, limit=limit)
     assert got == singles
