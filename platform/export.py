@@ -175,9 +175,10 @@ def fingerprint(state: PlatformState) -> str:
         put(pools.quota)
         put(list(pools.reviews))
     seen = state._seen
-    put(seen.rows)
-    put(seen.tables[: len(seen.rows)])
-    put(seen.state[: len(seen.rows)])
+    for column in seen.assigned():
+        put(column)
+    put(seen.tables[: seen.n_rows])
+    put(seen.state[: seen.n_rows])
     put(state._trending.topics(state._now, 100) if state._now > -math.inf else [])
     put(state._trending.products(state._now, 1000) if state._now > -math.inf else [])
     collabs = state._collabs

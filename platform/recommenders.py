@@ -16,7 +16,7 @@ from array import array
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Sequence
-from itertools import accumulate, repeat
+from itertools import accumulate
 from typing import ClassVar, NamedTuple
 
 import numpy as np
@@ -37,7 +37,9 @@ class SeenFilter:
 
     Two generations of a Bloom-style bit table per user; a false positive only means a card is
     skipped once, never that a seen card is shown again within the window. Users get a row of
-    ``tables`` when first served; ``state[row]`` is (current generation, cards in it).
+    ``tables`` when first served (``row_of[user]``, -1 before: an array by account id, so a
+    batch of users finds its rows at once); ``state[row]`` is (current generation, cards in
+    it).
     """
 
     def __init__(self, window: int) -> None:
@@ -45,25 +47,38 @@ class SeenFilter:
         half = max(1, window // 2)
         self.bits = 1 << max(6, (half * 16 - 1).bit_length())
         self._per_gen = half
-        self.rows: dict[int, int] = {}  # user -> row
+        self.row_of = np.zeros(0, dtype=np.int64)  # user -> row, -1: none yet
+        self.n_rows = 0
         self.tables = np.zeros((0, 2, self.bits >> 3), dtype=np.uint8)
         self.state = np.zeros((0, 2), dtype=np.int64)
 
     def row(self, user: int) -> int:
         """The user's row, or -1 if nothing was served to them yet."""
-        return self.rows.get(user, -1)
+        return self.row_of.item(user) if user < self.row_of.size else -1
+
+    def rows_of(self, users: np.ndarray) -> np.ndarray:
+        """:meth:`row` of each of ``users``."""
+        rows = np.full(users.size, -1, dtype=np.int64)
+        inside = users < self.row_of.size
+        rows[inside] = self.row_of[users[inside]]
+        return rows
+
+    def assigned(self) -> tuple[np.ndarray, np.ndarray]:
+        """The users who have a row, ascending, and their rows."""
+        users = np.flatnonzero(self.row_of >= 0)
+        return users, self.row_of[users]
 
     def mask(self, user: int) -> int:
         """Both generations as one int: bit ``(note * SEEN_HASH) % bits`` is set for seen notes."""
-        row = self.rows.get(user)
-        if row is None:
+        row = self.row(user)
+        if row < 0:
             return 0
         return int.from_bytes((self.tables[row, 0] | self.tables[row, 1]).tobytes(), "little")
 
     def has_seen(self, user: int, note: int) -> bool:
         """Whether ``note`` was served to ``user`` within about the window (as the kernels test)."""
-        row = self.rows.get(user)
-        if row is None:
+        row = self.row(user)
+        if row < 0:
             return False
         h = (note * kernels.SEEN_HASH) % self.bits
         return bool((self.tables[row, 0, h >> 3] | self.tables[row, 1, h >> 3]) >> (h & 7) & 1)
@@ -71,9 +86,10 @@ class SeenFilter:
     def add(self, user: int, notes: Sequence[int]) -> None:
         if not self.window:
             return
-        row = self.rows.get(user)
-        if row is None:
-            row = self.rows[user] = len(self.rows)
+        row = self.row(user)
+        if row < 0:
+            row = self.n_rows
+            self._give(np.array([user]), np.array([row]))
             self._reserve(row + 1)
         kernels.mark_seen(self.tables, self.state, row, array("q", notes), self._per_gen)
 
@@ -92,10 +108,8 @@ class SeenFilter:
         """The rows of ``users`` for serving them pages in compiled calls, with room made for a
         row each for those who have none yet; :meth:`adopt` takes in the rows those assign."""
         distinct, slot_of = np.unique(users, return_inverse=True)
-        rows = np.fromiter(
-            map(self.rows.get, distinct.tolist(), repeat(-1)), dtype=np.int64, count=len(distinct)
-        )
-        first, new = len(self.rows), int(np.count_nonzero(rows < 0))
+        rows = self.rows_of(distinct)
+        first, new = self.n_rows, int(np.count_nonzero(rows < 0))
         if self.window:
             self._reserve(first + new)
         per_gen = self._per_gen if self.window else 0
@@ -106,14 +120,24 @@ class SeenFilter:
 
     def adopt(self, batch: SeenBatch) -> None:
         """Register the rows compiled calls assigned since the last adopt, in their order."""
-        new = np.arange(len(self.rows), batch.cursor[0])
-        users = batch.users[batch.assigned[new - batch.cursor[1]]]
-        self.rows.update(zip(users.tolist(), new.tolist(), strict=True))
+        new = np.arange(self.n_rows, batch.cursor[0])
+        self._give(batch.users[batch.assigned[new - batch.cursor[1]]], new)
+
+    def _give(self, users: np.ndarray, rows: np.ndarray) -> None:
+        """``users`` get ``rows`` (the next ones, in order)."""
+        if users.size:
+            top = int(users.max()) + 1
+            if top > self.row_of.size:
+                grown = np.full(max(top, 2 * self.row_of.size), -1, dtype=np.int64)
+                grown[: self.row_of.size] = self.row_of
+                self.row_of = grown
+            self.row_of[users] = rows
+            self.n_rows += users.size
 
     def resync(self, batch: SeenBatch, slot: int) -> None:
         """After ``batch.users[slot]`` was served by :meth:`add` (adopt first): their row."""
-        batch.rows[slot] = self.rows.get(int(batch.users[slot]), -1)
-        batch.cursor[0] = len(self.rows)
+        batch.rows[slot] = self.row(int(batch.users[slot]))
+        batch.cursor[0] = self.n_rows
 
 
 class SeenBatch(NamedTuple):
