@@ -15,9 +15,10 @@ this one takes every visit of an hour at once, as the crowd's columns
    over the sessions × cards matrix — the same formulas the per-session reader applies card
    by card — and are drawn as arrays: who scrolls on at each row, which looked-at card is
    opened, which opened note is liked, collected, commented on, shared, its author followed;
-4. reads, likes and collects go to the platform in bulk (``read_many``, ``like_many``,
-   ``collect_many``), in session order; comments, shares, follows and word of mouth about
-   tagged products item by item through the per-session code;
+4. reads, likes, collects and follows go to the platform in bulk (``read_many``,
+   ``like_many``, ``collect_many``, ``follow_many``), in session order, and word of mouth
+   about tagged products moves intent in one compiled call (:meth:`.wants.Wants.hear_many`);
+   comments and shares go item by item through the per-session code;
 5. who wants something considers buying: every visit's wants as arrays of
    (person, product, intent, since) pairs, walked in one compiled call
    (:func:`.decisions.buying`, the per-session buyer's formulas) that stops only at a
