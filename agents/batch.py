@@ -203,14 +203,14 @@ def _react(
 def _hear(m: World, readers: np.ndarray, notes: np.ndarray, now: float) -> None:
     """What the read notes say of the products they tag moves the readers' intent, read
     after read (:meth:`.consumer.Consumer.hear_from` for each, in one call)."""
-    book = m.notes
-    product = np.frombuffer(book.product, dtype=np.int32)[notes]
+    book = m.notes  # its columns are buffers (array.array): read as arrays, not kept
+    product = np.asarray(book.product)[notes]
     tagged = product >= 0
     if not tagged.any():
         return
     rows, notes = readers[tagged], notes[tagged]
-    valence = np.frombuffer(book.valence, dtype=np.float32)[notes].astype(np.float64)
-    sponsored = np.frombuffer(book.kind, dtype=np.uint8)[notes] == book.SPONSORED
+    valence = np.asarray(book.valence)[notes].astype(np.float64)
+    sponsored = np.asarray(book.kind)[notes] == book.SPONSORED
     valence[sponsored] *= m.columns.trust[rows[sponsored]]
     gains = m.behaviour.intent_gain * m.columns.susceptibility[rows] * valence
     m.columns.wants.hear_many(

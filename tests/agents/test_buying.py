@@ -163,6 +163,33 @@ def test_who_searches_and_for_what_is_the_per_session_choice(seed: int, visits: 
     assert wanted.tolist() == [a.most_wanted(NOW) if a.wanted() else -1 for a in people]
 
 
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), reads=st.integers(1, 40))
+def test_the_batch_hears_word_of_mouth_as_each_reader_does(seed: int, reads: int) -> None:
+    """Notes tagging products (some sponsored, some damning, some untagged) read by people
+    of different trust and susceptibility, some reading twice, some owning the product:
+    the batch's one call moves intent as each reader's ``hear_from`` does, read after read."""
+    rng = np.random.default_rng(seed)
+    batched, one_by_one = shop_world(seed), shop_world(seed)
+    trust, susceptibility = rng.uniform(0.05, 1.0, 12), rng.lognormal(0.0, 0.5, 12)
+    owned = [(int(row), int(product)) for row, product in rng.integers(0, (12, 4), (3, 2))]
+    kinds = rng.choice([0, 1, 2], 8)
+    products, valences = rng.integers(-1, 4, 8), rng.uniform(-1.0, 1.0, 8)
+    for w in (batched, one_by_one):
+        w.columns.trust[:12], w.columns.susceptibility[:12] = trust, susceptibility
+        for row, product in owned:
+            w.columns.wants.got(row, product, NOW - 50.0)
+        w.notes.cover(7)
+        for note in range(8):
+            w.notes.kind[note], w.notes.product[note] = int(kinds[note]), int(products[note])
+            w.notes.valence[note] = float(valences[note])
+    readers, notes = rng.integers(0, 12, reads), rng.integers(0, 8, reads)
+    batch._hear(batched, readers, notes, NOW)
+    for row, note in zip(readers.tolist(), notes.tolist(), strict=True):
+        one_by_one.people[row].hear_from(note, NOW)
+    assert state(batched) == state(one_by_one)
+
+
 @given(
     value=st.floats(0.0, 50.0),
     age=st.floats(0.0, 5_000.0),
