@@ -114,10 +114,10 @@ class Consumer(mesa.Agent):
         fades with a half-life: :meth:`intent`)."""
         return self.columns.wants.products(self.row)
 
-    def got(self, product: int, now: float) -> None:
-        """Has ``product`` as of ``now`` (bought, or sent a sample): no longer wanted, and
-        word of mouth won't make them want it again."""
-        self.columns.wants.got(self.row, product, now)
+    def got(self, product: int) -> None:
+        """Has ``product`` (bought, or sent a sample): no longer wanted, and word of mouth
+        won't make them want it again."""
+        self.columns.wants.got(self.row, product)
 
     # ------------------------------------------------------------------ sessions
     #
@@ -321,7 +321,7 @@ class Consumer(mesa.Agent):
         """Word of mouth about a product: positive raises intent, negative lowers it (a want
         left at ``KEPT`` or less ends); nothing for a product one has."""
         wants, row = self.columns.wants, self.row
-        if wants.has_bought(row, product):
+        if wants.has(row, product):
             return
         value = self.intent(product, now)
         value += self.model.behaviour.intent_gain * self.susceptibility * valence
@@ -366,7 +366,7 @@ class Consumer(mesa.Agent):
         yield p.pay(self.uid, order, now=now)
         m.record_order((yield p.order(order)))
         self.spent += m.catalogue.price[product]
-        self.got(product, now)
+        self.got(product)
         if not self.adopted:
             self.adopted = True
             m.adopters += 1

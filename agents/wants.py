@@ -1,4 +1,4 @@
-"""What each person wants and has bought, as columns: one row per person, one column per
+"""What each person wants and has had, as columns: one row per person, one column per
 product.
 
 A person comes to want a product by word of mouth (:meth:`Wants.set`), its intent fading
@@ -15,8 +15,6 @@ run is the same to the bit either way.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
@@ -32,17 +30,18 @@ KEPT = 0.01
 class Wants:
     """Per person (row) and product (column): the intent as last set (``value``), the time
     it was set (``since``), the stamp of when it came to be wanted (``order``, 0: not
-    wanted) and the time of the last purchase (``bought``, NaN: never); ``count`` is each
-    row's number of wants. Grows in rows with the crowd (:meth:`reserve`) and in products
-    as they are first wanted or bought."""
+    wanted) and the stamp of when they first had it (``had``, 0: never — bought, or sent a
+    sample); ``count`` is each row's number of wants. Grows in rows with the crowd
+    (:meth:`reserve`) and in products as they are first wanted or had."""
 
     def __init__(self) -> None:
         self.value = np.zeros((0, 0))
         self.since = np.zeros((0, 0))
         self.order = np.zeros((0, 0), dtype=np.int64)
-        self.bought = np.zeros((0, 0))
+        self.had = np.zeros((0, 0), dtype=np.int64)
         self.count = np.zeros(0, dtype=np.int64)
         self.stamp = 1  # the next want's stamp
+        self.next_had = 1  # the next first purchase's stamp
 
     # ------------------------------------------------------------------ shape
 
@@ -53,7 +52,7 @@ class Wants:
         if rows <= have_rows and products <= have_products:
             return
         rows, products = max(rows, have_rows), max(products, have_products)
-        for name, fill in (("value", 0.0), ("since", 0.0), ("order", 0), ("bought", np.nan)):
+        for name, fill in (("value", 0.0), ("since", 0.0), ("order", 0), ("had", 0)):
             old = getattr(self, name)
             new = np.full((rows, products), fill, dtype=old.dtype)
             new[:have_rows, :have_products] = old
@@ -106,20 +105,28 @@ class Wants:
             self.order[row, product] = 0
             self.count[row] -= 1
 
-    def has_bought(self, row: int, product: int) -> bool:
+    def has(self, row: int, product: int) -> bool:
         """Whether ``row`` has ever had ``product`` (bought it or been sent a sample)."""
-        return product < self.bought.shape[1] and not math.isnan(self.bought.item(row, product))
+        return product < self.had.shape[1] and self.had.item(row, product) > 0
 
-    def got(self, row: int, product: int, now: float) -> None:
-        """``row`` has ``product`` as of ``now``: no longer wanted, and word of mouth about
-        it no longer makes them want it."""
+    def got(self, row: int, product: int) -> None:
+        """``row`` has ``product``: no longer wanted, and word of mouth about it no longer
+        makes them want it."""
         self._fit(product)
-        self.bought[row, product] = now
+        if not self.had.item(row, product):
+            self.had[row, product] = self.next_had
+            self.next_had += 1
         self.drop(row, product)
 
     def owners(self, rows: np.ndarray) -> np.ndarray:
         """Which of ``rows`` have ever had any product."""
-        return ~np.isnan(self.bought[rows]).all(axis=1)
+        return (self.had[rows] > 0).any(axis=1)
+
+    def first_had(self, rows: np.ndarray) -> np.ndarray:
+        """The first product each of ``rows`` had (-1: none yet)."""
+        had = self.had[rows]
+        first = np.argmin(np.where(had > 0, had, np.iinfo(np.int64).max), axis=1)
+        return np.where((had > 0).any(axis=1), first, -1)
 
     # ------------------------------------------------------------------ a batch
 
@@ -166,7 +173,7 @@ class Wants:
         ends. What as many :meth:`set` and :meth:`drop` calls would leave."""
         if rows.size:
             self._fit(int(products.max()))
-            columns = (self.value, self.since, self.order, self.count, self.bought)
+            columns = (self.value, self.since, self.order, self.count, self.had)
             self.stamp = _hear(*columns, rows, products, gains, now, half_life, HALF, self.stamp)
 
 
@@ -176,7 +183,7 @@ def _hear(
     since: np.ndarray,
     order: np.ndarray,
     count: np.ndarray,
-    bought: np.ndarray,
+    had: np.ndarray,
     rows: np.ndarray,
     products: np.ndarray,
     gains: np.ndarray,
@@ -188,7 +195,7 @@ def _hear(
     """:meth:`Wants.hear_many` on the tables; returns the next stamp."""
     for i in range(rows.size):
         r, p = rows[i], products[i]
-        if bought[r, p] == bought[r, p]:  # has it
+        if had[r, p]:  # has it
             continue
         current = _faded(value[r, p], since[r, p], now, half_life, half) if order[r, p] else 0.0
         v = current + gains[i]

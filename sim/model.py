@@ -265,7 +265,7 @@ class RedloopModel(mesa.Model):
         self.order_time.append(now)  # order arrays are indexed by platform order id
         self.order_children.append(0)
         self.sample_orders.append(order)
-        person.got(product, now)  # has it now: word of mouth won't make them buy it
+        person.got(product)  # has it now: word of mouth won't make them buy it
         if self.offline is not None:
             self.offline.start_order(order, person, product)
         return order

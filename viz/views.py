@@ -140,7 +140,7 @@ class NetworkSample:
 
     def first_products(self, model: RedloopModel) -> list[int]:
         """The first product each sampled account bought, or -1."""
-        return [next(iter(model.people[i].bought), -1) for i in self.people]
+        return model.columns.wants.first_had(np.array(self.people, dtype=np.int64)).tolist()
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,7 +75,7 @@ def state(w: ShopWorld) -> tuple[Any, ...]:
         w.streams.decisions.getstate(),
         crowd.live("spent").tolist(),
         [(crowd.wants.products(row), crowd.wants.held(row)) for row in range(len(crowd))],
-        np.nan_to_num(crowd.wants.bought[: len(crowd)], nan=-1.0).tolist(),
+        crowd.wants.had[: len(crowd)].tolist(),
         crowd.live("adopted").tolist(),
         list(w.catalogue.stock_hint),
         [(o.buyer, o.product, o.amount) for o in w.orders],
@@ -178,7 +178,7 @@ def test_the_batch_hears_word_of_mouth_as_each_reader_does(seed: int, reads: int
     for w in (batched, one_by_one):
         w.columns.trust[:12], w.columns.susceptibility[:12] = trust, susceptibility
         for row, product in owned:
-            w.columns.wants.got(row, product, NOW - 50.0)
+            w.columns.wants.got(row, product)
         w.notes.cover(7)
         for note in range(8):
             w.notes.kind[note], w.notes.product[note] = int(kinds[note]), int(products[note])

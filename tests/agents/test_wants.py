@@ -21,14 +21,14 @@ def tables(w: Wants) -> list[list]:
     return [
         [w.products(row) for row in range(rows)],
         [w.held(row) for row in range(rows)],
-        np.nan_to_num(w.bought, nan=-1.0).tolist(),
+        w.had.tolist(),
         w.count.tolist(),
     ]
 
 
 def hear(w: Wants, row: int, product: int, gain: float, now: float) -> None:
     """One person's word of mouth, as :meth:`.consumer.Consumer.hear` applies it."""
-    if w.has_bought(row, product):
+    if w.has(row, product):
         return
     held = w.get(row, product)
     value = 0.0 if held is None else faded(*held, now, HALF_LIFE)
@@ -51,12 +51,17 @@ def test_a_want_renewed_keeps_its_place_and_one_dropped_comes_back_last() -> Non
     w.set(0, 2, 0.4, 4.0)  # wanted again: now last
     assert w.products(0) == [0, 2] and w.count.tolist() == [2, 1]
     assert w.held(0) == [(0, 0.3, 2.0), (2, 0.4, 4.0)]  # by product id
-    w.got(0, 0, 5.0)
-    assert w.products(0) == [2] and w.has_bought(0, 0) and not w.has_bought(0, 2)
-    assert w.get(0, 0) is None and w.get(1, 99) is None and not w.has_bought(1, 99)
+    w.got(0, 0)
+    assert w.products(0) == [2] and w.has(0, 0) and not w.has(0, 2)
+    assert w.get(0, 0) is None and w.get(1, 99) is None and not w.has(1, 99)
     assert w.owners(np.array([0, 1])).tolist() == [True, False]
+    w.got(1, 5)
+    w.got(1, 3)
+    w.got(1, 5)  # had again: still the first
+    assert w.first_had(np.array([1, 0, 1])).tolist() == [5, 0, 5]
     w.reserve(5)  # the crowd grew: new rows want nothing, old rows keep theirs
     assert w.products(0) == [2] and w.products(4) == [] and not w.any(4)
+    assert w.first_had(np.array([4])).tolist() == [-1] and w.had.shape == (5, 8)
     assert tables(pickle.loads(pickle.dumps(w))) == tables(w)
 
 
@@ -99,7 +104,7 @@ def test_a_batch_of_word_of_mouth_is_as_many_hearings_one_by_one(
             had = rng.random() < 0.2
             for w in (batched, one_by_one):
                 if had:
-                    w.got(row, product, since)
+                    w.got(row, product)
                 else:
                     w.set(row, product, value, since)
     rows = rng.integers(0, people, reads)

@@ -76,7 +76,7 @@ def test_the_bulk_build_is_the_one_by_one_build() -> None:
         assert type(a) is type(b) and (a.row, a.uid) == (b.row, b.uid)  # consumer or creator
     for name in COLUMNS:  # with the same traits and state
         assert (fast.columns.live(name) == slow.columns.live(name)).all(), name
-    for table in ("value", "since", "order", "bought", "count"):  # and the same wants
+    for table in ("value", "since", "order", "had", "count"):  # and the same wants
         mine, theirs = getattr(fast.columns.wants, table), getattr(slow.columns.wants, table)
         assert np.array_equal(mine, theirs, equal_nan=True), table
     assert (fast.activity == slow.activity).all()

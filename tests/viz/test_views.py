@@ -109,6 +109,17 @@ def test_a_small_population_is_drawn_whole(young_sim):
     assert view.adopters == model.columns.wants.owners(np.arange(len(model.people))).sum()
 
 
+def test_each_node_is_coloured_by_the_first_product_its_person_had(young_sim):
+    model = young_sim.model
+    first: dict[int, int] = {}  # buyer -> product of their first order (a sample counts)
+    for order in range(model.platform.n_orders):
+        placed = model.platform.order(order)
+        first.setdefault(placed.buyer, placed.product)
+    sample = young_sim.network
+    want = [first.get(model.people[i].uid, -1) for i in sample.people]
+    assert sample.first_products(model) == want and sum(p >= 0 for p in want) > 0
+
+
 def test_charts_follow_the_days(young_sim):
     snap = snapshot(young_sim)
     names = [c.name for c in snap.charts]
