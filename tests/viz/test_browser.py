@@ -77,6 +77,7 @@ def server(tmp_path_factory):
             [sys.executable, "-m", "redloop.sim.cli", "viz", "baseline", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a failed stop kills Solara too
         )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -87,7 +88,7 @@ def server(tmp_path_factory):
         try:
             rc = proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             raise
     assert rc == 0, log.read_text()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -35,7 +36,12 @@ def test_serve_answers_and_returns_0_on_ctrl_c(tmp_path):
     log = tmp_path / "serve.log"
     code = f"from redloop.viz.app import serve; raise SystemExit(serve('baseline', port={port}))"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(  # its own process group: a failed stop kills Solara too
+            [sys.executable, "-c", code],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 60
         body = None
@@ -50,7 +56,7 @@ def test_serve_answers_and_returns_0_on_ctrl_c(tmp_path):
         assert proc.wait(timeout=30) == 0, log.read_text()
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
     assert get(url) is None  # the Solara child process is gone too
     assert f"http://127.0.0.1:{port}/" in log.read_text()
 
