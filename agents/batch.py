@@ -255,25 +255,30 @@ def _buy(m: World, rows: np.ndarray, now: float) -> None:
 
 class _Draws:
     """``count`` scalar draws from ``stream`` made ahead, of which a walk may use fewer:
-    :meth:`keep` leaves the stream as if only those had been drawn (it is rewound to the
-    chunk they end in and drawn on to there, so the redrawn part stays short)."""
-
-    CHUNK = 256
+    :meth:`keep` leaves the stream as if only those had been drawn (rewound to where it
+    was, then drawn on by as many)."""
 
     def __init__(self, stream: Stream, count: int) -> None:
         self.stream, self.count = stream, count
-        self.states, values = [], []
-        for start in range(0, count, self.CHUNK):
-            self.states.append(stream.getstate())
-            values.extend(stream.random() for _ in range(min(self.CHUNK, count - start)))
-        self.values = np.array(values, dtype=np.float64)
+        self.start = stream.getstate()
+        self.values = randoms(stream, count)
 
     def keep(self, used: int) -> None:
         if used < self.count:
-            chunk, extra = divmod(used, self.CHUNK)
-            self.stream.setstate(self.states[chunk])
-            for _ in range(extra):
-                self.stream.random()
+            self.stream.setstate(self.start)
+            randoms(self.stream, used)
+
+
+def randoms(stream: Stream, count: int) -> np.ndarray:
+    """The next ``count`` values of ``stream.random()``, drawn at once: the same floats,
+    and the stream left where as many calls leave it. CPython's ``random()`` makes each
+    value from two 32-bit Mersenne Twister words a, b as (a >> 5)·2**26 + (b >> 6) over
+    2**53, and ``getrandbits(64·count)`` is the same words in order, the first lowest."""
+    if not count:
+        return np.zeros(0)
+    words = stream.getrandbits(64 * count).to_bytes(8 * count, "little")
+    a, b = np.frombuffer(words, dtype="<u4").reshape(count, 2).T
+    return ((a >> 5).astype(np.float64) * 67108864.0 + (b >> 6)) * (1.0 / 9007199254740992.0)
 
 
 def _visits_twice(rows: np.ndarray) -> set[int]:

@@ -5,6 +5,7 @@ visits the per-session choice sends to search, each for what it wants most."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Generator
 from typing import Any
 
@@ -224,3 +225,13 @@ def test_the_compiled_formulas_are_the_python_ones_to_the_last_bit(
     assert decisions._buy_chance(intent, price, left, sensitivity, proof, beta) == chance
     assert decisions._may_buy(price, left, 1) == decisions.may_buy(price, left, 1)
     assert decisions.may_buy(price, left, 1) == (price <= left)
+
+
+@given(seed=st.integers(0, 2**32 - 1), count=st.integers(0, 2_000))
+def test_draws_made_at_once_are_the_scalar_draws(seed: int, count: int) -> None:
+    """``batch.randoms`` gives ``random()``'s floats and leaves the stream where as many
+    ``random()`` calls do (CPython's Mersenne Twister: what the buying walk relies on)."""
+    at_once, one_by_one = random.Random(seed), random.Random(seed)
+    drawn = batch.randoms(at_once, count).tolist()
+    assert drawn == [one_by_one.random() for _ in range(count)]
+    assert at_once.getstate() == one_by_one.getstate()
