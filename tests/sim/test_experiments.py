@@ -182,7 +182,7 @@ def test_killing_a_sweep_leaves_no_worker_running(tmp_path: Path, sig: signal.Si
             time.sleep(0.2)
         assert len(workers) == 2, "the sweep started its two workers"
         parent.send_signal(sig)
-        parent.wait(10)
+        parent.wait(30)  # its stop joins each of the 2 workers for up to 5 s, then it exits
         _, alive = psutil.wait_procs(workers, timeout=30)
         assert not alive, f"workers outlived the killed sweep: {[p.pid for p in alive]}"
     finally:
