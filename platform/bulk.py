@@ -194,7 +194,7 @@ class BulkCommands(PlatformState):
 
     def _apply_reads(self, users: np.ndarray, notes: np.ndarray, now: float, channel: int) -> None:
         """``_apply_note_read`` for each pair in order: the read counts at once, the readers'
-        topic profiles in one compiled call, the touches of tagged products one by one."""
+        topic profiles in one compiled call, the touches of tagged products in one dict update."""
         store, cfg = self._notes, self.config
         reads = np.frombuffer(store.reads, dtype=np.int32)
         np.add.at(reads, notes, 1)
@@ -207,9 +207,9 @@ class BulkCommands(PlatformState):
         )
         products = store.products
         if products:
-            for i, note in enumerate(notes.tolist()):
-                if note in products:
-                    self._shop.touched(int(users[i]), products[note], note, channel, now)
+            tagged = zip(users.tolist(), notes.tolist(), strict=True)
+            touches = ((u, products[n], n) for u, n in tagged if n in products)
+            self._shop.touched_many(touches, channel, now)
 
     def like_many(self, users: Iterable[int], notes: Iterable[int], *, now: float) -> np.ndarray:
         """Like, in order; per pair whether it was a new like."""
@@ -241,9 +241,8 @@ class BulkCommands(PlatformState):
             return
         now = self._tick(now)
         self.log.extend(E.PRODUCT_VIEWED, now, us, ps, ch)
-        touched = self._shop.touched
-        for user, product in zip(us.tolist(), ps.tolist(), strict=True):
-            touched(user, (product,), -1, ch, now)
+        pairs = zip(us.tolist(), ps.tolist(), strict=True)
+        self._shop.touched_many(((u, (p,), -1) for u, p in pairs), ch, now)
 
     def search_many(
         self, users: Iterable[int], queries: Sequence[str], *, now: float, limit: int = 20

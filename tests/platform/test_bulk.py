@@ -231,3 +231,43 @@ def test_a_streamed_log_of_bulk_follows_replays_from_sqlite(tmp_path) -> None:
     p.follow_many(users[keep], targets[keep], now=2)
     p.close_log()
     assert Platform.from_sqlite(path).fingerprint() == p.fingerprint()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), max_size=30),
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), max_size=10),
+)
+def test_bulk_reads_and_product_views_touch_for_attribution_as_single_ones_do(
+    reads: list[tuple[int, int]], views: list[tuple[int, int]]
+) -> None:
+    """Every later order is attributed to the same note and channel: the last touch of each
+    (user, product) wins, whether it came from a tagged note's read or a product page."""
+
+    def shop() -> tuple[Platform, list[int], list[int], list[int]]:
+        p = Platform(PlatformConfig(), rng=3)
+        users = [p.create_user(f"u{i}", now=0) for i in range(4)]
+        brand = p.create_user("brand", "brand", now=0)
+        products = [p.create_product(brand, f"p{i}", "home", 5.0, 99, now=0) for i in range(3)]
+        tags = [products[:1], products[1:], [], products]
+        notes = [p.publish(brand, ["home"], now=0, products=t) for t in tags]
+        return p, users, products, notes
+
+    one, users, products, notes = shop()
+    bulk = shop()[0]
+    for u, n in reads:
+        one.read(users[u], notes[n], now=1, channel="search")
+    for u, k in views:
+        one.view_product(users[u], products[k], now=2, channel="ad")
+    bulk.read_many([users[u] for u, _ in reads], [notes[n] for _, n in reads], now=1,
+                   channel="search")  # fmt: skip
+    bulk.view_product_many([users[u] for u, _ in views], [products[k] for _, k in views], now=2,
+                           channel="ad")  # fmt: skip
+    for p in (one, bulk):
+        for u in users:
+            for k in products:
+                p.place_order(u, k, now=3)
+    assert [(o.note, o.channel) for o in map(bulk.order, range(bulk.n_orders))] == [
+        (o.note, o.channel) for o in map(one.order, range(one.n_orders))
+    ]
+    same_platform(one, bulk)
