@@ -182,12 +182,13 @@ class Consumer(mesa.Agent):
         """Look down the page row by row (two cards a row in the two-column feeds, one in the
         following feed), going on to the next row with ``scroll_on``: a card lower on the
         page is examined less often (the cascade model of Craswell et al. 2008). An examined
-        card is opened with its chance (:func:`.decisions.open_chance`: its appeal, less
+        card is opened with its chance (:func:`.decisions.open_chance`: its cover's appeal, less
         outside one's interests, times its social proof where cards show like counts)."""
         m = self.model
         b, rand = m.behaviour, m.streams.decisions.random
         open_rate, off_interest, interests = b.open_rate, b.off_interest, self.interests
-        appeal_of, topics_of, open_chance = m.notes.appeal, m.notes.topics, decisions.open_chance
+        cover_of, topics_of = m.notes.cover_appeal, m.notes.topics
+        open_chance = decisions.open_chance
         proof = decisions.social_proof(likes, b.social_proof) if likes and b.social_proof else ()
         goes_on = decisions.row_starts(len(cards), 1 if channel == FOLLOWING else 2)
         scroll_on = b.scroll_on
@@ -196,14 +197,14 @@ class Consumer(mesa.Agent):
                 break  # stopped scrolling: the cards below were served but never looked at
             shown = proof[slot] if proof else 1.0
             chance = open_chance(
-                appeal_of[n], topics_of[n] & interests, shown, open_rate, off_interest
+                cover_of[n], topics_of[n] & interests, shown, open_rate, off_interest
             )
             if rand() < chance:
                 yield from self.open_note(n, AD if slot == ad_slot else channel, now)
 
     def read_inbox(self, now: float) -> Steps:
         """Notes friends shared since the last visit: each opened with ``share_open_rate``
-        times its appeal (a message from a friend, not a card among many), read through the
+        times its cover's appeal (a message from a friend, not a card among many), read through the
         ``shared`` channel, and maybe reshared onwards."""
         m = self.model
         items = yield m.platform.shared_with(self.uid, after=self.inbox_seen)
@@ -215,7 +216,7 @@ class Consumer(mesa.Agent):
             note = item.note
             on_topic = notes.topics[note] & interests
             chance = decisions.open_chance(
-                notes.appeal[note], on_topic, 1.0, b.share_open_rate, b.off_interest
+                notes.cover_appeal[note], on_topic, 1.0, b.share_open_rate, b.off_interest
             )
             if rand() < chance:
                 yield from self.open_note(note, SHARED, now, via_share=item.share)

@@ -69,7 +69,7 @@ _NO_LIKES = np.zeros((1, 0), dtype=np.int64)
 def open_chance(
     appeal: float, on_topic: int, proof: float, rate: float, off_interest: float
 ) -> float:
-    """The chance to open a card once looked at: ``rate`` times the note's appeal, times
+    """The chance to open a card once looked at: ``rate`` times its cover's ``appeal``, times
     ``off_interest`` unless ``on_topic`` (its topics meet the reader's interests), times its
     social ``proof`` (1 where no like count is shown). At most 1: ``random() < p`` is then
     certain anyway."""
@@ -171,7 +171,8 @@ def page_chances(
         b.reshare_rate if shared else b.share_rate,
         b.follow_rate,
     )
-    columns = (notes.appeal, notes.topics, notes.kind, notes.author_pull, notes.SPONSORED)
+    columns = (notes.cover_appeal, notes.appeal, notes.topics, notes.kind, notes.author_pull)
+    columns += (notes.SPONSORED,)
     readers = (people.interests, people.trust, rows)
     try:
         return chances(cards, likes, table, *columns, *readers, rates)
@@ -216,6 +217,7 @@ def chances(
     cards: np.ndarray,
     likes: np.ndarray,
     table: np.ndarray,
+    cover: Sequence[float],
     appeal: Sequence[float],
     topics: Sequence[int],
     kind: Sequence[int],
@@ -230,14 +232,15 @@ def chances(
     it once looked at, and once opened the chances of each of ``ENGAGEMENTS``; session
     ``s`` is read by the person in row ``rows[s]`` of the ``interests`` and ``trust`` columns.
 
-    Opening: the open rate times the note's appeal, times the off-interest factor outside
-    the reader's ``interests`` (topic bitmasks), times its social proof where cards show
-    like counts (``likes`` has columns and a row's first count is not -1): ``table[likes]``
-    over the page's mean, a market share of attention that does not raise how much a reader
-    opens in all. Engaging: each rate times the note's warmth — its appeal, times the
-    square root of the off-interest factor outside one's interests (opened out of
-    curiosity), times the reader's ``trust`` if ``kind`` is ``sponsored`` — and following
-    also times the author's pull. ``rates``: open, off-interest, like, collect, comment,
+    Opening: the open rate times the appeal of the note's ``cover``, times the
+    off-interest factor outside the reader's ``interests`` (topic bitmasks), times its
+    social proof where cards show like counts (``likes`` has columns and a row's first
+    count is not -1): ``table[likes]`` over the page's mean, a market share of attention
+    that does not raise how much a reader opens in all. Engaging: each rate times the
+    note's warmth — its content's ``appeal``, times the square root of the off-interest
+    factor outside one's interests (opened out of curiosity), times the reader's ``trust``
+    if ``kind`` is ``sponsored`` — and following also times the author's pull. ``rates``:
+    open, off-interest, like, collect, comment,
     share, follow. Every chance is at most 1 (``random() < p`` is then certain anyway)."""
     n_sessions, n_slots = cards.shape
     open_rate, off, engaging = rates[0], rates[1], rates[2:]
@@ -254,12 +257,13 @@ def chances(
             note = cards[s, slot]
             if note < 0:
                 continue
-            if note >= len(appeal):
+            if note >= len(appeal) or note >= len(cover):
                 raise IndexError("a card whose note has no traits (cover it first)")
-            seen, on_topic = np.float64(appeal[note]), topics[note] & mask
+            on_topic = topics[note] & mask
             shown = table[likes[s, slot]] / mean if proof else 1.0
-            opens[s, slot] = _open_chance(seen, on_topic, shown, open_rate, off)
-            felt = _warmth(seen, on_topic, kind[note] == sponsored, trust[reader], off)
+            opens[s, slot] = _open_chance(np.float64(cover[note]), on_topic, shown, open_rate, off)
+            content, sponsored_note = np.float64(appeal[note]), kind[note] == sponsored
+            felt = _warmth(content, on_topic, sponsored_note, trust[reader], off)
             row = _engage_chances(felt, np.float64(author_pull[note]), engaging)
             for e in range(5):
                 engage[s, slot, e] = row[e]

@@ -100,6 +100,7 @@ class Behaviour(Protocol):
     open_rate: float
     scroll_on: float  # probability to look at the next row of cards
     social_proof: float  # elasticity of opening a card in the like count it shows
+    cover_correlation: float  # of a note's cover (the click) with its content (log scale)
     off_interest: float  # appeal multiplier of a note outside the reader's interests
     share_open_rate: float
     like_rate: float
@@ -122,7 +123,8 @@ class Notes(Protocol):
     ORGANIC: int
     SPONSORED: int
     REVIEW: int
-    appeal: MutableSequence[float]
+    appeal: MutableSequence[float]  # how engaging a note is once opened
+    cover_appeal: MutableSequence[float]  # how strongly its cover draws the click
     valence: MutableSequence[float]
     product: MutableSequence[int]
     kind: MutableSequence[int]

@@ -117,6 +117,13 @@ class Behaviour:
         0,
         2,
     )
+    cover_correlation: float = spec(
+        1.0,
+        "correlation of a note's cover (what draws the click) with its content (what earns "
+        "likes and collects), on the log scale: 1, one trait drives both; 0, independent",
+        -1,
+        1,
+    )
     off_interest: float = spec(
         0.35, "relative chance to open or engage with a note outside one's interests", 0, 1
     )

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from redloop.scenarios.schema import Scenario, load
+from redloop.scenarios.schema import Scenario, build, load, set_key
 
 from .dynamics import Trace, trace
 from .experiments import mean_ci
@@ -49,6 +49,9 @@ class Settings:
     # seeds top_degree − random is +89 adopters with an sd of 100–126 between seeds, which 5
     # seeds detect with a power of 0.2–0.4 and 20 seeds with 0.85–0.99 (README, *Seeding*).
     seeding_seeds: tuple[int, ...] = ()
+    # Scenario keys (dotted) set in every run, a sensitivity check of an assumption
+    # (``redloop validate --set``); a key a fact varies between its arms stays the arm's.
+    overrides: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         if self.days < 22:
@@ -131,11 +134,18 @@ class Runs:
         self._done: dict[str, RunData] = {}
 
     def scenario(self, scenario: str | Scenario, seed: int, **overrides: Any) -> Scenario:
-        """A named scenario at the battery's size (unless overridden), or a built one as given."""
+        """A named scenario at the battery's size (unless overridden), or a built one as
+        given; either with the settings' overrides, under the fact's own."""
+        given = dict(self.settings.overrides)
         if isinstance(scenario, Scenario):
-            return scenario
+            if not given:
+                return scenario
+            data = scenario.to_dict()
+            for key, value in given.items():
+                set_key(data, key, value)
+            return build(Scenario, data, scenario.name)
         sizes = {"population.users": self.settings.users, "days": self.settings.days}
-        return load(scenario, seed=seed, **(sizes | overrides))
+        return load(scenario, seed=seed, **(sizes | given | overrides))
 
     def many(self, requests: Sequence[Request]) -> list[RunData]:
         engine = self.settings.engine

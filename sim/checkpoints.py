@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: The layout of a checkpoint; bump it when what the model pickles changes meaning.
-FORMAT = 2
+FORMAT = 3  # 3: notes carry a cover appeal apart from their content
 _MAGIC = b"redloop checkpoint\n"
 _NAME = re.compile(r"day-(\d+)\.ckpt")
 

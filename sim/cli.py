@@ -23,6 +23,8 @@ from redloop.sim.cli_service import check_bindable, port
 from redloop.sim.usage import UsageError
 
 if TYPE_CHECKING:  # the schema pulls in the platform: imported where a command needs it
+    from collections.abc import Sequence
+
     from redloop.scenarios import schema
     from redloop.sim.battery import Settings
 
@@ -267,12 +269,27 @@ def _check_writable(path: Path, flag: str, *, folder: bool) -> None:
         raise UsageError(f"{flag} {path}: {probe} is not writable")
 
 
-def validation_settings(quick: bool, engine: str, seeds: int | None) -> Settings:
+def validation_settings(
+    quick: bool, engine: str, seeds: int | None, sets: Sequence[str] = ()
+) -> Settings:
     """The battery's settings for ``validate``'s flags: ``seeds`` (1..N) replaces every
-    fact's seeds, the seeding fact's own 20 included."""
+    fact's seeds, the seeding fact's own 20 included; ``sets`` (``KEY=VALUE``) change a
+    scenario key in every run, checked on ``baseline`` before anything runs."""
+    from redloop.scenarios.schema import load
     from redloop.sim import validate
 
-    settings = replace(validate.QUICK if quick else validate.FULL, engine=engine)
+    from .experiments import parse_set
+
+    overrides = []
+    for option in sets:
+        key, values = parse_set(option)
+        if len(values) != 1:
+            raise UsageError(f"--set {option}: validate takes one value a key")
+        overrides.append((key, values[0]))
+    load("baseline", **dict(overrides))  # a bad key or value is a usage error now
+    settings = replace(
+        validate.QUICK if quick else validate.FULL, engine=engine, overrides=tuple(overrides)
+    )
     if seeds is None:
         return settings
     if seeds < 2:
@@ -288,7 +305,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--fact: unknown fact {unknown[0]!r}; allowed: {', '.join(validate.FACTS)}"
         )
-    settings = validation_settings(args.quick, args.engine, args.seeds)
+    settings = validation_settings(args.quick, args.engine, args.seeds, args.set)
     out = _results_folder(args.out, "validation")
     if args.json:
         _check_writable(Path(args.json), "--json", folder=False)
@@ -412,6 +429,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="seeds 1..N for every fact compared over seeds (default 5, seeding 20; 3 with "
         "--quick): more seeds narrow their intervals; the targets stay the same",
+    )
+    val.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change a scenario key in every run, to see which facts an assumption moves "
+        "(repeatable; a key a fact compares arms on stays the fact's)",
     )
     val.add_argument("--quiet", action="store_true", help="no progress lines")
     val.set_defaults(func=cmd_validate)

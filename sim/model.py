@@ -33,7 +33,7 @@ from .metrics import NOTE_KINDS, REPORTERS, DayStats, Tally, close_day, totals
 from .offline import Offline
 from .routines import BassAdoption, Days, Online, Posting
 from .streams import Streams
-from .world import Catalogue, NoteTraits
+from .world import NOTE_LOG_MEAN, NOTE_LOG_SD, Catalogue, NoteTraits, cover_draw
 
 #: Where a brand's revenue came from: the tactic of the note an order is attributed to.
 REVENUE_SOURCES = ("organic", "direct", *TACTICS)
@@ -219,11 +219,14 @@ class RedloopModel(mesa.Model):
             collaboration=collaboration,
         )
         skill = getattr(author, "skill", 1.0)
-        appeal = skill * float(draw.rng.lognormal(-0.18, 0.6)) * (1.15 if fmt == "video" else 1.0)
+        boost = 1.15 if fmt == "video" else 1.0
+        content = float(draw.rng.lognormal(NOTE_LOG_MEAN, NOTE_LOG_SD))
+        cover = cover_draw(content, self.behaviour.cover_correlation, draw.rng)
         mask = sum(1 << TOPICS.index(t) for t in topics)
         self.notes.set(
             nid,
-            appeal=min(appeal, 8.0),
+            appeal=min(skill * content * boost, 8.0),
+            cover_appeal=min(skill * cover * boost, 8.0),
             valence=valence,
             product=product,
             kind=kind,

@@ -81,6 +81,9 @@ def render(findings: Sequence[Finding], settings: Settings) -> str:
         f"users × {settings.days} days, seeds {', '.join(map(str, settings.seeds))}; Bass "
         f"crowds of {settings.bass_users:,}"
     )
+    if settings.overrides:
+        changed = ", ".join(f"{key} = {value!r}" for key, value in settings.overrides)
+        size += f"; every run with {changed} (a sensitivity check, not the defaults)"
     rows = "".join(
         f"<tr><td><a href='#{f.name}'>{f.name}</a></td><td>{'✔' if f.passed else '✘'}</td>"
         f"<td>{html.escape(f.summary)}</td><td>{html.escape(f.target)}</td>"

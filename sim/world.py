@@ -7,12 +7,29 @@ perceive them (a person sees the cover, reads the verdict) and metrics can expla
 
 from __future__ import annotations
 
+import math
 import random
 from array import array
 
 import numpy as np
 
 from redloop.platform.api import TOPICS
+
+#: A note's own appeal (before its author's skill and its format) is lognormal, mean ~1.
+NOTE_LOG_MEAN, NOTE_LOG_SD = -0.18, 0.6
+
+
+def cover_draw(content: float, correlation: float, rng: np.random.Generator) -> float:
+    """How strongly a note's cover and title draw a click, given ``content``, the lognormal
+    draw of how engaging it is once opened: the same lognormal, whose log correlates with
+    the content's by ``correlation``. At 1 the cover is the content (one trait drives the
+    click and the engagement, and nothing is drawn); below 1 a cover that draws clicks may
+    hide a note that earns few likes, and at 0 the two are independent."""
+    if correlation == 1.0:
+        return content
+    z = (math.log(content) - NOTE_LOG_MEAN) / NOTE_LOG_SD
+    z = correlation * z + math.sqrt(1.0 - correlation * correlation) * rng.standard_normal()
+    return math.exp(NOTE_LOG_MEAN + NOTE_LOG_SD * z)
 
 
 class NoteTraits:
@@ -21,7 +38,8 @@ class NoteTraits:
     ORGANIC, SPONSORED, REVIEW = 0, 1, 2
 
     def __init__(self) -> None:
-        self.appeal = array("f")  # cover and content appeal, mean ~1
+        self.appeal = array("f")  # how engaging the content is once opened, mean ~1
+        self.cover_appeal = array("f")  # how strongly the cover and title draw a click
         self.valence = array("f")  # verdict on the tagged product, -1..1
         self.product = array("i")  # tagged product or -1
         self.kind = array("B")
@@ -44,6 +62,7 @@ class NoteTraits:
     def _defaults(self) -> tuple[tuple[array, float], ...]:
         return (
             (self.appeal, 1.0),
+            (self.cover_appeal, 1.0),
             (self.valence, 0.0),
             (self.product, -1),
             (self.kind, self.ORGANIC),
@@ -58,6 +77,7 @@ class NoteTraits:
         note: int,
         *,
         appeal: float,
+        cover_appeal: float,
         valence: float,
         product: int,
         kind: int,
@@ -68,6 +88,7 @@ class NoteTraits:
     ) -> None:
         self.cover(note)
         self.appeal[note] = appeal
+        self.cover_appeal[note] = cover_appeal
         self.valence[note] = valence
         self.product[note] = product
         self.kind[note] = kind

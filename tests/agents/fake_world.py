@@ -59,7 +59,7 @@ class FakeNotes:
 
     ORGANIC, SPONSORED, REVIEW = 0, 1, 2
     COLUMNS = (("appeal", "d"), ("valence", "d"), ("product", "q"), ("kind", "q"))
-    COLUMNS += (("topics", "q"), ("author", "q"), ("author_pull", "d"))
+    COLUMNS += (("topics", "q"), ("author", "q"), ("author_pull", "d"), ("cover_appeal", "d"))
 
     def __init__(self) -> None:
         for name, code in self.COLUMNS:
@@ -67,7 +67,8 @@ class FakeNotes:
 
     def cover(self, note: int) -> None:
         while len(self.kind) <= note:
-            for (name, _), default in zip(self.COLUMNS, (1.0, 0.0, -1, 0, 0, -1, 1.0), strict=True):
+            defaults = (1.0, 0.0, -1, 0, 0, -1, 1.0, 1.0)
+            for (name, _), default in zip(self.COLUMNS, defaults, strict=True):
                 getattr(self, name).append(default)
 
     def appeal_of(self, ids: np.ndarray) -> np.ndarray:

@@ -30,11 +30,13 @@ B = FakeBehaviour(
 
 
 def world(notes: int = 200, people: int = 30, seed: int = 0) -> tuple[FakeNotes, People]:
-    """Notes with random traits (stored as the world stores them: appeal in float32) and
-    readers with random interests and trust."""
+    """Notes with random traits (stored as the world stores them: appeal in float32; the
+    cover's appeal drawn apart, so a formula that confuses the two fails) and readers with
+    random interests and trust."""
     rng = np.random.default_rng(seed)
     traits = FakeNotes()
     traits.appeal = array("f", rng.lognormal(-0.18, 0.6, notes).astype(np.float32).tolist())
+    traits.cover_appeal = array("f", rng.lognormal(-0.18, 0.6, notes).astype(np.float32).tolist())
     traits.topics = array("H", (1 << rng.integers(0, 12, notes)).tolist())
     traits.kind = array("B", rng.integers(0, 3, notes).tolist())
     traits.author_pull = array("f", rng.uniform(0.2, 4.0, notes).astype(np.float32).tolist())
@@ -59,7 +61,7 @@ def per_card(notes: FakeNotes, interests: int, trust: float, cards: list[int], l
     proof = [x / mean for x in proof]
     opens, engage = [], []
     for slot, n in enumerate(cards):
-        appeal = notes.appeal[n]
+        appeal = notes.cover_appeal[n]
         if not notes.topics[n] & interests:
             appeal *= B.off_interest
         appeal *= proof[slot]
@@ -120,7 +122,7 @@ def test_a_batch_of_many_is_many_batches_of_one() -> None:
 def test_chances_lie_in_0_1_even_for_irresistible_notes() -> None:
     notes, crowd = world()
     for n in range(20):
-        notes.appeal[n] = 1e6
+        notes.appeal[n] = notes.cover_appeal[n] = 1e6
     cards, likes = pages(30, 10, seed=4)
     cards[:, :2] = np.arange(2)  # the first cards of every page are irresistible
     everything = replace(B, open_rate=1.0, like_rate=1.0, follow_rate=1.0)
@@ -140,7 +142,7 @@ def test_a_lower_row_is_examined_less() -> None:
 def test_liked_cards_draw_attention_from_the_others_and_fit_matters() -> None:
     notes, crowd = world()
     for n in range(4):
-        notes.appeal[n], notes.topics[n] = 1.0, 1
+        notes.cover_appeal[n], notes.topics[n] = 1.0, 1
     crowd.interests[0] = 1
     cards = np.array([[0, 1, 2, 3]])
     opens, _ = decisions.page_chances(
@@ -184,8 +186,8 @@ def test_the_per_card_functions_a_session_calls_are_the_matrix_to_the_last_bit()
         proof = decisions.social_proof(likes[s].tolist(), B.social_proof)
         for slot, n in enumerate(cards[s].tolist()):
             on_topic = notes.topics[n] & interests
-            appeal = notes.appeal[n]
-            chance = decisions.open_chance(appeal, on_topic, proof[slot], B.open_rate, 0.35)
+            cover, appeal = notes.cover_appeal[n], notes.appeal[n]
+            chance = decisions.open_chance(cover, on_topic, proof[slot], B.open_rate, 0.35)
             felt = decisions.warmth(appeal, on_topic, notes.kind[n] == 1, trust, 0.35)
             row = decisions.engage_chances(felt, notes.author_pull[n], rates)
             assert chance == opens[s, slot] and list(row) == engage[s, slot].tolist()

@@ -127,6 +127,9 @@ def test_quick_battery_holds_the_mechanism_facts(quick_battery) -> None:
     [
         (["--fact", "bass"], ["unknown fact 'bass'", "bass_recovery"]),
         (["--seeds", "1"], ["--seeds", "at least 2"]),
+        (["--set", "behaviour.cover_correlation=2"], ["--set behaviour.cover_correlation", "-1"]),
+        (["--set", "behaviour.nope=1"], ["--set behaviour.nope", "unknown key"]),
+        (["--set", "behaviour.open_rate=0.1,0.2"], ["one value a key"]),
     ],
 )
 def test_bad_flags_are_usage_errors(tmp_path, flags: list[str], said: list[str]) -> None:
@@ -203,3 +206,30 @@ def test_seeds_replace_every_facts_seeds_the_seeding_facts_own_included() -> Non
     more = validation_settings(False, "batch", 12)
     assert more.seeds == tuple(range(1, 13)) and not more.seeding_seeds
     assert more.engine == "batch" and more.users == full.users
+
+
+def test_set_changes_every_run_of_the_battery_under_the_facts_own_arms(tmp_path) -> None:
+    """``validate --set`` reaches named scenarios and scenarios a fact built, a key the
+    fact sets for an arm stays the arm's, and the report says the runs were changed."""
+    from redloop.scenarios.schema import load
+    from redloop.sim.cli import validation_settings
+
+    sets = ["behaviour.cover_correlation=0.5", "platform.recommender=interest"]
+    settings = validation_settings(True, "sessions", None, sets)
+    assert settings.overrides == (
+        ("behaviour.cover_correlation", 0.5),
+        ("platform.recommender", "interest"),
+    )
+    runs = battery.Runs(settings)
+    named = runs.scenario("baseline", 2)
+    assert named.behaviour.cover_correlation == 0.5 and named.seed == 2
+    assert named.population.users == settings.users
+    assert named.platform["recommender"] == "interest"
+    arm = runs.scenario("baseline", 1, **{"platform.recommender": "recent"})
+    assert arm.platform["recommender"] == "recent" and arm.behaviour.cover_correlation == 0.5
+    built = runs.scenario(load("baseline", **{"population.users": 77}), 1)
+    assert built.behaviour.cover_correlation == 0.5 and built.population.users == 77
+    plain = battery.Runs(validation_settings(True, "sessions", None))
+    assert plain.scenario("baseline", 1).behaviour.cover_correlation == 1.0
+    report = validate.render([], settings)
+    assert "behaviour.cover_correlation = 0.5" in report and "sensitivity" in report
